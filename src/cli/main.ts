@@ -1,0 +1,58 @@
+// The headless entry: `codecompanion <command> [args]`. Each command lives in commands/<name>.ts.
+import type { CliCommand, CliIo } from './io';
+import { UsageError } from './io';
+
+const COMMANDS: readonly CliCommand[] = [];
+
+export async function main(io: CliIo): Promise<number> {
+  const [name, ...rest] = io.argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(helpText());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr.write(`codecompanion: unknown command '${name}'. Run 'codecompanion --help' for the list.\n`);
+    return 2;
+  }
+  try {
+    return await command.run({ ...io, argv: rest });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`codecompanion ${command.name}: ${err.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`codecompanion ${command.name}: ${message.split('\n')[0]}\n`);
+    if (io.env.CODECOMPANION_DEBUG && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
+    return 1;
+  }
+}
+
+function helpText(): string {
+  const width = Math.max(0, ...COMMANDS.map((c) => c.usage.length));
+  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+  return `usage: codecompanion <command> [options]\n\n${lines.join('\n')}\n`;
+}
+
+if (require.main === module) {
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort(new Error(`${sig}`)));
+  main({
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTty: Boolean(process.stderr.isTTY),
+    signal: controller.signal,
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`codecompanion: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

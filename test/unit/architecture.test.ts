@@ -1,0 +1,76 @@
+// The layering in the brief, checked on every import: core and providers never see vscode; core
+// never imports an adapter; the webview imports only the protocol (and its own files and libraries).
+import { strict as assert } from 'node:assert';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+
+function sourceFiles(dir: string): string[] {
+  const abs = path.join(ROOT, dir);
+  let entries: string[];
+  try {
+    entries = readdirSync(abs);
+  } catch {
+    return [];
+  }
+  return entries.flatMap((name) => {
+    const rel = path.join(dir, name);
+    if (statSync(path.join(ROOT, rel)).isDirectory()) return sourceFiles(rel);
+    return /\.(ts|tsx|mts)$/.test(name) ? [rel] : [];
+  });
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(path.join(ROOT, file), 'utf8');
+  const specs: string[] = [];
+  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/g)) specs.push(m[1]!);
+  for (const m of text.matchAll(/(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g)) specs.push(m[1]!);
+  return specs;
+}
+
+function resolvedLayer(file: string, spec: string): string | undefined {
+  if (!spec.startsWith('.')) return undefined;
+  const target = path.normalize(path.join(path.dirname(file), spec));
+  const parts = target.split(path.sep);
+  return parts[0] === 'src' ? `src/${parts[1]}` : parts[0];
+}
+
+function violations(dir: string, forbidden: (spec: string, layer: string | undefined) => boolean): string[] {
+  return sourceFiles(dir).flatMap((file) =>
+    importsOf(file)
+      .filter((spec) => forbidden(spec, resolvedLayer(file, spec)))
+      .map((spec) => `${file} imports '${spec}'`),
+  );
+}
+
+describe('architecture boundaries', () => {
+  it('src/core imports neither vscode nor any adapter layer', () => {
+    const bad = violations('src/core', (spec, layer) => spec === 'vscode' || (layer !== undefined && layer !== 'src/core'));
+    assert.deepEqual(bad, []);
+  });
+
+  it('only src/vscode imports vscode', () => {
+    const bad = ['src/core', 'src/providers', 'src/storage', 'src/cli', 'src/protocol', 'webview'].flatMap((dir) =>
+      violations(dir, (spec) => spec === 'vscode'),
+    );
+    assert.deepEqual(bad, []);
+  });
+
+  it('providers and storage depend only on core (and themselves)', () => {
+    for (const dir of ['src/providers', 'src/storage']) {
+      const bad = violations(dir, (_spec, layer) => layer !== undefined && layer !== dir && layer !== 'src/core');
+      assert.deepEqual(bad, [], dir);
+    }
+  });
+
+  it('the webview reaches the host only through src/protocol', () => {
+    const bad = violations('webview', (_spec, layer) => layer !== undefined && layer !== 'webview' && layer !== 'src/protocol');
+    assert.deepEqual(bad, []);
+  });
+
+  it('the protocol depends on nothing but zod and core types', () => {
+    const bad = violations('src/protocol', (spec, layer) => (layer !== undefined && layer !== 'src/protocol' && layer !== 'src/core') || (layer === undefined && spec !== 'zod'));
+    assert.deepEqual(bad, []);
+  });
+});
