@@ -1,0 +1,128 @@
+// The EventStore port over the workspace database. Sequence numbers are assigned synchronously
+// (so concurrent appends never collide) and an append resolves only once the database says durable.
+import {
+  ConcurrencyError,
+  type AppendOptions,
+  type Disposable,
+  type EventStore,
+  type NewEvent,
+  type RunSummary,
+  type StoredEvent,
+} from '../core/ports/eventStore';
+import type { Database, SqlStatement } from './database';
+
+interface EventRow {
+  run_id: string;
+  seq: number;
+  global_seq: number;
+  type: string;
+  ts: number;
+  data: string;
+}
+
+interface Subscriber {
+  readonly listener: (event: StoredEvent) => void;
+  readonly runId: string | undefined;
+}
+
+export class SqlEventStore implements EventStore {
+  private readonly runSeq = new Map<string, number>();
+  private globalSeq: number;
+  private readonly subscribers = new Set<Subscriber>();
+
+  constructor(private readonly db: Database, private readonly clock: () => number = Date.now) {
+    this.globalSeq = Number(db.all<{ g: number | null }>('SELECT max(global_seq) AS g FROM events')[0]?.g ?? 0);
+  }
+
+  async append(runId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
+    if (events.length === 0) return [];
+    const current = this.lastSeq(runId);
+    if (options.expectedSeq !== undefined && options.expectedSeq !== current) throw new ConcurrencyError(runId, options.expectedSeq, current);
+    const stored: StoredEvent[] = events.map((e, i) => ({
+      runId,
+      seq: current + i + 1,
+      globalSeq: this.globalSeq + i + 1,
+      type: e.type,
+      data: e.data,
+      ts: e.ts ?? this.clock(),
+    }));
+    const last = stored[stored.length - 1]!;
+    this.runSeq.set(runId, last.seq);
+    this.globalSeq = last.globalSeq;
+
+    const statements: SqlStatement[] = stored.map((e) => ({
+      sql: 'INSERT INTO events (global_seq, run_id, seq, type, ts, data) VALUES (?, ?, ?, ?, ?, ?)',
+      params: [e.globalSeq, e.runId, e.seq, e.type, e.ts, JSON.stringify(e.data ?? null)],
+    }));
+    statements.push({
+      sql: `INSERT INTO runs (run_id, created_at, updated_at, event_count, last_type) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (run_id) DO UPDATE SET updated_at = excluded.updated_at, event_count = excluded.event_count, last_type = excluded.last_type`,
+      params: [runId, stored[0]!.ts, last.ts, last.seq, last.type],
+    });
+    try {
+      await this.db.write(statements);
+    } catch (err) {
+      // The in-memory counters ran ahead of what became durable: re-read them from the database.
+      this.runSeq.delete(runId);
+      this.globalSeq = Number(this.db.all<{ g: number | null }>('SELECT max(global_seq) AS g FROM events')[0]?.g ?? 0);
+      throw err;
+    }
+    for (const event of stored) this.publish(event);
+    return stored;
+  }
+
+  async readRun(runId: string, fromSeq = 1): Promise<StoredEvent[]> {
+    return this.db
+      .all<EventRow>('SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq', [runId, fromSeq])
+      .map(toEvent);
+  }
+
+  async readAll(fromGlobalSeq = 1, limit = 10_000): Promise<StoredEvent[]> {
+    return this.db
+      .all<EventRow>('SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE global_seq >= ? ORDER BY global_seq LIMIT ?', [fromGlobalSeq, limit])
+      .map(toEvent);
+  }
+
+  async listRuns(): Promise<RunSummary[]> {
+    return this.db
+      .all<{ run_id: string; created_at: number; updated_at: number; event_count: number; last_type: string }>(
+        'SELECT run_id, created_at, updated_at, event_count, last_type FROM runs ORDER BY created_at DESC, run_id',
+      )
+      .map((r) => ({ runId: r.run_id, createdAt: r.created_at, updatedAt: r.updated_at, eventCount: r.event_count, lastType: r.last_type }));
+  }
+
+  subscribe(listener: (event: StoredEvent) => void, filter: { runId?: string } = {}): Disposable {
+    const sub: Subscriber = { listener, runId: filter.runId };
+    this.subscribers.add(sub);
+    return { dispose: () => this.subscribers.delete(sub) };
+  }
+
+  async close(): Promise<void> {
+    this.subscribers.clear();
+    await this.db.close();
+  }
+
+  private lastSeq(runId: string): number {
+    let seq = this.runSeq.get(runId);
+    if (seq === undefined) {
+      seq = Number(this.db.all<{ s: number | null }>('SELECT max(seq) AS s FROM events WHERE run_id = ?', [runId])[0]?.s ?? 0);
+      this.runSeq.set(runId, seq);
+    }
+    return seq;
+  }
+
+  private publish(event: StoredEvent): void {
+    for (const sub of this.subscribers) {
+      if (sub.runId !== undefined && sub.runId !== event.runId) continue;
+      try {
+        sub.listener(event);
+      } catch {
+        // a subscriber's failure is its own: the event is durable and the others still get it
+      }
+    }
+  }
+}
+
+function toEvent(row: EventRow): StoredEvent {
+  return { runId: row.run_id, seq: row.seq, globalSeq: row.global_seq, type: row.type, ts: row.ts, data: JSON.parse(row.data) };
+}
