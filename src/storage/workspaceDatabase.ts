@@ -27,7 +27,11 @@ export interface OpenOptions {
   readonly lockTimeoutMs?: number;
   /** Shown to a second process that finds the lock taken ("CLI run", "VS Code window"). */
   readonly purpose?: string;
-  /** A snapshot is taken once the journal grows past this many bytes. */
+  /**
+   * A snapshot is taken once the journal grows past this many bytes, or past an eighth of the last
+   * snapshot's size if larger: replay time after a crash stays a bounded fraction of load time,
+   * and snapshot cost per event stays flat as the database grows.
+   */
   readonly snapshotJournalBytes?: number;
 }
 
@@ -52,6 +56,8 @@ export interface WorkspaceDatabase extends Database {
   checkpoint(): Promise<void>;
   /** Read-only: applies what the writer has appended since; returns how many transactions. */
   refresh(): Promise<number>;
+  /** The journal size at which the writer takes the next snapshot. */
+  readonly snapshotThresholdBytes: number;
 }
 
 export function databaseDir(workspaceRoot: string): string {
@@ -76,7 +82,7 @@ export async function openDatabaseAt(dir: string, options: OpenOptions = {}): Pr
   }
   try {
     const image = await loadImage(dir, lock !== undefined);
-    const db = new SqlJsWorkspaceDatabase(dir, image, lock, options.snapshotJournalBytes ?? 16 * 1024 * 1024);
+    const db = new SqlJsWorkspaceDatabase(dir, image, lock, options.snapshotJournalBytes ?? 4 * 1024 * 1024);
     if (lock && image.migratedFrom !== undefined) await db.checkpoint();
     return db;
   } catch (err) {
@@ -249,6 +255,11 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     this.recovery = { replayedTransactions: image.replayed, tornBytes: image.tornBytes, ...(image.migratedFrom !== undefined ? { migratedFrom: image.migratedFrom } : {}) };
   }
 
+  get snapshotThresholdBytes(): number {
+    const snapshotSize = Number(this.snapshotStamp.split(':')[1] ?? 0) || 0;
+    return Math.max(this.snapshotJournalBytes, Math.floor(snapshotSize / 8));
+  }
+
   all<T = Record<string, SqlValue>>(sql: string, params?: readonly SqlValue[]): T[] {
     this.assertOpen();
     return queryAll<T>(this.db, sql, params);
@@ -261,7 +272,7 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     applyTransaction(this.db, record); // throws on bad SQL before anything is journaled
     this.lastTx = record.tx;
     await this.journal.append(encodeRecord(record));
-    if (this.journal.bytes > this.snapshotJournalBytes && !this.snapshotting) {
+    if (this.journal.bytes > this.snapshotThresholdBytes && !this.snapshotting) {
       this.snapshotting = this.checkpoint().finally(() => (this.snapshotting = undefined));
     }
   }
