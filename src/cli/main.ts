@@ -1,8 +1,9 @@
 // The headless entry: `codecompanion <command> [args]`. Each command lives in commands/<name>.ts.
 import type { CliCommand, CliIo } from './io';
 import { UsageError } from './io';
+import { patchCommand } from './commands/patch';
 
-const COMMANDS: readonly CliCommand[] = [];
+const COMMANDS: readonly CliCommand[] = [patchCommand];
 
 export async function main(io: CliIo): Promise<number> {
   const [name, ...rest] = io.argv;

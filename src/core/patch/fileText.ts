@@ -1,0 +1,49 @@
+// A file's text as lines, with what must survive an edit kept aside: BOM, line ending, final newline.
+
+export interface FileText {
+  readonly lines: string[];
+  readonly bom: boolean;
+  readonly eol: '\n' | '\r\n';
+  finalNewline: boolean;
+}
+
+export class UndecodableFileError extends Error {}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }); // keep the BOM: we restore it
+
+export function decodeFile(bytes: Uint8Array): FileText {
+  const sample = bytes.subarray(0, 8192);
+  if (sample.includes(0)) throw new UndecodableFileError('it looks binary (contains NUL bytes)');
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    throw new UndecodableFileError('it is not valid UTF-8');
+  }
+  const bom = text.startsWith('\uFEFF');
+  if (bom) text = text.slice(1);
+  return parseText(text, bom);
+}
+
+/** Text that arrives from a model or a settings file: LF or CRLF, no BOM. */
+export function parseText(text: string, bom = false): FileText {
+  const crlf = (text.match(/\r\n/g) ?? []).length;
+  const lf = (text.match(/\n/g) ?? []).length;
+  const eol = crlf > 0 && crlf * 2 >= lf ? '\r\n' : '\n';
+  const normalized = text.replace(/\r\n/g, '\n');
+  const finalNewline = normalized.endsWith('\n');
+  const lines = normalized === '' ? [] : (finalNewline ? normalized.slice(0, -1) : normalized).split('\n');
+  return { lines, bom, eol, finalNewline };
+}
+
+export function encodeFile(file: FileText): string {
+  const body = file.lines.join(file.eol) + (file.finalNewline && file.lines.length > 0 ? file.eol : '');
+  return (file.bom ? '\uFEFF' : '') + body;
+}
+
+/** Splits a block of model text into lines; one trailing newline ends the last line, not a new one. */
+export function blockLines(text: string): string[] {
+  const normalized = text.replace(/\r\n/g, '\n');
+  if (normalized === '') return [];
+  return (normalized.endsWith('\n') ? normalized.slice(0, -1) : normalized).split('\n');
+}

@@ -1,0 +1,273 @@
+// Works out, in memory, what a CodePatch does to each file: every edit located and applied to the
+// file's current text, or refused with the reason and the places it considered. Nothing touches
+// the disk here; applyPatch commits a plan, and the editor shows one as a diff.
+import type { CodePatch, DiffHunk, FileEdit } from './codePatch';
+import { blockLines, encodeFile, parseText, type FileText } from './fileText';
+import { locate, type IndentShift, type Located, type Strategy } from './locate';
+
+export type EditStatus = 'applied' | 'refused';
+
+export interface EditReport {
+  readonly index: number;
+  readonly path: string;
+  readonly kind: FileEdit['kind'];
+  readonly status: EditStatus;
+  /** Per block or hunk, in order. */
+  readonly steps: readonly StepReport[];
+  readonly reason?: string;
+}
+
+export interface StepReport {
+  readonly status: EditStatus;
+  readonly strategy?: Strategy;
+  /** 1-based lines of the region replaced, in the file as it was before this step. */
+  readonly startLine?: number;
+  readonly endLine?: number;
+  readonly reason?: string;
+  readonly candidates?: readonly number[];
+  readonly closest?: { readonly startLine: number; readonly endLine: number; readonly similarity: number };
+}
+
+export type FileAction = 'create' | 'modify' | 'delete' | 'rename';
+
+export interface FilePlan {
+  readonly path: string;
+  readonly action: FileAction;
+  /** For a rename: the path it came from. */
+  readonly from?: string;
+  readonly before?: string;
+  readonly after?: string;
+}
+
+export interface PatchPlan {
+  readonly ok: boolean;
+  readonly edits: readonly EditReport[];
+  readonly files: readonly FilePlan[];
+}
+
+/** What the planner knows of the workspace: a file's text (undefined when absent). */
+export type FileSource = (path: string) => FileText | undefined;
+
+interface Slot {
+  text: FileText | undefined;
+  readonly original: FileText | undefined;
+  from?: string;
+}
+
+export function planPatch(patch: CodePatch, source: FileSource): PatchPlan {
+  const slots = new Map<string, Slot>();
+  const slot = (p: string): Slot => {
+    let s = slots.get(p);
+    if (!s) {
+      const original = source(p);
+      s = { text: original && clone(original), original };
+      slots.set(p, s);
+    }
+    return s;
+  };
+  const edits = patch.edits.map((edit, index) => planEdit(edit, index, slot));
+  const ok = edits.every((e) => e.status === 'applied');
+  const files: FilePlan[] = [];
+  const renamedAway = new Set([...slots.values()].filter((s) => s.from && s.text).map((s) => s.from!));
+  for (const [path, s] of slots) {
+    const before = s.original && encodeFile(s.original);
+    const after = s.text && encodeFile(s.text);
+    if (before === after && !s.from) continue;
+    if (after === undefined && renamedAway.has(path)) continue; // the rename's entry moves it
+    if (s.from && after !== undefined) files.push({ path, action: 'rename', from: s.from, ...(after !== undefined ? { after } : {}) });
+    else if (after === undefined) files.push({ path, action: 'delete', ...(before !== undefined ? { before } : {}) });
+    else if (before === undefined) files.push({ path, action: 'create', after });
+    else files.push({ path, action: 'modify', before, after });
+  }
+  return { ok, edits, files };
+}
+
+function planEdit(edit: FileEdit, index: number, slot: (p: string) => Slot): EditReport {
+  const base = { index, path: edit.path, kind: edit.kind };
+  const refuse = (reason: string, steps: StepReport[] = []): EditReport => ({ ...base, status: 'refused', reason, steps });
+  const target = slot(edit.path);
+  switch (edit.kind) {
+    case 'create':
+      if (target.text) {
+        if (encodeFile(target.text) === encodeFile(parseText(edit.content, target.text.bom))) return { ...base, status: 'applied', steps: [] };
+        return refuse(`${edit.path} already exists with other content; use a search/replace or whole-file edit`);
+      }
+      target.text = parseText(edit.content);
+      return { ...base, status: 'applied', steps: [] };
+    case 'replaceFile': {
+      const next = parseText(edit.content);
+      target.text = target.text ? { ...next, bom: target.text.bom, eol: target.text.eol } : next;
+      return { ...base, status: 'applied', steps: [] };
+    }
+    case 'delete':
+      if (!target.text) return refuse(`${edit.path} does not exist`);
+      target.text = undefined;
+      return { ...base, status: 'applied', steps: [] };
+    case 'rename': {
+      if (!target.text) return refuse(`${edit.path} does not exist`);
+      const dest = slot(edit.to);
+      if (dest.text) return refuse(`${edit.to} already exists`);
+      dest.text = target.text;
+      dest.from = edit.path;
+      target.text = undefined;
+      return { ...base, status: 'applied', steps: [] };
+    }
+    case 'searchReplace':
+    case 'unifiedDiff': {
+      const blocks = edit.kind === 'searchReplace' ? edit.blocks.map(fromSearchReplace) : edit.hunks.map(fromHunk);
+      if (!target.text) {
+        // An empty search on a missing file is how models write a new one.
+        if (blocks.length === 1 && blocks[0]!.old.length === 0) {
+          target.text = { lines: [...blocks[0]!.new], bom: false, eol: '\n', finalNewline: true };
+          return { ...base, status: 'applied', steps: [{ status: 'applied' }] };
+        }
+        return refuse(`${edit.path} does not exist`);
+      }
+      const working = clone(target.text);
+      const steps: StepReport[] = [];
+      let delta = 0;
+      for (const block of blocks) {
+        const step = applyBlock(working, block, delta);
+        steps.push(step.report);
+        if (step.report.status === 'refused') return refuse(step.report.reason ?? 'a block did not apply', steps);
+        delta += step.delta;
+      }
+      target.text = working;
+      return { ...base, status: 'applied', steps };
+    }
+  }
+}
+
+interface Block {
+  readonly old: readonly string[];
+  readonly new: readonly string[];
+  /** 0-based line the model believed the old text starts at. */
+  readonly hint?: number;
+  readonly context?: { head: number; tail: number };
+  readonly noEolOld?: boolean;
+  readonly noEolNew?: boolean;
+}
+
+function fromSearchReplace(b: { search: string; replace: string }): Block {
+  return { old: blockLines(b.search), new: blockLines(b.replace) };
+}
+
+function fromHunk(h: DiffHunk): Block {
+  const old: string[] = [];
+  const neu: string[] = [];
+  let noEolOld = false;
+  let noEolNew = false;
+  let last: 'old' | 'new' | 'both' | undefined;
+  for (const raw of h.lines) {
+    const tag = raw[0] ?? ' ';
+    const body = raw.slice(1);
+    if (tag === '\\') {
+      if (last === 'old' || last === 'both') noEolOld = true;
+      if (last === 'new' || last === 'both') noEolNew = true;
+    } else if (tag === '-') {
+      old.push(body);
+      last = 'old';
+    } else if (tag === '+') {
+      neu.push(body);
+      last = 'new';
+    } else {
+      // a context line; models often drop the single space of an empty one
+      old.push(raw === '' ? '' : body);
+      neu.push(raw === '' ? '' : body);
+      last = 'both';
+    }
+  }
+  const isContext = (l: string) => l === '' || l.startsWith(' ');
+  let head = 0;
+  while (head < h.lines.length && isContext(h.lines[head]!)) head++;
+  let tail = 0;
+  while (tail < h.lines.length - head && isContext(h.lines[h.lines.length - 1 - tail]!)) tail++;
+  return {
+    old,
+    new: neu,
+    context: { head, tail },
+    noEolOld,
+    noEolNew,
+    ...(h.oldStart !== undefined && h.oldStart > 0 ? { hint: h.oldStart - 1 } : {}),
+  };
+}
+
+function applyBlock(file: FileText, block: Block, delta: number): { report: StepReport; delta: number } {
+  if (block.old.length === 0) {
+    if (file.lines.length === 0) {
+      file.lines.push(...block.new);
+      return { report: { status: 'applied', strategy: 'exact', startLine: 1, endLine: 0 }, delta: block.new.length };
+    }
+    return { report: { status: 'refused', reason: 'the block has no old text to anchor it in a non-empty file; include a few lines around the change' }, delta: 0 };
+  }
+  const found = locate(file.lines, block.old, {
+    ...(block.hint !== undefined ? { hint: Math.max(0, block.hint + delta) } : {}),
+    ...(block.context ? { context: block.context } : {}),
+  });
+  if (found.kind !== 'match') {
+    const reason =
+      found.kind === 'ambiguous'
+        ? `the old text matches ${found.candidates.length} places equally well (lines ${found.candidates.join(', ')}); add surrounding lines to make it unique`
+        : found.closest
+          ? `the old text was not found; the closest region is lines ${found.closest.startLine}-${found.closest.endLine} (similarity ${found.closest.similarity})`
+          : 'the old text was not found';
+    return { report: { status: 'refused', reason, candidates: found.candidates, ...(found.closest ? { closest: found.closest } : {}) }, delta: 0 };
+  }
+  const region = file.lines.slice(found.start, found.start + found.length);
+  const oldInner = block.old.slice(found.trimmedHead, block.old.length - found.trimmedTail);
+  const newInner = block.new.slice(found.trimmedHead, block.new.length - found.trimmedTail);
+  const replacement = carryUnchanged(oldInner, newInner, region, found);
+  const endsAtEof = found.start + found.length === file.lines.length;
+  file.lines.splice(found.start, found.length, ...replacement);
+  if (endsAtEof && (block.noEolOld || block.noEolNew)) file.finalNewline = !block.noEolNew;
+  return {
+    report: { status: 'applied', strategy: found.strategy, startLine: found.start + 1, endLine: found.start + found.length },
+    delta: replacement.length - found.length,
+  };
+}
+
+/**
+ * New lines the model left unchanged keep the file's exact bytes (its trailing whitespace, its
+ * indentation); lines it changed are re-indented by the shift the match found.
+ */
+function carryUnchanged(oldLines: readonly string[], newLines: readonly string[], region: readonly string[], found: Located): string[] {
+  const pairs = lcsPairs(oldLines.map((l) => l.trimEnd()), newLines.map((l) => l.trimEnd()));
+  const out: string[] = newLines.map((l) => shift(l, found.indent));
+  for (const [o, n] of pairs) out[n] = region[o]!;
+  return out;
+}
+
+function shift(line: string, indent: IndentShift | undefined): string {
+  if (!indent || line.trim() === '') return line;
+  let l = line;
+  if (indent.remove && l.startsWith(indent.remove)) l = l.slice(indent.remove.length);
+  return indent.add + l;
+}
+
+/** Index pairs (old, new) of a longest common subsequence of equal lines. */
+function lcsPairs(a: readonly string[], b: readonly string[]): Array<[number, number]> {
+  const n = a.length;
+  const m = b.length;
+  const dp = new Uint32Array((n + 1) * (m + 1));
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      dp[i * (m + 1) + j] = a[i] === b[j] ? dp[(i + 1) * (m + 1) + j + 1]! + 1 : Math.max(dp[(i + 1) * (m + 1) + j]!, dp[i * (m + 1) + j + 1]!);
+    }
+  }
+  const pairs: Array<[number, number]> = [];
+  let i = 0;
+  let j = 0;
+  while (i < n && j < m) {
+    if (a[i] === b[j]) {
+      pairs.push([i, j]);
+      i++;
+      j++;
+    } else if (dp[(i + 1) * (m + 1) + j]! >= dp[i * (m + 1) + j + 1]!) i++;
+    else j++;
+  }
+  return pairs;
+}
+
+function clone(t: FileText): FileText {
+  return { lines: [...t.lines], bom: t.bom, eol: t.eol, finalNewline: t.finalNewline };
+}
