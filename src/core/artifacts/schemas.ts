@@ -1,0 +1,90 @@
+// The artifacts agents exchange. Every one is a zod schema: model output is parsed against it, the
+// JSON Schema sent as structured output is generated from it, and schemas/*.schema.json export it.
+import { z } from 'zod';
+import { CodePatchSchema } from '../patch/codePatch';
+
+export const TaskKindSchema = z.enum(['code', 'test']);
+
+export const PlanTaskSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).describe('Short kebab-case id, unique in the plan'),
+  title: z.string().min(1),
+  description: z.string().min(1).describe('What to change and why, precise enough for another engineer'),
+  kind: TaskKindSchema.describe("'code' for source changes, 'test' for test changes"),
+  files: z.array(z.string().min(1)).describe('Workspace-relative paths the task reads or edits'),
+  dependsOn: z.array(z.string()).describe('Ids of tasks that must finish first'),
+});
+
+export const SpecDocSchema = z
+  .object({
+    objective: z.string().min(1),
+    summary: z.string().min(1).describe('The approach in two or three sentences'),
+    tasks: z.array(PlanTaskSchema).min(1).max(12),
+  })
+  .superRefine((spec, ctx) => {
+    const ids = new Set<string>();
+    for (const t of spec.tasks) {
+      if (ids.has(t.id)) ctx.addIssue({ code: 'custom', message: `task id '${t.id}' is used twice` });
+      ids.add(t.id);
+    }
+    for (const t of spec.tasks)
+      for (const d of t.dependsOn) if (!ids.has(d) || d === t.id) ctx.addIssue({ code: 'custom', message: `task '${t.id}' depends on unknown task '${d}'` });
+    if (hasCycle(spec.tasks)) ctx.addIssue({ code: 'custom', message: 'task dependencies form a cycle' });
+  });
+
+export const ReviewIssueSchema = z.object({
+  severity: z.enum(['blocker', 'major', 'minor', 'nit']),
+  file: z.string().optional(),
+  message: z.string().min(1),
+});
+
+export const ReviewReportSchema = z.object({
+  verdict: z.enum(['approve', 'reject']),
+  score: z.number().min(0).max(1).describe('Quality of the patch, 0 (unusable) to 1 (excellent)'),
+  summary: z.string().min(1),
+  issues: z.array(ReviewIssueSchema),
+});
+
+export const TestReportSchema = z.object({
+  command: z.string(),
+  passed: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  timedOut: z.boolean(),
+  durationMs: z.number().nonnegative(),
+  /** The tail of stdout+stderr: enough to tell the author what failed. */
+  output: z.string(),
+});
+
+export type TaskKind = z.infer<typeof TaskKindSchema>;
+export type PlanTask = z.infer<typeof PlanTaskSchema>;
+export type SpecDoc = z.infer<typeof SpecDocSchema>;
+export type ReviewIssue = z.infer<typeof ReviewIssueSchema>;
+export type ReviewReport = z.infer<typeof ReviewReportSchema>;
+export type TestReport = z.infer<typeof TestReportSchema>;
+
+export const ARTIFACT_SCHEMAS = {
+  SpecDoc: SpecDocSchema,
+  CodePatch: CodePatchSchema,
+  ReviewReport: ReviewReportSchema,
+  TestReport: TestReportSchema,
+} as const;
+
+export type ArtifactKind = keyof typeof ARTIFACT_SCHEMAS;
+
+/** JSON Schema for structured output; draft-7 is the dialect every vendor accepts. */
+export function artifactJsonSchema(kind: ArtifactKind): Record<string, unknown> {
+  return z.toJSONSchema(ARTIFACT_SCHEMAS[kind], { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+}
+
+function hasCycle(tasks: readonly { id: string; dependsOn: readonly string[] }[]): boolean {
+  const deps = new Map(tasks.map((t) => [t.id, t.dependsOn]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string): boolean => {
+    if (state.get(id) === 'done') return false;
+    if (state.get(id) === 'visiting') return true;
+    state.set(id, 'visiting');
+    for (const d of deps.get(id) ?? []) if (deps.has(d) && visit(d)) return true;
+    state.set(id, 'done');
+    return false;
+  };
+  return tasks.some((t) => visit(t.id));
+}

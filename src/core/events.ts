@@ -1,0 +1,150 @@
+// The closed set of events a run is made of. Everything else (run status, task graph, costs,
+// quality, per-model performance) is a fold over these, so this file is the contract between the
+// engine, the database, the dashboard and old runs on disk: add event types or optional fields,
+// never change the meaning of an existing one; bump EVENT_VERSION and upcast in parseEvent when a
+// shape has to change.
+import { z } from 'zod';
+import { CodePatchSchema } from './patch/codePatch';
+import { ReviewReportSchema, SpecDocSchema, TestReportSchema } from './artifacts/schemas';
+import type { StoredEvent } from './ports/eventStore';
+
+export const EVENT_VERSION = 1;
+
+const Provider = z.enum(['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm']);
+export const RoleSchema = z.enum(['planner', 'coder', 'reviewer', 'validator', 'tester']);
+const Usage = z.object({ inputTokens: z.number(), outputTokens: z.number(), cacheReadTokens: z.number(), cacheWriteTokens: z.number() });
+const ModelRef = { provider: Provider, model: z.string() };
+
+export const ConsensusRuleSchema = z.enum(['majority', 'unanimous', 'veto']);
+
+export const RunOptionsSchema = z.object({
+  /** USD for the whole run; null means no run budget. */
+  budgetUsd: z.number().nonnegative().nullable(),
+  dailyBudgetUsd: z.number().nonnegative().nullable(),
+  allowUnpriced: z.boolean(),
+  consensus: ConsensusRuleSchema,
+  reviewersPerPatch: z.number().int().min(1).max(5),
+  /** Rounds a coder gets for one task, the first included. */
+  maxRounds: z.number().int().min(1).max(10),
+  explore: z.boolean(),
+  /** Seeds the router's sampling, so a replayed run routes the same way. */
+  seed: z.number().int(),
+  checkCommand: z.string().nullable(),
+  checkTimeoutMs: z.number().int().positive(),
+  apply: z.boolean(),
+});
+
+const callRef = { callId: z.string(), taskId: z.string() };
+
+export const RunEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run.started'), data: z.object({ v: z.number().int(), objective: z.string(), options: RunOptionsSchema, resumedFrom: z.string().optional() }) }),
+  z.object({ type: z.literal('plan.proposed'), data: z.object({ callId: z.string(), spec: SpecDocSchema }) }),
+  z.object({
+    type: z.literal('task.routed'),
+    data: z.object({ taskId: z.string(), role: RoleSchema, ...ModelRef, explored: z.boolean(), reason: z.string(), patchId: z.string().optional() }),
+  }),
+  z.object({
+    type: z.literal('agent.call.started'),
+    data: z.object({ ...callRef, role: RoleSchema, ...ModelRef, round: z.number().int(), attempt: z.number().int(), promptTokens: z.number().int() }),
+  }),
+  /** Coalesced stream text: one event per ~2 KB or ~250 ms of output, never per token. */
+  z.object({ type: z.literal('agent.call.streamed'), data: z.object({ callId: z.string(), text: z.string(), chars: z.number().int() }) }),
+  z.object({
+    type: z.literal('agent.call.finished'),
+    data: z.object({
+      ...callRef,
+      ...ModelRef,
+      usage: Usage,
+      costUsd: z.number().nullable(),
+      durationMs: z.number(),
+      /** 'invalid' output gets one repair round; its text (truncated) and error are kept for that. */
+      outcome: z.enum(['valid', 'invalid']),
+      error: z.string().optional(),
+      invalidText: z.string().optional(),
+    }),
+  }),
+  z.object({
+    type: z.literal('agent.call.failed'),
+    data: z.object({ ...callRef, ...ModelRef, kind: z.string(), message: z.string(), costUsd: z.number().nullable(), durationMs: z.number() }),
+  }),
+  z.object({
+    type: z.literal('artifact.produced'),
+    data: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('SpecDoc'), artifactId: z.string(), callId: z.string().optional(), taskId: z.string(), body: SpecDocSchema }),
+      z.object({ kind: z.literal('CodePatch'), artifactId: z.string(), callId: z.string().optional(), taskId: z.string(), body: CodePatchSchema }),
+      z.object({ kind: z.literal('ReviewReport'), artifactId: z.string(), callId: z.string().optional(), taskId: z.string(), body: ReviewReportSchema }),
+      z.object({ kind: z.literal('TestReport'), artifactId: z.string(), callId: z.string().optional(), taskId: z.string(), body: TestReportSchema }),
+    ]),
+  }),
+  z.object({
+    type: z.literal('patch.proposed'),
+    data: z.object({ patchId: z.string(), taskId: z.string(), round: z.number().int(), artifactId: z.string(), ...ModelRef, files: z.array(z.string()) }),
+  }),
+  /** The validator's mechanical checks: schema, applies cleanly (dry run), the optional check command. */
+  z.object({
+    type: z.literal('patch.validated'),
+    data: z.object({ patchId: z.string(), ok: z.boolean(), applies: z.boolean(), problems: z.array(z.string()), testArtifactId: z.string().optional() }),
+  }),
+  z.object({
+    type: z.literal('review.verdict'),
+    data: z.object({ patchId: z.string(), artifactId: z.string(), ...ModelRef, verdict: z.enum(['approve', 'reject']), score: z.number() }),
+  }),
+  z.object({
+    type: z.literal('consensus.reached'),
+    data: z.object({ patchId: z.string(), rule: ConsensusRuleSchema, decision: z.enum(['accept', 'reject']), approvals: z.number().int(), rejections: z.number().int(), reason: z.string() }),
+  }),
+  /** The task ends without an accepted patch: its calls failed, or its output stayed invalid. */
+  z.object({ type: z.literal('task.failed'), data: z.object({ taskId: z.string(), reason: z.string() }) }),
+  z.object({ type: z.literal('patch.accepted'), data: z.object({ patchId: z.string(), taskId: z.string() }) }),
+  z.object({
+    type: z.literal('patch.rejected'),
+    data: z.object({ patchId: z.string(), taskId: z.string(), reasons: z.array(z.string()), final: z.boolean() }),
+  }),
+  z.object({ type: z.literal('patch.applied'), data: z.object({ patchId: z.string(), files: z.array(z.string()), ok: z.boolean(), error: z.string().optional() }) }),
+  z.object({ type: z.literal('budget.reserved'), data: z.object({ callId: z.string(), amountUsd: z.number(), runReservedUsd: z.number() }) }),
+  z.object({ type: z.literal('budget.released'), data: z.object({ callId: z.string(), reservedUsd: z.number(), spentUsd: z.number().nullable() }) }),
+  z.object({
+    type: z.literal('budget.exceeded'),
+    data: z.object({ callId: z.string(), scope: z.enum(['run', 'day', 'unpriced']), neededUsd: z.number().nullable(), limitUsd: z.number().nullable(), committedUsd: z.number(), message: z.string() }),
+  }),
+  z.object({ type: z.literal('run.paused'), data: z.object({ reason: z.string() }) }),
+  z.object({ type: z.literal('run.resumed'), data: z.object({ budgetUsd: z.number().nullable().optional() }) }),
+  z.object({ type: z.literal('run.completed'), data: z.object({ accepted: z.number().int(), rejected: z.number().int(), applied: z.number().int(), costUsd: z.number() }) }),
+  z.object({ type: z.literal('run.failed'), data: z.object({ reason: z.enum(['budget', 'model', 'plan', 'internal']), message: z.string() }) }),
+  z.object({ type: z.literal('run.cancelled'), data: z.object({ reason: z.string() }) }),
+]);
+
+export type RunEvent = z.infer<typeof RunEventSchema>;
+export type RunEventType = RunEvent['type'];
+export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
+export type EventData<T extends RunEventType> = EventOf<T>['data'];
+export type Role = z.infer<typeof RoleSchema>;
+export type RunOptions = z.infer<typeof RunOptionsSchema>;
+export type ConsensusRule = z.infer<typeof ConsensusRuleSchema>;
+
+export const RUN_EVENT_TYPES: readonly RunEventType[] = RunEventSchema.options.map((o) => o.shape.type.value);
+
+/** A run event as read back from the store: typed, with its position. */
+export type RecordedEvent = RunEvent & { readonly runId: string; readonly seq: number; readonly globalSeq: number; readonly ts: number };
+
+export class EventParseError extends Error {
+  constructor(readonly event: { runId: string; seq: number; type: string }, detail: string) {
+    super(`event ${event.runId}#${event.seq} (${event.type}) does not match its schema: ${detail}. The database may come from a newer CodeCompanion; update it`);
+    this.name = 'EventParseError';
+  }
+}
+
+export function isRunEventType(type: string): type is RunEventType {
+  return (RUN_EVENT_TYPES as readonly string[]).includes(type);
+}
+
+/** Parses (and upcasts, once there are older versions) a stored event. Unknown types throw. */
+export function parseEvent(stored: StoredEvent): RecordedEvent {
+  const parsed = RunEventSchema.safeParse({ type: stored.type, data: stored.data });
+  if (!parsed.success) throw new EventParseError(stored, z.prettifyError(parsed.error).split('\n').slice(0, 3).join('; '));
+  return { ...parsed.data, runId: stored.runId, seq: stored.seq, globalSeq: stored.globalSeq, ts: stored.ts };
+}
+
+export function event<T extends RunEventType>(type: T, data: EventData<T>): EventOf<T> {
+  return { type, data } as EventOf<T>;
+}
