@@ -2,7 +2,8 @@
 // Reproduce: npx tsx bench/run.ts storage   (part of npm run bench)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openWorkspaceDatabase, databaseDir, SNAPSHOT_FILE } from '../src/storage/workspaceDatabase';
+import { openWorkspaceDatabase } from '../src/storage/workspaceDatabase';
+import { databaseDir, SNAPSHOT_FILE, listJournals } from '../src/storage/layout';
 import { SqlEventStore } from '../src/storage/sqlEventStore';
 import type { NewEvent } from '../src/core/ports/eventStore';
 import { percentile, peakRssMb, rowCollector, type BenchSuite } from './harness';
@@ -11,7 +12,7 @@ function event(i: number): NewEvent {
   // ~300 bytes of JSON, the size of a coalesced agent.streamed or task.routed event
   return {
     type: i % 5 === 0 ? 'task.routed' : 'agent.streamed',
-    data: { taskId: `task-${i % 16}`, agentId: `coder-${i % 4}`, model: 'claude-sonnet-4-5', text: 'const page = Math.max(1, Number(req.query.page ?? 1)); '.repeat(4).slice(0, 200 + (i % 60)) },
+    data: { taskId: `task-${i % 16}`, agentId: `coder-${i % 4}`, model: 'claude-sonnet-4-6', text: 'const page = Math.max(1, Number(req.query.page ?? 1)); '.repeat(4).slice(0, 200 + (i % 60)) },
   };
 }
 
@@ -69,13 +70,13 @@ export const suite: BenchSuite = {
     db = await openWorkspaceDatabase(root, { mode: 'write' });
     const limit = db.snapshotThresholdBytes;
     store = new SqlEventStore(db);
-    const journalPath = path.join(databaseDir(root), 'journal.log');
+    const journalPath = () => listJournals(databaseDir(root)).at(-1)!.path;
     let tail = 0;
-    while (fs.statSync(journalPath).size < limit * 0.95) {
+    while (fs.statSync(journalPath()).size < limit * 0.95) {
       await store.append('tail', Array.from({ length: 50 }, (_, i) => event(tail + i)));
       tail += 50;
     }
-    const journalBytes = fs.statSync(journalPath).size;
+    const journalBytes = fs.statSync(journalPath()).size;
     fs.rmSync(path.join(databaseDir(root), 'writer.lock')); // as if the process had been killed
     t = process.hrtime.bigint();
     const crashed = await openWorkspaceDatabase(root, { mode: 'read-only' });

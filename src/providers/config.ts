@@ -23,7 +23,7 @@ export interface ProviderConfig {
 }
 
 export const DEFAULT_MODELS: Record<SdkProvider, string> = {
-  anthropic: 'claude-sonnet-4-5',
+  anthropic: 'claude-sonnet-4-6',
   openai: 'gpt-5-mini',
   gemini: 'gemini-2.5-flash',
   'openai-compatible': 'llama3.1',

@@ -14,12 +14,13 @@ export function scrub(text: string, secrets: readonly string[] = []): string {
 export const RETRYABLE: ReadonlySet<ModelErrorKind> = new Set(['rate_limit', 'server', 'timeout', 'stall', 'cut_stream', 'malformed']);
 
 export function classify(err: unknown, provider: ProviderId, model: string, secrets: readonly string[], context: { stalled: boolean; userAborted: boolean; streamed: boolean }): ModelError {
+  // An abort can surface as a quietly ended stream (then the adapter reports a cut): the cause wins.
+  if (context.userAborted) return new ModelError('aborted', `${provider} call cancelled`, { provider, model });
+  if (context.stalled) return new ModelError('stall', `${provider} stream stalled: no data within the stall timeout`, { provider, model });
   if (err instanceof ModelError) return err;
   const e = err as { status?: number; headers?: unknown; message?: string; name?: string; cause?: unknown; error?: unknown };
   const raw = scrub(firstLine(e?.message ?? String(err)), secrets);
   const details = { provider, model };
-  if (context.userAborted) return new ModelError('aborted', `${provider} call cancelled`, details);
-  if (context.stalled) return new ModelError('stall', `${provider} stream stalled: no data within the stall timeout`, details);
   const status = typeof e?.status === 'number' ? e.status : statusFromMessage(raw);
   if (status !== undefined) {
     const retryAfterMs = retryAfterOf(e?.headers, e?.message ?? '', e?.error);

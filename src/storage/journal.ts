@@ -1,15 +1,18 @@
-// The write-ahead journal: one record per committed write transaction, appended and fsync'ed in
-// batches (group commit). A record is [u32 length][u32 crc32][payload]; a torn or garbled tail fails
-// the length or checksum test and is cut, never replayed. Transactions carry a number so a record
-// already folded into a snapshot is skipped on replay.
+// The write-ahead journal: a logical log of committed write transactions, appended with group
+// commit. Each batch (everything queued while the previous write+fdatasync was in flight) is one
+// frame: [magic 'CCF1'][u32 length][u32 crc32][JSON array of transactions]. A crash can only tear
+// the last frame, so a bad frame with no valid frame after it is a torn tail (cut); a bad frame
+// followed by a valid one is corruption (refused, never cut: the frames after it were acknowledged).
+// Transactions carry a number so records already folded into a snapshot are skipped on replay.
 import * as fs from 'node:fs';
 import { crc32 } from 'node:zlib';
 import type { SqlStatement, SqlValue } from './database';
 
-export const JOURNAL_MAGIC = Buffer.from('CCJOURNAL1\n');
-const RECORD_HEADER = 8;
-/** A length beyond this is garbage, not a record: no single transaction is this large. */
-const MAX_RECORD = 256 * 1024 * 1024;
+export const JOURNAL_MAGIC = Buffer.from('CCJOURNAL2\n');
+const FRAME_MAGIC = Buffer.from('CCF1');
+const FRAME_HEADER = 12;
+/** A length beyond this is garbage, not a frame. */
+const MAX_FRAME = 512 * 1024 * 1024;
 
 export interface JournalRecord {
   readonly tx: number;
@@ -18,54 +21,67 @@ export interface JournalRecord {
 
 export interface JournalScan {
   readonly records: JournalRecord[];
-  /** Byte offset just past the last valid record. */
+  /** Byte offset just past the last valid frame. */
   readonly validEnd: number;
-  /** Bytes after validEnd that failed the length or checksum test (a torn tail). */
+  /** Bytes after validEnd that hold no valid frame (a torn tail). */
   readonly tornBytes: number;
+  /** Set when a damaged frame is followed by a valid one: the file is corrupt, not torn. */
+  readonly corruptAt?: number;
 }
 
 type EncodedValue = number | string | null | { b: string };
 
-export function encodeRecord(record: JournalRecord): Buffer {
-  const payload = Buffer.from(
-    JSON.stringify({
-      tx: record.tx,
-      s: record.statements.map((s) => [s.sql, (s.params ?? []).map(encodeValue)]),
-    }),
-  );
-  const header = Buffer.allocUnsafe(RECORD_HEADER);
-  header.writeUInt32LE(payload.length, 0);
-  header.writeUInt32LE(crc32(payload), 4);
+/** One transaction as JSON text; frames join these, so the cost is paid once, at write(). */
+export function encodeRecord(record: JournalRecord): string {
+  return JSON.stringify({ tx: record.tx, s: record.statements.map((s) => [s.sql, (s.params ?? []).map(encodeValue)]) });
+}
+
+export function encodeFrame(records: readonly string[]): Buffer {
+  const payload = Buffer.from(`[${records.join(',')}]`);
+  const header = Buffer.allocUnsafe(FRAME_HEADER);
+  FRAME_MAGIC.copy(header, 0);
+  header.writeUInt32LE(payload.length, 4);
+  header.writeUInt32LE(crc32(payload), 8);
   return Buffer.concat([header, payload]);
 }
 
 function encodeValue(v: SqlValue): EncodedValue {
-  return v instanceof Uint8Array ? { b: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') } : v;
+  if (v instanceof Uint8Array) return { b: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64') };
+  if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`cannot store the number ${v}: only finite numbers survive the journal`);
+  return v;
 }
 
 function decodeValue(v: EncodedValue): SqlValue {
   return v !== null && typeof v === 'object' ? new Uint8Array(Buffer.from(v.b, 'base64')) : v;
 }
 
-/** Reads every valid record from `offset`; stops at the first torn or garbled one. */
+/** Parses the frame at pos, or returns undefined if it is not a complete, intact frame. */
+function frameAt(buf: Buffer, pos: number): { records: JournalRecord[]; end: number } | undefined {
+  if (pos + FRAME_HEADER > buf.length || buf.compare(FRAME_MAGIC, 0, 4, pos, pos + 4) !== 0) return undefined;
+  const len = buf.readUInt32LE(pos + 4);
+  const end = pos + FRAME_HEADER + len;
+  if (len === 0 || len > MAX_FRAME || end > buf.length) return undefined;
+  const payload = buf.subarray(pos + FRAME_HEADER, end);
+  if (crc32(payload) !== buf.readUInt32LE(pos + 8)) return undefined;
+  try {
+    const parsed = JSON.parse(payload.toString('utf8')) as { tx: number; s: [string, EncodedValue[]][] }[];
+    const records = parsed.map((r) => ({ tx: r.tx, statements: r.s.map(([sql, params]) => ({ sql, params: params.map(decodeValue) })) }));
+    return { records, end };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads every valid frame from `offset`; tells a torn tail from corruption in the middle. */
 export function scanJournal(buf: Buffer, offset = JOURNAL_MAGIC.length): JournalScan {
   const records: JournalRecord[] = [];
   let pos = offset;
-  while (pos + RECORD_HEADER <= buf.length) {
-    const len = buf.readUInt32LE(pos);
-    const sum = buf.readUInt32LE(pos + 4);
-    const end = pos + RECORD_HEADER + len;
-    if (len === 0 || len > MAX_RECORD || end > buf.length) break;
-    const payload = buf.subarray(pos + RECORD_HEADER, end);
-    if (crc32(payload) !== sum) break;
-    let parsed: { tx: number; s: [string, EncodedValue[]][] };
-    try {
-      parsed = JSON.parse(payload.toString('utf8'));
-    } catch {
-      break;
-    }
-    records.push({ tx: parsed.tx, statements: parsed.s.map(([sql, params]) => ({ sql, params: params.map(decodeValue) })) });
-    pos = end;
+  for (let frame = frameAt(buf, pos); frame; frame = frameAt(buf, pos)) {
+    records.push(...frame.records);
+    pos = frame.end;
+  }
+  for (let probe = buf.indexOf(FRAME_MAGIC, pos + 1); probe !== -1; probe = buf.indexOf(FRAME_MAGIC, probe + 1)) {
+    if (frameAt(buf, probe)) return { records, validEnd: pos, tornBytes: buf.length - pos, corruptAt: pos };
   }
   return { records, validEnd: pos, tornBytes: buf.length - pos };
 }
@@ -75,54 +91,88 @@ export function hasJournalMagic(buf: Buffer): boolean {
 }
 
 interface Pending {
-  readonly bytes: Buffer;
+  readonly record: string;
   readonly resolve: () => void;
   readonly reject: (err: Error) => void;
 }
 
 /**
  * Appends records with group commit: everything queued while one write+fdatasync is in flight goes
- * out in the next one, so concurrent appenders share an fsync and the cost per record stays flat.
+ * out as the next frame, so concurrent appenders share an fsync and the cost per record stays flat.
+ * rotate() switches to a new file between two frames, never during one.
  */
 export class JournalWriter {
   private queue: Pending[] = [];
   private flushing = false;
   private failure: Error | undefined;
-  private size: number;
+  private next: { fd: number; size: number; onSwitched: (oldFd: number) => void } | undefined;
+  private idleWaiters: (() => void)[] = [];
 
-  constructor(private readonly fd: number, initialSize: number) {
-    this.size = initialSize;
-  }
+  constructor(private fd: number, private size: number) {}
 
+  /** Bytes in the current journal file. */
   get bytes(): number {
     return this.size;
   }
 
-  append(bytes: Buffer): Promise<void> {
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
+  append(record: string): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ bytes, resolve, reject });
+      this.queue.push({ record, resolve, reject });
       if (!this.flushing) this.flush();
     });
   }
 
-  /** Resolves once everything queued so far is durable (or has failed). */
-  async drain(): Promise<void> {
-    while (this.flushing || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+  /**
+   * Sends every frame after the current one to `fd` (a prepared journal file holding just its
+   * magic). onSwitched gets the old fd once no write to it is in flight, to close it.
+   */
+  rotate(fd: number, size: number, onSwitched: (oldFd: number) => void): void {
+    this.next = { fd, size, onSwitched };
+    if (!this.flushing) this.switchFile();
   }
 
-  /** Empties the journal after a snapshot made its records redundant. */
-  reset(): void {
-    fs.ftruncateSync(this.fd, JOURNAL_MAGIC.length);
-    fs.fdatasyncSync(this.fd);
-    this.size = JOURNAL_MAGIC.length;
+  /** Resolves once nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (!this.flushing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Closes the current file; call once idle() resolved. */
+  close(): void {
+    fs.closeSync(this.fd);
+  }
+
+  private switchFile(): void {
+    const next = this.next;
+    if (!next) return;
+    this.next = undefined;
+    const old = this.fd;
+    this.fd = next.fd;
+    this.size = next.size;
+    next.onSwitched(old);
   }
 
   private flush(): void {
+    this.switchFile();
+    if (this.queue.length === 0) {
+      this.flushing = false;
+      for (const w of this.idleWaiters.splice(0)) w();
+      return;
+    }
     this.flushing = true;
     const batch = this.queue;
     this.queue = [];
-    const data = batch.length === 1 ? batch[0]!.bytes : Buffer.concat(batch.map((p) => p.bytes));
+    let data: Buffer;
+    try {
+      data = encodeFrame(batch.map((p) => p.record));
+    } catch (err) {
+      return this.fail(batch, err as Error);
+    }
     const position = this.size;
     fs.write(this.fd, data, 0, data.length, position, (writeErr, written) => {
       if (writeErr || written !== data.length) return this.fail(batch, writeErr ?? new Error(`short write (${written} of ${data.length} bytes)`));
@@ -130,20 +180,22 @@ export class JournalWriter {
         if (syncErr) return this.fail(batch, syncErr);
         this.size = position + data.length;
         for (const p of batch) p.resolve();
-        this.flushing = false;
-        if (this.queue.length > 0) this.flush();
+        this.flush();
       });
     });
   }
 
   private fail(batch: Pending[], cause: Error): void {
     // After a failed write the file's tail is unknown: refuse everything from here on so nothing is
-    // acknowledged out of order. Reopening the database cuts the tail back to the last valid record.
+    // acknowledged out of order. Reopening the database cuts the tail back to the last valid frame.
     const code = (cause as NodeJS.ErrnoException).code;
     const hint = code === 'ENOSPC' ? 'the disk is full: free space, then reopen the workspace' : 'reopen the workspace';
-    this.failure = new Error(`could not persist to the journal (${code ?? cause.message}); nothing unacknowledged was saved — ${hint}`);
+    this.failure = new Error(
+      `could not persist to the journal (${code ?? cause.message}); the last writes were not acknowledged and may not be saved — ${hint}`,
+    );
     for (const p of [...batch, ...this.queue]) p.reject(this.failure);
     this.queue = [];
     this.flushing = false;
+    for (const w of this.idleWaiters.splice(0)) w();
   }
 }

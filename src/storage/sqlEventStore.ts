@@ -38,21 +38,24 @@ export class SqlEventStore implements EventStore {
     if (events.length === 0) return [];
     const current = this.lastSeq(runId);
     if (options.expectedSeq !== undefined && options.expectedSeq !== current) throw new ConcurrencyError(runId, options.expectedSeq, current);
+    // Serialized before any counter moves: data JSON cannot hold (a cycle, a BigInt) fails here and
+    // leaves no gap in the sequences. What is stored, returned and published is the JSON round trip.
+    const json = events.map((e) => JSON.stringify(e.data ?? null));
     const stored: StoredEvent[] = events.map((e, i) => ({
       runId,
       seq: current + i + 1,
       globalSeq: this.globalSeq + i + 1,
       type: e.type,
-      data: e.data,
+      data: JSON.parse(json[i]!) as unknown,
       ts: e.ts ?? this.clock(),
     }));
     const last = stored[stored.length - 1]!;
     this.runSeq.set(runId, last.seq);
     this.globalSeq = last.globalSeq;
 
-    const statements: SqlStatement[] = stored.map((e) => ({
+    const statements: SqlStatement[] = stored.map((e, i) => ({
       sql: 'INSERT INTO events (global_seq, run_id, seq, type, ts, data) VALUES (?, ?, ?, ?, ?, ?)',
-      params: [e.globalSeq, e.runId, e.seq, e.type, e.ts, JSON.stringify(e.data ?? null)],
+      params: [e.globalSeq, e.runId, e.seq, e.type, e.ts, json[i]!],
     }));
     statements.push({
       sql: `INSERT INTO runs (run_id, created_at, updated_at, event_count, last_type) VALUES (?, ?, ?, ?, ?)

@@ -1,23 +1,17 @@
-// The durable workspace database: sql.js in memory, persisted as a snapshot (state.sqlite, written
-// whole, atomically) plus a journal of every write transaction since (journal.log, fsync'ed in
-// batches). Opening loads the snapshot and replays the journal's valid records; a writer lock keeps
-// a second process from writing at the same time.
+// The durable workspace database: sql.js in memory, persisted as a snapshot (state.sqlite, replaced
+// atomically) plus journal generations holding every write transaction since (fsync'ed per batch).
+// Opening loads the snapshot and replays the journals; a writer lock keeps a second process from
+// writing at the same time. A checkpoint rotates to a new journal generation in the same tick as it
+// exports the image, so the only stall appends see is export(); the file write and fsync run async.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database as SqlJsDatabase } from 'sql.js';
-import { loadSqlJs, queryAll, type Database, type SqlStatement, type SqlValue } from './database';
-import { JournalWriter, JOURNAL_MAGIC, encodeRecord, hasJournalMagic, scanJournal, type JournalRecord } from './journal';
-import { LockedError, WriterLock } from './lock';
-import { migrate } from './migrations';
-
-/** 'CCmp' in the SQLite header's application_id: tells our database from someone else's SQLite file. */
-export const APPLICATION_ID = 0x43436d70;
-const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
-
-export const DB_DIR = '.codecompanion';
-export const SNAPSHOT_FILE = 'state.sqlite';
-export const JOURNAL_FILE = 'journal.log';
-export const LOCK_FILE = 'writer.lock';
+import { queryAll, type Database, type SqlStatement, type SqlValue } from './database';
+import { JOURNAL_MAGIC, JournalWriter, encodeRecord, scanJournal, type JournalRecord } from './journal';
+import { applyTransaction, type Image, type StatementCache } from './image';
+import { LockedError, WriterLock, type LockOwner } from './lock';
+import { LOCK_FILE, SNAPSHOT_FILE, databaseDir, ensureGitignore, fsyncDir, fsyncDirAsync, listJournals } from './layout';
+import { createJournal, follow, openForWriting } from './recovery';
 
 export type OpenMode = 'write' | 'read-only' | 'auto';
 
@@ -28,11 +22,11 @@ export interface OpenOptions {
   /** Shown to a second process that finds the lock taken ("CLI run", "VS Code window"). */
   readonly purpose?: string;
   /**
-   * A snapshot is taken once the journal grows past this many bytes, or past an eighth of the last
-   * snapshot's size if larger: replay time after a crash stays a bounded fraction of load time,
+   * A checkpoint starts once the journal generation grows past this many bytes, or past an eighth of
+   * the last snapshot's size if larger: replay after a crash stays a bounded fraction of load time,
    * and snapshot cost per event stays flat as the database grows.
    */
-  readonly snapshotJournalBytes?: number;
+  readonly snapshotEveryBytes?: number;
 }
 
 export interface RecoveryReport {
@@ -42,222 +36,132 @@ export interface RecoveryReport {
   readonly migratedFrom?: number;
 }
 
-export class DatabaseFileError extends Error {
-  constructor(readonly file: string, readonly reason: string) {
-    super(`${file} is not a usable CodeCompanion database (${reason}). It was left untouched: move it aside (codecompanion db move-aside) or restore it, then try again`);
-    this.name = 'DatabaseFileError';
-  }
+export interface CheckpointStats {
+  /** How long export() blocked the event loop (appends and everything else). */
+  readonly stallMs: number;
+  readonly totalMs: number;
+  readonly bytes: number;
 }
 
 export interface WorkspaceDatabase extends Database {
-  readonly dir: string;
+  /** The directory holding the snapshot, journals and lock. */
+  readonly path: string;
   readonly recovery: RecoveryReport;
-  /** Writes a snapshot and empties the journal. */
-  checkpoint(): Promise<void>;
-  /** Read-only: applies what the writer has appended since; returns how many transactions. */
+  /** Read-only openers: who holds the writer lock (for "read-only: the CLI run (pid 4242) is writing"). */
+  readonly lockHolder: LockOwner | undefined;
+  /** Writes a snapshot of everything written so far and drops the journal generations it replaces. */
+  checkpoint(): Promise<CheckpointStats>;
+  /** Read-only: applies what the writer has made durable since; returns how many transactions. */
   refresh(): Promise<number>;
   /** The journal size at which the writer takes the next snapshot. */
   readonly snapshotThresholdBytes: number;
-}
-
-export function databaseDir(workspaceRoot: string): string {
-  return path.join(workspaceRoot, DB_DIR);
+  readonly lastCheckpoint: CheckpointStats | undefined;
 }
 
 export async function openWorkspaceDatabase(workspaceRoot: string, options: OpenOptions = {}): Promise<WorkspaceDatabase> {
   return openDatabaseAt(databaseDir(workspaceRoot), options);
 }
 
+/** Opens the database kept in `dir` (tests and tools; the workspace's is `<root>/.codecompanion`). */
 export async function openDatabaseAt(dir: string, options: OpenOptions = {}): Promise<WorkspaceDatabase> {
   const mode = options.mode ?? 'auto';
+  const threshold = options.snapshotEveryBytes ?? 4 * 1024 * 1024;
+  if (mode === 'read-only') return new SqlJsWorkspaceDatabase(dir, await follow(dir), undefined, threshold);
   fs.mkdirSync(dir, { recursive: true });
   ensureGitignore(dir);
-  let lock: WriterLock | undefined;
-  if (mode !== 'read-only') {
-    try {
-      lock = await WriterLock.acquire(path.join(dir, LOCK_FILE), options.purpose ?? `pid ${process.pid}`, options.lockTimeoutMs ?? (mode === 'write' ? 10_000 : 2_000));
-    } catch (err) {
-      if (!(err instanceof LockedError) || mode === 'write') throw err;
-    }
+  let lock: WriterLock;
+  try {
+    lock = await WriterLock.acquire(path.join(dir, LOCK_FILE), options.purpose ?? `pid ${process.pid}`, options.lockTimeoutMs ?? (mode === 'write' ? 10_000 : 2_000));
+  } catch (err) {
+    if (!(err instanceof LockedError) || mode === 'write') throw err;
+    return new SqlJsWorkspaceDatabase(dir, await follow(dir), undefined, threshold, err.owner);
   }
   try {
-    const image = await loadImage(dir, lock !== undefined);
-    const db = new SqlJsWorkspaceDatabase(dir, image, lock, options.snapshotJournalBytes ?? 4 * 1024 * 1024);
-    if (lock && image.migratedFrom !== undefined) await db.checkpoint();
+    const opened = await openForWriting(dir);
+    const db = new SqlJsWorkspaceDatabase(dir, opened.image, { lock, ...opened.journal }, threshold);
+    if (opened.migratedFrom !== undefined) {
+      db.migratedFrom = opened.migratedFrom;
+      await db.checkpoint(); // migrations are not journaled: the snapshot makes them durable
+    }
     return db;
   } catch (err) {
-    lock?.releaseSync();
+    lock.releaseSync();
     throw err;
   }
 }
 
-/** Renames the database files aside (after the user agreed) so a fresh database can be created. */
-export function moveDatabaseAside(dir: string, now = Date.now()): string[] {
-  const moved: string[] = [];
-  for (const name of [SNAPSHOT_FILE, JOURNAL_FILE]) {
-    const from = path.join(dir, name);
-    if (!fs.existsSync(from)) continue;
-    const to = path.join(dir, `${name}.aside-${now}`);
-    fs.renameSync(from, to);
-    moved.push(to);
-  }
-  return moved;
-}
-
-interface Image {
-  readonly db: SqlJsDatabase;
-  readonly lastTx: number;
-  readonly journalFd: number | undefined;
-  readonly journalEnd: number;
-  readonly snapshotStamp: string;
-  readonly replayed: number;
-  readonly tornBytes: number;
-  readonly migratedFrom: number | undefined;
-}
-
-async function loadImage(dir: string, writable: boolean): Promise<Image> {
-  const SQL = await loadSqlJs();
-  const snapshotPath = path.join(dir, SNAPSHOT_FILE);
-  const snapshotStamp = stampOf(snapshotPath);
-  let db: SqlJsDatabase;
-  if (fs.existsSync(snapshotPath)) {
-    const bytes = fs.readFileSync(snapshotPath);
-    if (bytes.length < 100 || !bytes.subarray(0, 16).equals(SQLITE_HEADER)) throw new DatabaseFileError(snapshotPath, 'not an SQLite file');
-    try {
-      db = new SQL.Database(bytes);
-      db.exec('SELECT count(*) FROM sqlite_master');
-    } catch (err) {
-      throw new DatabaseFileError(snapshotPath, `SQLite cannot read it: ${(err as Error).message}`);
-    }
-    const appId = db.exec('PRAGMA application_id')[0]?.values[0]?.[0];
-    if (appId !== APPLICATION_ID) {
-      db.close();
-      throw new DatabaseFileError(snapshotPath, 'an SQLite database that CodeCompanion did not create');
-    }
-  } else {
-    db = new SQL.Database();
-    db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
-  }
-  db.exec('CREATE TABLE IF NOT EXISTS cc_journal (id INTEGER PRIMARY KEY CHECK (id = 1), last_tx INTEGER NOT NULL); INSERT OR IGNORE INTO cc_journal VALUES (1, 0);');
-  let lastTx = Number(db.exec('SELECT last_tx FROM cc_journal')[0]?.values[0]?.[0] ?? 0);
-
-  const journalPath = path.join(dir, JOURNAL_FILE);
-  const { records, validEnd, tornBytes } = readJournal(journalPath);
-  let replayed = 0;
-  for (const record of records) {
-    if (record.tx <= lastTx) continue;
-    if (record.tx !== lastTx + 1) {
-      db.close();
-      throw new DatabaseFileError(journalPath, `transaction ${lastTx + 1} is missing before ${record.tx}`);
-    }
-    applyTransaction(db, record);
-    lastTx = record.tx;
-    replayed++;
-  }
-
-  let journalFd: number | undefined;
-  if (writable) {
-    journalFd = fs.openSync(journalPath, fs.existsSync(journalPath) ? 'r+' : 'w+');
-    if (validEnd < JOURNAL_MAGIC.length) {
-      fs.writeSync(journalFd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
-    }
-    if (tornBytes > 0 || validEnd < JOURNAL_MAGIC.length) {
-      fs.ftruncateSync(journalFd, Math.max(validEnd, JOURNAL_MAGIC.length));
-      fs.fsyncSync(journalFd);
-    }
-  }
-  const before = currentVersionOf(db);
-  const after = writable ? migrate(db) : before;
-  return {
-    db,
-    lastTx,
-    journalFd,
-    journalEnd: Math.max(validEnd, JOURNAL_MAGIC.length),
-    snapshotStamp,
-    replayed,
-    tornBytes,
-    migratedFrom: after !== before ? before : undefined,
-  };
-}
-
-function readJournal(journalPath: string): { records: JournalRecord[]; validEnd: number; tornBytes: number } {
-  if (!fs.existsSync(journalPath)) return { records: [], validEnd: 0, tornBytes: 0 };
-  const buf = fs.readFileSync(journalPath);
-  if (buf.length === 0) return { records: [], validEnd: 0, tornBytes: 0 };
-  if (!hasJournalMagic(buf)) {
-    // A file shorter than the magic that matches its prefix is a journal torn while being created.
-    if (buf.length < JOURNAL_MAGIC.length && JOURNAL_MAGIC.subarray(0, buf.length).equals(buf)) return { records: [], validEnd: 0, tornBytes: buf.length };
-    throw new DatabaseFileError(journalPath, 'not a CodeCompanion journal');
-  }
-  return scanJournal(buf);
-}
-
-function applyTransaction(db: SqlJsDatabase, record: JournalRecord): void {
-  db.exec('BEGIN');
+/**
+ * Renames the database files aside so a fresh database can be created. Call it only after the user
+ * agreed (a refused DatabaseFileError names this step); takes the writer lock so a live writer is
+ * never pulled out from under.
+ */
+export async function moveDatabaseAside(dir: string, now = Date.now()): Promise<string[]> {
+  const lock = await WriterLock.acquire(path.join(dir, LOCK_FILE), 'moving the database aside', 2_000);
   try {
-    for (const s of record.statements) db.run(s.sql, (s.params ?? []) as SqlValue[]);
-    db.run('UPDATE cc_journal SET last_tx = ? WHERE id = 1', [record.tx]);
-    db.exec('COMMIT');
-  } catch (err) {
-    db.exec('ROLLBACK');
-    throw err;
-  }
-}
-
-function currentVersionOf(db: SqlJsDatabase): number {
-  const v = db.exec('PRAGMA user_version')[0]?.values[0]?.[0];
-  return typeof v === 'number' ? v : 0;
-}
-
-function stampOf(file: string): string {
-  try {
-    const st = fs.statSync(file);
-    return `${st.ino}:${st.size}:${st.mtimeMs}`;
-  } catch {
-    return 'none';
-  }
-}
-
-function ensureGitignore(dir: string): void {
-  const file = path.join(dir, '.gitignore');
-  if (!fs.existsSync(file)) fs.writeFileSync(file, '# CodeCompanion workspace database: local state, never committed\n*\n');
-}
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
+    const moved: string[] = [];
+    const names = [SNAPSHOT_FILE, ...listJournals(dir).map((j) => path.basename(j.path))];
+    for (const name of names) {
+      const from = path.join(dir, name);
+      if (!fs.existsSync(from)) continue;
+      const to = path.join(dir, `${name}.aside-${now}`);
+      fs.renameSync(from, to);
+      moved.push(to);
+    }
+    fsyncDir(dir);
+    return moved;
   } finally {
-    fs.closeSync(fd);
+    lock.releaseSync();
   }
+}
+
+export interface WriterState {
+  readonly lock: WriterLock;
+  readonly fd: number;
+  readonly size: number;
+  readonly generation: number;
 }
 
 class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
   readonly readOnly: boolean;
-  readonly recovery: RecoveryReport;
+  migratedFrom: number | undefined;
+  lastCheckpoint: CheckpointStats | undefined;
   private db: SqlJsDatabase;
+  private statements: StatementCache;
   private lastTx: number;
   private readonly journal: JournalWriter | undefined;
-  private journalFd: number | undefined;
-  private readOffset: number;
-  private snapshotStamp: string;
-  private snapshotting: Promise<void> | undefined;
+  private generation: number;
+  private readOffsets = new Map<number, number>();
+  private snapshotSize: number;
+  private checkpointing: Promise<CheckpointStats> | undefined;
+  private closing = false;
   private closed = false;
+  private readonly initial: Image;
 
-  constructor(readonly dir: string, image: Image, private readonly lock: WriterLock | undefined, private readonly snapshotJournalBytes: number) {
+  constructor(
+    readonly path: string,
+    image: Image,
+    private readonly writer: WriterState | undefined,
+    private readonly snapshotEveryBytes: number,
+    readonly lockHolder: LockOwner | undefined = undefined,
+  ) {
+    this.initial = image;
     this.db = image.db;
+    this.statements = image.statements;
     this.lastTx = image.lastTx;
-    this.readOnly = lock === undefined;
-    this.journalFd = image.journalFd;
-    this.journal = image.journalFd !== undefined ? new JournalWriter(image.journalFd, image.journalEnd) : undefined;
-    this.readOffset = image.journalEnd;
-    this.snapshotStamp = image.snapshotStamp;
-    this.recovery = { replayedTransactions: image.replayed, tornBytes: image.tornBytes, ...(image.migratedFrom !== undefined ? { migratedFrom: image.migratedFrom } : {}) };
+    this.readOnly = writer === undefined;
+    this.journal = writer ? new JournalWriter(writer.fd, writer.size) : undefined;
+    this.generation = writer?.generation ?? 0;
+    this.snapshotSize = Number(image.snapshotStamp.split(':')[1] ?? 0) || 0;
+    for (const j of image.journals) this.readOffsets.set(j.generation, Math.max(j.validEnd, JOURNAL_MAGIC.length));
+  }
+
+  get recovery(): RecoveryReport {
+    const { replayed, tornBytes } = this.initial;
+    return { replayedTransactions: replayed, tornBytes, ...(this.migratedFrom !== undefined ? { migratedFrom: this.migratedFrom } : {}) };
   }
 
   get snapshotThresholdBytes(): number {
-    const snapshotSize = Number(this.snapshotStamp.split(':')[1] ?? 0) || 0;
-    return Math.max(this.snapshotJournalBytes, Math.floor(snapshotSize / 8));
+    return Math.max(this.snapshotEveryBytes, Math.floor(this.snapshotSize / 8));
   }
 
   all<T = Record<string, SqlValue>>(sql: string, params?: readonly SqlValue[]): T[] {
@@ -267,91 +171,164 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
 
   async write(statements: readonly SqlStatement[]): Promise<void> {
     this.assertOpen();
-    if (!this.journal) throw new Error('the workspace database is open read-only (another CodeCompanion process holds the writer lock)');
+    if (!this.journal) throw new Error(`the workspace database is open read-only (${holderText(this.lockHolder)} holds the writer lock)`);
+    if (this.journal.failed) throw this.journal.failed;
     const record: JournalRecord = { tx: this.lastTx + 1, statements };
-    applyTransaction(this.db, record); // throws on bad SQL before anything is journaled
+    const encoded = encodeRecord(record); // throws on an unstorable value before anything changes
+    applyTransaction(this.db, this.statements, record); // throws on bad SQL, rolled back, nothing journaled
     this.lastTx = record.tx;
-    await this.journal.append(encodeRecord(record));
-    if (this.journal.bytes > this.snapshotThresholdBytes && !this.snapshotting) {
-      this.snapshotting = this.checkpoint().finally(() => (this.snapshotting = undefined));
+    const durable = this.journal.append(encoded);
+    if (this.journal.bytes > this.snapshotThresholdBytes && !this.checkpointing) {
+      // A failed background snapshot leaves the journals in place; the next threshold retries it.
+      this.checkpoint().catch(() => undefined);
+    }
+    await durable;
+  }
+
+  async checkpoint(): Promise<CheckpointStats> {
+    this.assertOpen();
+    if (!this.journal) throw new Error('a read-only database cannot take a snapshot');
+    while (this.checkpointing) await this.checkpointing.catch(() => undefined);
+    this.checkpointing = this.runCheckpoint();
+    try {
+      return await this.checkpointing;
+    } finally {
+      this.checkpointing = undefined;
     }
   }
 
-  async checkpoint(): Promise<void> {
-    this.assertOpen();
-    if (!this.journal) throw new Error('a read-only database cannot take a snapshot');
-    await this.journal.drain();
-    // From here to the journal reset everything is synchronous, so no write can slip between the
-    // snapshot and the reset: the snapshot holds exactly the transactions the journal is emptied of.
-    const image = this.db.export();
-    const target = path.join(this.dir, SNAPSHOT_FILE);
-    const tmp = `${target}.tmp-${process.pid}`;
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, image);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+  private async runCheckpoint(): Promise<CheckpointStats> {
+    const journal = this.journal!;
+    const started = performance.now();
+    const generation = this.generation + 1;
+    const next = await createJournal(this.path, generation);
+    if (journal.failed) {
+      fs.closeSync(next);
+      throw journal.failed; // the image may hold writes that were refused: never snapshot it
     }
-    fs.renameSync(tmp, target);
-    fsyncDir(this.dir);
-    this.journal.reset();
-    this.snapshotStamp = stampOf(target);
+    // One synchronous step: the image holds exactly the transactions before the rotation, and every
+    // frame written after it goes to the new generation.
+    const exportStart = performance.now();
+    const image = this.db.export();
+    const stallMs = performance.now() - exportStart;
+    let oldClosed!: () => void;
+    const switched = new Promise<void>((resolve) => (oldClosed = resolve));
+    journal.rotate(next, JOURNAL_MAGIC.length, (oldFd) => {
+      fs.closeSync(oldFd);
+      oldClosed();
+    });
+    this.generation = generation;
+    await writeSnapshot(this.path, image);
+    this.snapshotSize = image.length;
+    await switched;
+    for (const old of listJournals(this.path)) if (old.generation < generation) await fs.promises.rm(old.path, { force: true });
+    const stats = { stallMs, totalMs: performance.now() - started, bytes: image.length };
+    this.lastCheckpoint = stats;
+    return stats;
   }
 
   async refresh(): Promise<number> {
     this.assertOpen();
     if (!this.readOnly) return 0;
-    const journalPath = path.join(this.dir, JOURNAL_FILE);
-    if (stampOf(path.join(this.dir, SNAPSHOT_FILE)) !== this.snapshotStamp) return this.reload();
-    let buf: Buffer;
-    try {
-      buf = fs.readFileSync(journalPath);
-    } catch {
-      return 0;
+    const before = this.lastTx;
+    for (const file of listJournals(this.path)) {
+      const offset = this.readOffsets.get(file.generation) ?? JOURNAL_MAGIC.length;
+      const { records, validEnd } = readJournalFrom(file.path, offset);
+      for (const record of records) {
+        if (record.tx <= this.lastTx) continue;
+        // The writer took a snapshot and dropped journal generations this reader never saw.
+        if (record.tx !== this.lastTx + 1) return this.reload(before);
+        applyTransaction(this.db, this.statements, record);
+        this.lastTx = record.tx;
+      }
+      this.readOffsets.set(file.generation, offset + validEnd);
     }
-    if (buf.length < this.readOffset) return this.reload();
-    const { records, validEnd } = scanJournal(buf, Math.max(this.readOffset, JOURNAL_MAGIC.length));
-    let applied = 0;
-    for (const record of records) {
-      if (record.tx <= this.lastTx) continue;
-      if (record.tx !== this.lastTx + 1) return this.reload();
-      applyTransaction(this.db, record);
-      this.lastTx = record.tx;
-      applied++;
-    }
-    this.readOffset = validEnd;
-    return applied;
+    return this.lastTx - before;
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closed || this.closing) return;
+    this.closing = true;
     try {
       if (this.journal) {
-        await this.snapshotting;
-        await this.journal.drain();
-        if (this.journal.bytes > JOURNAL_MAGIC.length) await this.checkpoint().catch(() => undefined);
+        await this.journal.idle();
+        while (this.checkpointing) await this.checkpointing.catch(() => undefined);
+        const pending = this.journal.bytes > JOURNAL_MAGIC.length || listJournals(this.path).length > 1;
+        // The journal is durable on its own: a failed snapshot here costs replay time, not data.
+        if (pending && !this.journal.failed) await this.checkpointNow().catch(() => undefined);
       }
     } finally {
       this.closed = true;
-      if (this.journalFd !== undefined) fs.closeSync(this.journalFd);
+      this.journal?.close();
+      this.statements.clear();
       this.db.close();
-      this.lock?.releaseSync();
+      this.writer?.lock.releaseSync();
     }
   }
 
-  private async reload(): Promise<number> {
-    const before = this.lastTx;
-    const image = await loadImage(this.dir, false);
+  private async checkpointNow(): Promise<CheckpointStats> {
+    this.checkpointing = this.runCheckpoint();
+    try {
+      return await this.checkpointing;
+    } finally {
+      this.checkpointing = undefined;
+    }
+  }
+
+  private async reload(before: number): Promise<number> {
+    const image = await follow(this.path);
+    this.statements.clear();
     this.db.close();
     this.db = image.db;
+    this.statements = image.statements;
     this.lastTx = image.lastTx;
-    this.readOffset = image.journalEnd;
-    this.snapshotStamp = image.snapshotStamp;
+    this.readOffsets = new Map(image.journals.map((j) => [j.generation, Math.max(j.validEnd, JOURNAL_MAGIC.length)]));
     return Math.max(0, image.lastTx - before);
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new Error('the workspace database is closed');
+    if (this.closed || this.closing) throw new Error('the workspace database is closed');
+  }
+}
+
+function holderText(owner: LockOwner | undefined): string {
+  return owner ? `${owner.purpose} (pid ${owner.pid} on ${owner.host})` : 'another CodeCompanion process';
+}
+
+async function writeSnapshot(dir: string, image: Uint8Array): Promise<void> {
+  const target = path.join(dir, SNAPSHOT_FILE);
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
+    const handle = await fs.promises.open(tmp, 'w');
+    try {
+      await handle.writeFile(image);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.rename(tmp, target);
+    await fsyncDirAsync(dir);
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+function readJournalFrom(file: string, offset: number): { records: JournalRecord[]; validEnd: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return { records: [], validEnd: 0 }; // dropped by the writer's checkpoint since it was listed
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size <= offset) return { records: [], validEnd: 0 };
+    const buf = Buffer.allocUnsafe(size - offset);
+    const n = fs.readSync(fd, buf, 0, buf.length, offset);
+    const { records, validEnd } = scanJournal(buf.subarray(0, n), 0);
+    return { records, validEnd };
+  } finally {
+    fs.closeSync(fd);
   }
 }

@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   if (!root || !runId) throw new Error('usage: crashWriter ROOT RUN_ID COUNT [IN_FLIGHT] [LOCK_TIMEOUT_MS]');
   const count = Number(countArg ?? 1000);
   const inFlight = Number(inFlightArg ?? 4);
-  const db = await openWorkspaceDatabase(root, { mode: 'write', lockTimeoutMs: Number(lockArg ?? 10_000), purpose: `crash writer ${runId}`, snapshotJournalBytes: 64 * 1024 });
+  const db = await openWorkspaceDatabase(root, { mode: 'write', lockTimeoutMs: Number(lockArg ?? 10_000), purpose: `crash writer ${runId}`, snapshotEveryBytes: 64 * 1024 });
   process.stdout.write(`open ${db.recovery.replayedTransactions} ${db.recovery.tornBytes}\n`);
   const store = new SqlEventStore(db);
   let next = 0;

@@ -5,7 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
-import { openWorkspaceDatabase, openDatabaseAt, databaseDir, moveDatabaseAside, DatabaseFileError, JOURNAL_FILE, SNAPSHOT_FILE } from '../../../src/storage/workspaceDatabase';
+import { openWorkspaceDatabase, openDatabaseAt, moveDatabaseAside } from '../../../src/storage/workspaceDatabase';
+import { JOURNAL_MAGIC } from '../../../src/storage/journal';
+import { databaseDir, DatabaseFileError, SNAPSHOT_FILE, listJournals, journalFileName } from '../../../src/storage/layout';
 import { SqlEventStore } from '../../../src/storage/sqlEventStore';
 import { LockedError } from '../../../src/storage/lock';
 import { loadSqlJs } from '../../../src/storage/database';
@@ -92,7 +94,7 @@ describe('workspace database durability', () => {
       const store = new SqlEventStore(db);
       for (let i = 1; i <= 10; i++) await store.append('r', [{ type: 't', data: { i } }]);
       // simulate a crash: no close (close would snapshot and empty the journal)
-      const journal = path.join(databaseDir(root), JOURNAL_FILE);
+      const journal = listJournals(databaseDir(root)).at(-1)!.path;
       const buf = fs.readFileSync(journal);
       const lastRecordStart = findLastRecordStart(buf);
       let damaged: Buffer;
@@ -162,7 +164,7 @@ describe('workspace database durability', () => {
       });
       assert.ok(fs.readFileSync(file).equals(bytes), `${name}: file changed`);
       assert.equal(fs.existsSync(path.join(dir, 'writer.lock')), false, `${name}: lock left behind`);
-      const moved = moveDatabaseAside(dir);
+      const moved = await moveDatabaseAside(dir);
       assert.equal(moved.length, 1);
       assert.ok(fs.readFileSync(moved[0]!).equals(bytes));
       const fresh = await openWorkspaceDatabase(root, { mode: 'write' });
@@ -170,7 +172,7 @@ describe('workspace database durability', () => {
     }
     const root = tmp('cc-foreign-journal-');
     fs.mkdirSync(databaseDir(root), { recursive: true });
-    fs.writeFileSync(path.join(databaseDir(root), JOURNAL_FILE), 'random bytes that are not a journal');
+    fs.writeFileSync(path.join(databaseDir(root), journalFileName(1)), 'random bytes that are not a journal');
     await assert.rejects(openWorkspaceDatabase(root, { mode: 'write' }), DatabaseFileError);
   });
 
@@ -233,13 +235,14 @@ function forceUnlock(root: string): void {
 }
 
 function findLastRecordStart(buf: Buffer): number {
-  let pos = 11; // after the magic
+  // frames: 'CCF1' magic (4 bytes), payload length (u32 LE), crc32 (u32 LE), payload
+  let pos = JOURNAL_MAGIC.length;
   let last = pos;
-  while (pos + 8 <= buf.length) {
-    const len = buf.readUInt32LE(pos);
-    if (pos + 8 + len > buf.length) break;
+  while (pos + 12 <= buf.length) {
+    const len = buf.readUInt32LE(pos + 4);
+    if (pos + 12 + len > buf.length) break;
     last = pos;
-    pos += 8 + len;
+    pos += 12 + len;
   }
   return last;
 }

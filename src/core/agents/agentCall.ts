@@ -1,0 +1,222 @@
+// One agent call as a durable step: reserve its largest cost, stream it (coalescing the stream into
+// a few events), parse its output against the artifact's schema, and record the result atomically
+// with the artifact. A call whose result is already in the log is answered from the log, so a
+// resumed run never pays twice for a finished call. Invalid output gets exactly one repair round.
+import { z } from 'zod';
+import { ARTIFACT_SCHEMAS, artifactJsonSchema, type ArtifactKind } from '../artifacts/schemas';
+import { BudgetExceededError, type CostGovernor } from '../cost/costGovernor';
+import { event, type Role, type RunEvent } from '../events';
+import type { RunLog } from '../orchestrator/runLog';
+import type { ProviderLimiter } from '../orchestrator/providerLimiter';
+import type { Clock } from '../ports/clock';
+import { ModelError, type ModelClient, type ModelRequest, type ModelResult, type ProviderId } from '../ports/model';
+import { repairMessages, type Prompt } from './prompts';
+
+export const STREAM_FLUSH_CHARS = 2048;
+export const STREAM_FLUSH_MS = 250;
+const MAX_INVALID_TEXT = 16_000;
+
+export type ArtifactBody<K extends ArtifactKind> = z.infer<(typeof ARTIFACT_SCHEMAS)[K]>;
+
+export interface AgentContext {
+  readonly log: RunLog;
+  readonly governor: CostGovernor;
+  readonly limiter: ProviderLimiter;
+  readonly models: (provider: ProviderId) => ModelClient | undefined;
+  readonly clock: Clock;
+  readonly signal: AbortSignal;
+  /** Called when a call would pass the budget: resolves to a new run budget, or undefined to stop. */
+  readonly onBudgetExceeded?: (error: BudgetExceededError) => Promise<number | null | undefined>;
+  /** Set once the run is stopping: no new call starts. */
+  readonly stopped: () => unknown;
+}
+
+export interface AgentCallSpec<K extends ArtifactKind> {
+  readonly baseCallId: string;
+  readonly taskId: string;
+  readonly role: Role;
+  readonly round: number;
+  readonly provider: ProviderId;
+  readonly model: string;
+  readonly kind: K;
+  readonly prompt: Prompt;
+  readonly maxOutputTokens: number;
+  /** Domain events recorded atomically with the artifact (patch.proposed, review.verdict...). */
+  readonly then?: (artifactId: string, body: ArtifactBody<K>) => RunEvent[];
+}
+
+export interface AgentOutput<K extends ArtifactKind> {
+  readonly callId: string;
+  readonly artifactId: string;
+  readonly body: ArtifactBody<K>;
+}
+
+/** The task cannot go on: the model failed (after its client's retries) or stayed invalid. */
+export class AgentFailure extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'AgentFailure';
+  }
+}
+
+export class RunStopped extends Error {
+  constructor(readonly why: unknown) {
+    super('the run is stopping');
+    this.name = 'RunStopped';
+  }
+}
+
+export async function callAgent<K extends ArtifactKind>(ctx: AgentContext, spec: AgentCallSpec<K>): Promise<AgentOutput<K>> {
+  let messages = spec.prompt.messages;
+  let lastError = '';
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    const callId = `${spec.baseCallId}.a${attempt}`;
+    const recorded = ctx.log.state.calls[callId];
+    if (recorded?.status === 'valid') {
+      const artifact = Object.values(ctx.log.state.artifacts).find((a) => a.callId === callId);
+      if (artifact) return { callId, artifactId: artifact.artifactId, body: artifact.body as ArtifactBody<K> };
+    }
+    if (recorded?.status === 'failed') throw new AgentFailure(`${spec.role} call ${callId} failed: ${recorded.error ?? 'unknown error'}`);
+    let invalid: { text: string; error: string } | undefined;
+    if (recorded?.status === 'invalid') invalid = { text: recorded.invalidText ?? '', error: recorded.error ?? 'invalid output' };
+    else {
+      const outcome = await makeCall(ctx, spec, callId, attempt, messages);
+      if (outcome.ok) return outcome.output;
+      invalid = outcome.invalid;
+    }
+    lastError = invalid.error;
+    messages = repairMessages(spec.prompt, invalid.text, invalid.error);
+  }
+  throw new AgentFailure(`${spec.role} output was still invalid after one repair round: ${lastError}`);
+}
+
+type CallOutcome<K extends ArtifactKind> = { ok: true; output: AgentOutput<K> } | { ok: false; invalid: { text: string; error: string } };
+
+async function makeCall<K extends ArtifactKind>(ctx: AgentContext, spec: AgentCallSpec<K>, callId: string, attempt: number, messages: Prompt['messages']): Promise<CallOutcome<K>> {
+  const client = ctx.models(spec.provider);
+  if (!client) throw new AgentFailure(`no client for provider ${spec.provider}: set its API key or pick another model`);
+  const request: ModelRequest = {
+    model: spec.model,
+    system: spec.prompt.system,
+    messages,
+    jsonSchema: { name: spec.kind, schema: artifactJsonSchema(spec.kind) },
+    maxOutputTokens: spec.maxOutputTokens,
+    temperature: 0,
+    signal: ctx.signal,
+  };
+  const reservation = await reserve(ctx, callId, spec.provider, request);
+  const common = { callId, taskId: spec.taskId, provider: spec.provider, model: spec.model };
+  await ctx.log.append(
+    event('budget.reserved', { callId, amountUsd: reservation.amountUsd, runReservedUsd: ctx.governor.heldUsd }),
+    event('agent.call.started', { ...common, role: spec.role, round: spec.round, attempt, promptTokens: reservation.promptTokens }),
+  );
+  const started = ctx.clock.now();
+  let result: ModelResult;
+  try {
+    result = await ctx.limiter.schedule(spec.provider, reservation.promptTokens, () => consume(ctx, client, request, callId), ctx.signal);
+  } catch (err) {
+    const costUsd = err instanceof ModelError ? (err.details.costUsd ?? null) : null;
+    const held = ctx.governor.release(callId, costUsd);
+    const kind = err instanceof ModelError ? err.kind : ctx.signal.aborted ? 'aborted' : 'internal';
+    const message = err instanceof Error ? err.message : String(err);
+    await ctx.log.append(
+      event('agent.call.failed', { ...common, kind, message, costUsd, durationMs: ctx.clock.now() - started }),
+      event('budget.released', { callId, reservedUsd: held, spentUsd: costUsd }),
+    );
+    if (ctx.signal.aborted) throw new RunStopped(ctx.signal.reason);
+    throw new AgentFailure(`${spec.role} call to ${spec.provider}/${spec.model} failed (${kind}): ${message}`, err);
+  }
+  const held = ctx.governor.release(callId, result.costUsd);
+  const finished = { ...common, provider: result.provider, model: result.model, usage: result.usage, costUsd: result.costUsd, durationMs: ctx.clock.now() - started };
+  const released = event('budget.released', { callId, reservedUsd: held, spentUsd: result.costUsd });
+  const text = outputText(result);
+  const parsed = parseArtifact(spec.kind, text);
+  if (!parsed.ok) {
+    await ctx.log.append(event('agent.call.finished', { ...finished, outcome: 'invalid', error: parsed.error, invalidText: text.slice(0, MAX_INVALID_TEXT) }), released);
+    return { ok: false, invalid: { text: text.slice(0, MAX_INVALID_TEXT), error: parsed.error } };
+  }
+  const artifactId = `${callId}.out`;
+  const body = parsed.value as ArtifactBody<K>;
+  await ctx.log.append(
+    event('agent.call.finished', { ...finished, outcome: 'valid' }),
+    { type: 'artifact.produced', data: { kind: spec.kind, artifactId, callId, taskId: spec.taskId, body } } as RunEvent,
+    ...(spec.then?.(artifactId, body) ?? []),
+    released,
+  );
+  return { ok: true, output: { callId, artifactId, body } };
+}
+
+async function reserve(ctx: AgentContext, callId: string, provider: ProviderId, request: ModelRequest) {
+  for (;;) {
+    if (ctx.stopped()) throw new RunStopped(ctx.stopped());
+    try {
+      return ctx.governor.reserve(callId, provider, request);
+    } catch (err) {
+      if (!(err instanceof BudgetExceededError)) throw err;
+      await ctx.log.append(
+        event('budget.exceeded', { callId, scope: err.scope, neededUsd: err.neededUsd, limitUsd: err.limitUsd, committedUsd: err.committedUsd, message: err.message }),
+      );
+      const raised = err.scope === 'run' && ctx.onBudgetExceeded ? await pauseForUser(ctx, err) : undefined;
+      if (raised === undefined) throw err;
+    }
+  }
+}
+
+let pausing: Promise<number | null | undefined> | undefined;
+
+/** Parallel calls that hit the budget together share one pause and one answer. */
+async function pauseForUser(ctx: AgentContext, err: BudgetExceededError): Promise<number | null | undefined> {
+  if (!pausing) {
+    pausing = (async () => {
+      await ctx.log.append(event('run.paused', { reason: err.message }));
+      const answer = await ctx.onBudgetExceeded!(err);
+      if (answer === undefined) return undefined;
+      ctx.governor.raiseBudget(answer);
+      await ctx.log.append(event('run.resumed', { budgetUsd: answer }));
+      return answer;
+    })().finally(() => (pausing = undefined));
+  }
+  return pausing;
+}
+
+async function consume(ctx: AgentContext, client: ModelClient, request: ModelRequest, callId: string): Promise<ModelResult> {
+  let buffer = '';
+  let lastFlush = ctx.clock.now();
+  const flush = () => {
+    if (buffer) ctx.log.post(event('agent.call.streamed', { callId, text: buffer, chars: buffer.length }));
+    buffer = '';
+    lastFlush = ctx.clock.now();
+  };
+  for await (const delta of client.stream(request)) {
+    if (delta.type === 'text') {
+      buffer += delta.text;
+      if (buffer.length >= STREAM_FLUSH_CHARS || ctx.clock.now() - lastFlush >= STREAM_FLUSH_MS) flush();
+    } else if (delta.type === 'tool_call') {
+      buffer += delta.call.argumentsJson;
+    } else if (delta.type === 'superseded') {
+      buffer = '';
+    } else if (delta.type === 'done') {
+      flush();
+      return delta.result;
+    }
+  }
+  throw new ModelError('cut_stream', `${client.provider} stream ended without a result`);
+}
+
+function outputText(result: ModelResult): string {
+  if (result.text.trim()) return result.text;
+  return result.toolCalls[0]?.argumentsJson ?? '';
+}
+
+export function parseArtifact(kind: ArtifactKind, text: string): { ok: true; value: unknown } | { ok: false; error: string } {
+  const trimmed = text.trim().replace(/^```(?:json)?\s*\n([\s\S]*?)\n```$/, '$1');
+  let json: unknown;
+  try {
+    json = JSON.parse(trimmed);
+  } catch (err) {
+    return { ok: false, error: `not JSON (${(err as Error).message})` };
+  }
+  const parsed = ARTIFACT_SCHEMAS[kind].safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, error: `${kind} schema: ${z.prettifyError(parsed.error).replace(/\n/g, '; ')}` };
+}

@@ -1,0 +1,73 @@
+// The single writer of one run's events. Appends are chained so they land in order with
+// optimistic concurrency (a second writer on the same run is caught, not interleaved); each event
+// is folded into the in-memory RunState and published on the bus only once the store says durable.
+import { parseEvent, type RecordedEvent, type RunEvent } from '../events';
+import type { EventStore } from '../ports/eventStore';
+import { evolve, projectRun, type RunState } from './runState';
+import type { EventBus } from './eventBus';
+
+export class RunLog {
+  private tail: Promise<unknown> = Promise.resolve();
+  private seq: number;
+  private current: RunState;
+  private failure: unknown;
+
+  private constructor(
+    readonly runId: string,
+    private readonly store: EventStore,
+    private readonly bus: EventBus | undefined,
+    readonly history: readonly RecordedEvent[],
+    private readonly onEvent: ((e: RecordedEvent) => void) | undefined,
+  ) {
+    this.current = projectRun(runId, history);
+    this.seq = history.length ? history[history.length - 1]!.seq : 0;
+  }
+
+  static async open(runId: string, store: EventStore, bus?: EventBus, onEvent?: (e: RecordedEvent) => void): Promise<RunLog> {
+    const history = (await store.readRun(runId)).map(parseEvent);
+    return new RunLog(runId, store, bus, history, onEvent);
+  }
+
+  static fresh(runId: string, store: EventStore, bus?: EventBus, onEvent?: (e: RecordedEvent) => void): RunLog {
+    return new RunLog(runId, store, bus, [], onEvent);
+  }
+
+  get state(): RunState {
+    return this.current;
+  }
+
+  /** Durable once resolved; the events are appended atomically, after every earlier append. */
+  append(...events: RunEvent[]): Promise<RecordedEvent[]> {
+    const result = this.tail.then(async () => {
+      if (this.failure) throw this.failure;
+      try {
+        const stored = await this.store.append(this.runId, events, { expectedSeq: this.seq });
+        this.seq = stored[stored.length - 1]?.seq ?? this.seq;
+        const recorded = stored.map((s, i) => ({ ...events[i]!, runId: s.runId, seq: s.seq, globalSeq: s.globalSeq, ts: s.ts }) as RecordedEvent);
+        for (const e of recorded) {
+          this.current = evolve(this.current, e);
+          this.onEvent?.(e);
+          this.bus?.publish(e);
+        }
+        return recorded;
+      } catch (err) {
+        // After a failed append the log's position is unknown: refuse further writes rather than guess.
+        this.failure ??= err;
+        throw err;
+      }
+    });
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** For fire-and-forget appends (stream progress): failures surface on the next awaited append. */
+  post(...events: RunEvent[]): void {
+    void this.append(...events).catch(() => undefined);
+  }
+
+  async flush(): Promise<void> {
+    await this.tail;
+    if (this.failure) throw this.failure;
+  }
+}
+

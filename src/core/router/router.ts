@@ -1,0 +1,139 @@
+// Picks a model for each role as a bandit over quality per dollar: Thompson sampling draws a
+// quality from each model's Beta posterior (from the performance store) and divides by the model's
+// expected cost per call. With exploration off it takes the posterior mean instead, so it always
+// picks the model that has measured best. The random source is seeded: a replayed run routes alike.
+import type { Role } from '../events';
+import type { ModelPrice, PriceBook, ProviderId } from '../ports/model';
+import type { PerformanceStore } from '../performance/performanceStore';
+
+export interface ModelCandidate {
+  readonly provider: ProviderId;
+  readonly model: string;
+  /** Roles this model is allowed to take; all when absent. */
+  readonly roles?: readonly Role[];
+  /** Prior belief about its quality in [0, 1] (e.g. a frontier model 0.8), worth `priorWeight` observations. */
+  readonly priorQuality?: number;
+}
+
+export interface RouteRequest {
+  readonly role: Role;
+  /** Models not to use: a reviewer must differ from the patch's author. */
+  readonly exclude?: readonly { readonly provider: ProviderId; readonly model: string }[];
+  /** What a call is expected to use, for candidates without measured cost. */
+  readonly expectedInputTokens?: number;
+  readonly expectedOutputTokens?: number;
+}
+
+export interface RouteDecision {
+  readonly provider: ProviderId;
+  readonly model: string;
+  readonly explored: boolean;
+  readonly reason: string;
+}
+
+export class NoModelError extends Error {
+  constructor(role: Role, excluded: number) {
+    super(
+      excluded > 0
+        ? `no model left for the ${role} role: it must differ from the author's model. Configure a second provider or model (e.g. set another API key)`
+        : `no model is configured for the ${role} role. Set an API key (ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY) or use --replay FILE`,
+    );
+    this.name = 'NoModelError';
+  }
+}
+
+export interface RouterOptions {
+  readonly candidates: readonly ModelCandidate[];
+  readonly performance: PerformanceStore;
+  readonly prices: PriceBook;
+  readonly explore: boolean;
+  readonly seed: number;
+  readonly priorWeight?: number;
+}
+
+export class Router {
+  private readonly random: () => number;
+
+  constructor(private readonly options: RouterOptions) {
+    this.random = mulberry32(options.seed);
+  }
+
+  route(request: RouteRequest): RouteDecision {
+    const excluded = request.exclude ?? [];
+    const pool = this.options.candidates.filter(
+      (c) => (!c.roles || c.roles.includes(request.role)) && !excluded.some((x) => x.provider === c.provider && x.model === c.model),
+    );
+    if (pool.length === 0) throw new NoModelError(request.role, excluded.length);
+    const costs = pool.map((c) => this.expectedCost(c, request));
+    const known = costs.filter((c): c is number => c !== undefined && c > 0);
+    // An unpriced model (a local server) costs nothing we can measure; rank it as the cheapest priced one.
+    const fallbackCost = known.length ? Math.min(...known) : 1;
+    const scored = pool.map((c, i) => {
+      const { alpha, beta } = this.posterior(c, request.role);
+      const cost = costs[i] && costs[i]! > 0 ? costs[i]! : fallbackCost;
+      const mean = alpha / (alpha + beta);
+      const sample = this.options.explore ? sampleBeta(alpha, beta, this.random) : mean;
+      return { c, mean, cost, score: sample / cost, greedy: mean / cost };
+    });
+    const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
+    const greedy = scored.reduce((a, b) => (b.greedy > a.greedy ? b : a));
+    const explored = best.c !== greedy.c;
+    const reason = `${explored ? 'explore' : 'best'}: quality ${best.mean.toFixed(2)} at ~$${best.cost.toFixed(4)}/call among ${pool.length}`;
+    return { provider: best.c.provider, model: best.c.model, explored, reason };
+  }
+
+  private posterior(c: ModelCandidate, role: Role): { alpha: number; beta: number } {
+    const weight = this.options.priorWeight ?? 2;
+    const prior = c.priorQuality ?? 0.5;
+    const s = this.options.performance.get(c.provider, c.model, role);
+    return { alpha: 1 + prior * weight + (s?.qualitySum ?? 0), beta: 1 + (1 - prior) * weight + ((s?.qualityN ?? 0) - (s?.qualitySum ?? 0)) };
+  }
+
+  private expectedCost(c: ModelCandidate, request: RouteRequest): number | undefined {
+    const measured = this.options.performance.meanCostUsd(c.provider, c.model, request.role);
+    if (measured !== undefined) return measured;
+    const price: ModelPrice | undefined = this.options.prices.priceOf(c.provider, c.model);
+    if (!price) return undefined;
+    return ((request.expectedInputTokens ?? 4000) * price.input + (request.expectedOutputTokens ?? 1500) * price.output) / 1_000_000;
+  }
+}
+
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Beta(a, b) as X/(X+Y) with X~Gamma(a), Y~Gamma(b) (Marsaglia-Tsang). */
+export function sampleBeta(a: number, b: number, random: () => number): number {
+  const x = sampleGamma(a, random);
+  const y = sampleGamma(b, random);
+  return x / (x + y);
+}
+
+function sampleGamma(shape: number, random: () => number): number {
+  if (shape < 1) return sampleGamma(shape + 1, random) * Math.pow(random(), 1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = normal(random);
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = random();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+function normal(random: () => number): number {
+  const u = 1 - random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}

@@ -1,0 +1,141 @@
+// Every message between the extension host and a webview, each declared once as a zod schema.
+// Both sides parse what they receive: a message from a webview is untrusted input, and a message
+// from the host may come from an older or newer build after a reload.
+import { z } from 'zod';
+
+const Provider = z.enum(['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm']);
+const Role = z.enum(['planner', 'coder', 'reviewer', 'validator', 'tester']);
+const RunStatus = z.enum(['pending', 'running', 'paused', 'completed', 'failed', 'cancelled']);
+const Id = z.string().min(1).max(200);
+
+export const RunListItemSchema = z.object({
+  runId: Id,
+  objective: z.string(),
+  status: RunStatus,
+  costUsd: z.number(),
+  updatedAt: z.number(),
+  eventCount: z.number().int(),
+});
+
+export const AgentRowSchema = z.object({
+  callId: Id,
+  taskId: z.string(),
+  role: Role,
+  provider: Provider,
+  model: z.string(),
+  status: z.enum(['running', 'valid', 'invalid', 'failed']),
+  /** The last few hundred characters the agent streamed: the live part of the timeline. */
+  streamTail: z.string(),
+  costUsd: z.number().nullable(),
+  tokens: z.number().int(),
+  durationMs: z.number(),
+  startedAt: z.number(),
+});
+
+export const PerfRowSchema = z.object({
+  provider: Provider,
+  model: z.string(),
+  calls: z.number().int(),
+  valid: z.number().int(),
+  failed: z.number().int(),
+  avgMs: z.number(),
+  costUsd: z.number(),
+  avgScore: z.number().nullable(),
+});
+
+export const QualityRowSchema = z.object({
+  patchId: Id,
+  taskTitle: z.string(),
+  status: z.string(),
+  reviews: z.array(z.object({ model: z.string(), verdict: z.enum(['approve', 'reject']), score: z.number() })),
+  decision: z.enum(['accept', 'reject']).nullable(),
+  pendingHunks: z.number().int(),
+});
+
+export const CurrentRunSchema = z.object({
+  runId: Id,
+  objective: z.string(),
+  status: RunStatus,
+  spentUsd: z.number(),
+  reservedUsd: z.number(),
+  budgetUsd: z.number().nullable(),
+  error: z.string().nullable(),
+  agents: z.array(AgentRowSchema),
+  quality: z.array(QualityRowSchema),
+  perf: z.array(PerfRowSchema),
+  /** Cumulative spend after each finished call: seconds since the run started, USD. */
+  costSeries: z.array(z.object({ t: z.number(), usd: z.number() })),
+  tokensByRole: z.array(z.object({ role: Role, input: z.number().int(), output: z.number().int() })),
+});
+
+export const DashboardStateSchema = z.object({
+  runs: z.array(RunListItemSchema),
+  current: CurrentRunSchema.nullable(),
+  keys: z.array(z.object({ provider: Provider, hasKey: z.boolean() })),
+  trusted: z.boolean(),
+  running: z.boolean(),
+});
+
+export const EventRowSchema = z.object({ seq: z.number().int(), ts: z.number(), type: z.string(), summary: z.string() });
+
+export const ArtifactViewSchema = z.object({ artifactId: Id, kind: z.string(), taskId: z.string(), title: z.string(), json: z.string() });
+
+export const PatchViewSchema = z.object({
+  patchId: Id,
+  taskId: z.string(),
+  model: z.string(),
+  status: z.string(),
+  files: z.array(z.string()),
+  summary: z.string(),
+});
+
+/** Host commands a webview may ask for; the host re-checks trust and arguments itself. */
+export const WebviewCommandSchema = z.enum(['runObjective', 'cancelRun', 'showRun', 'acceptAll', 'rejectAll', 'rollbackRun', 'setApiKey', 'openSettings', 'reviewPatch']);
+
+export const HostMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('dashboard/state'), state: DashboardStateSchema }),
+  z.object({
+    type: z.literal('panel/init'),
+    runId: Id,
+    objective: z.string(),
+    status: RunStatus,
+    total: z.number().int(),
+    artifacts: z.array(ArtifactViewSchema),
+    patches: z.array(PatchViewSchema),
+  }),
+  /** Event rows in seq order, sent in chunks; `reset` starts the list over. */
+  z.object({ type: z.literal('panel/events'), rows: z.array(EventRowSchema), reset: z.boolean() }),
+  z.object({ type: z.literal('panel/eventDetail'), seq: z.number().int(), json: z.string() }),
+]);
+
+export const WebviewMessageSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), view: z.enum(['dashboard', 'panel']) }),
+  z.object({ type: z.literal('command'), command: WebviewCommandSchema, runId: Id.optional(), patchId: Id.optional() }),
+  z.object({ type: z.literal('selectRun'), runId: Id }),
+  z.object({ type: z.literal('panel/eventDetail'), seq: z.number().int().positive() }),
+  /** The webview's own measure of how long the event log took to appear. */
+  z.object({ type: z.literal('panel/rendered'), rows: z.number().int(), ms: z.number().nonnegative() }),
+]);
+
+export type RunListItem = z.infer<typeof RunListItemSchema>;
+export type AgentRow = z.infer<typeof AgentRowSchema>;
+export type PerfRow = z.infer<typeof PerfRowSchema>;
+export type QualityRow = z.infer<typeof QualityRowSchema>;
+export type CurrentRun = z.infer<typeof CurrentRunSchema>;
+export type DashboardState = z.infer<typeof DashboardStateSchema>;
+export type EventRow = z.infer<typeof EventRowSchema>;
+export type ArtifactView = z.infer<typeof ArtifactViewSchema>;
+export type PatchView = z.infer<typeof PatchViewSchema>;
+export type WebviewCommand = z.infer<typeof WebviewCommandSchema>;
+export type HostMessage = z.infer<typeof HostMessageSchema>;
+export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
+
+export type ParseResult<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly error: string };
+
+function parseWith<T>(schema: z.ZodType<T>, raw: unknown): ParseResult<T> {
+  const r = schema.safeParse(raw);
+  return r.success ? { ok: true, message: r.data } : { ok: false, error: z.prettifyError(r.error).split('\n').slice(0, 4).join('; ') };
+}
+
+export const parseHostMessage = (raw: unknown): ParseResult<HostMessage> => parseWith(HostMessageSchema, raw);
+export const parseWebviewMessage = (raw: unknown): ParseResult<WebviewMessage> => parseWith(WebviewMessageSchema, raw);

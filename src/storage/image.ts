@@ -1,0 +1,158 @@
+// Builds the in-memory database from disk: the snapshot, then every journal generation's
+// transactions that the snapshot does not already hold, in order. Validates as it goes, and reports
+// damage as DatabaseFileError without changing a byte (cutting a torn tail is the writer's job).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Database as SqlJsDatabase, Statement } from 'sql.js';
+import { loadSqlJs, type SqlValue } from './database';
+import { JOURNAL_MAGIC, hasJournalMagic, scanJournal, type JournalRecord } from './journal';
+import { DatabaseFileError, SNAPSHOT_FILE, fileStamp, listJournals } from './layout';
+
+/** 'CCmp' in the SQLite header's application_id: tells our database from someone else's SQLite file. */
+export const APPLICATION_ID = 0x43436d70;
+const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+
+/** Prepared statements by SQL text: replay and writes run the same few statements over and over. */
+export class StatementCache {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: SqlJsDatabase) {}
+
+  run(sql: string, params: readonly SqlValue[] | undefined): void {
+    // Without parameters sql.js runs the text as a script (several statements); keep that meaning.
+    if (!params || params.length === 0) {
+      this.db.run(sql);
+      return;
+    }
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.statements.set(sql, stmt);
+      if (this.statements.size > 64) this.evictOldest();
+    }
+    stmt.run(params as SqlValue[]);
+  }
+
+  clear(): void {
+    for (const stmt of this.statements.values()) stmt.free();
+    this.statements.clear();
+  }
+
+  private evictOldest(): void {
+    const [sql, stmt] = this.statements.entries().next().value as [string, Statement];
+    stmt.free();
+    this.statements.delete(sql);
+  }
+}
+
+export function applyTransaction(db: SqlJsDatabase, cache: StatementCache, record: JournalRecord): void {
+  db.exec('BEGIN');
+  try {
+    for (const s of record.statements) cache.run(s.sql, s.params);
+    cache.run('UPDATE cc_journal SET last_tx = ? WHERE id = 1', [record.tx]);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+}
+
+export interface JournalState {
+  readonly generation: number;
+  readonly path: string;
+  /** End of the last valid frame. */
+  readonly validEnd: number;
+  readonly tornBytes: number;
+  readonly hasRecords: boolean;
+}
+
+export interface Image {
+  readonly db: SqlJsDatabase;
+  readonly statements: StatementCache;
+  readonly lastTx: number;
+  readonly snapshotStamp: string;
+  readonly snapshotExists: boolean;
+  readonly journals: readonly JournalState[];
+  readonly replayed: number;
+  readonly tornBytes: number;
+}
+
+export async function loadImage(dir: string): Promise<Image> {
+  const SQL = await loadSqlJs();
+  const snapshotPath = path.join(dir, SNAPSHOT_FILE);
+  const snapshotStamp = fileStamp(snapshotPath);
+  const bytes = readIfExists(snapshotPath);
+  const db = bytes ? openSnapshot(SQL, snapshotPath, bytes) : new SQL.Database();
+  if (!bytes) db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+  const statements = new StatementCache(db);
+  try {
+    db.exec('CREATE TABLE IF NOT EXISTS cc_journal (id INTEGER PRIMARY KEY CHECK (id = 1), last_tx INTEGER NOT NULL); INSERT OR IGNORE INTO cc_journal VALUES (1, 0);');
+    let lastTx = Number(db.exec('SELECT last_tx FROM cc_journal')[0]?.values[0]?.[0] ?? 0);
+    const journals: JournalState[] = [];
+    let replayed = 0;
+    for (const file of listJournals(dir)) {
+      const buf = readIfExists(file.path);
+      if (!buf) throw new DatabaseFileError(file.path, 'the journal vanished while it was read');
+      const scan = scanJournalFile(file.path, buf);
+      const torn = journals.find((j) => j.tornBytes > 0);
+      if (torn && scan.records.length > 0) throw new DatabaseFileError(torn.path, 'a journal generation is damaged before a later one');
+      for (const record of scan.records) {
+        if (record.tx <= lastTx) continue;
+        if (record.tx !== lastTx + 1) throw new DatabaseFileError(file.path, `transaction ${lastTx + 1} is missing before ${record.tx}`);
+        applyTransaction(db, statements, record);
+        lastTx = record.tx;
+        replayed++;
+      }
+      journals.push({ generation: file.generation, path: file.path, validEnd: scan.validEnd, tornBytes: scan.tornBytes, hasRecords: scan.records.length > 0 });
+    }
+    const tornBytes = journals.reduce((n, j) => n + j.tornBytes, 0);
+    return { db, statements, lastTx, snapshotStamp, snapshotExists: bytes !== undefined, journals, replayed, tornBytes };
+  } catch (err) {
+    statements.clear();
+    db.close();
+    throw err;
+  }
+}
+
+function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string, bytes: Buffer): SqlJsDatabase {
+  if (bytes.length < 100 || !bytes.subarray(0, 16).equals(SQLITE_HEADER)) throw new DatabaseFileError(file, 'not an SQLite file');
+  let db: SqlJsDatabase;
+  try {
+    db = new SQL.Database(bytes);
+  } catch (err) {
+    throw new DatabaseFileError(file, `SQLite cannot read it: ${(err as Error).message}`);
+  }
+  try {
+    const appId = db.exec('PRAGMA application_id')[0]?.values[0]?.[0];
+    if (appId !== APPLICATION_ID) throw new DatabaseFileError(file, 'an SQLite database that CodeCompanion did not create');
+    // Walks every page's structure (not a full integrity_check): damage deep in the file is found
+    // here, before a snapshot could copy it forward.
+    const check = db.exec('PRAGMA quick_check(1)')[0]?.values[0]?.[0];
+    if (check !== 'ok') throw new DatabaseFileError(file, `SQLite found damage: ${String(check)}`);
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof DatabaseFileError) throw err;
+    throw new DatabaseFileError(file, `SQLite cannot read it: ${(err as Error).message}`);
+  }
+}
+
+/** A journal file that is empty or holds part of its magic was torn while being created. */
+function scanJournalFile(file: string, buf: Buffer): ReturnType<typeof scanJournal> {
+  if (!hasJournalMagic(buf)) {
+    if (buf.length < JOURNAL_MAGIC.length && JOURNAL_MAGIC.subarray(0, buf.length).equals(buf)) return { records: [], validEnd: 0, tornBytes: buf.length };
+    throw new DatabaseFileError(file, 'not a CodeCompanion journal');
+  }
+  const scan = scanJournal(buf);
+  if (scan.corruptAt !== undefined) throw new DatabaseFileError(file, `damaged at byte ${scan.corruptAt}, with intact records after the damage`);
+  return scan;
+}
+
+function readIfExists(file: string): Buffer | undefined {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

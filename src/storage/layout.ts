@@ -1,0 +1,99 @@
+// Where the workspace database lives on disk and the file-level helpers its writer and readers share.
+//   .codecompanion/.gitignore            '*': local state, never committed
+//   .codecompanion/state.sqlite          the last snapshot (an SQLite file, replaced atomically)
+//   .codecompanion/journal-NNNNNN.log    the journal generations since (oldest first)
+//   .codecompanion/writer.lock           the writer's pid and host
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export const DB_DIR = '.codecompanion';
+export const SNAPSHOT_FILE = 'state.sqlite';
+export const LOCK_FILE = 'writer.lock';
+const JOURNAL_NAME = /^journal-(\d{6,})\.log$/;
+const SNAPSHOT_TMP = /^state\.sqlite\.tmp-\d+$/;
+
+export class DatabaseFileError extends Error {
+  constructor(readonly file: string, readonly reason: string) {
+    super(
+      `${file} is not a usable CodeCompanion database (${reason}). It was left untouched: ` +
+        'move the database aside (the CLI\'s "db move-aside" or the editor\'s prompt) or restore it from a backup, then try again',
+    );
+    this.name = 'DatabaseFileError';
+  }
+}
+
+export function databaseDir(workspaceRoot: string): string {
+  return path.join(workspaceRoot, DB_DIR);
+}
+
+export function journalFileName(generation: number): string {
+  return `journal-${String(generation).padStart(6, '0')}.log`;
+}
+
+export interface JournalFile {
+  readonly generation: number;
+  readonly path: string;
+}
+
+/** The journal generations in the directory, oldest first. */
+export function listJournals(dir: string): JournalFile[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  return names
+    .map((name) => ({ name, m: JOURNAL_NAME.exec(name) }))
+    .filter((x): x is { name: string; m: RegExpExecArray } => x.m !== null)
+    .map(({ name, m }) => ({ generation: Number(m[1]), path: path.join(dir, name) }))
+    .sort((a, b) => a.generation - b.generation);
+}
+
+export function leftoverSnapshotTemps(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => SNAPSHOT_TMP.test(n)).map((n) => path.join(dir, n));
+}
+
+/** Identifies one version of the snapshot file: a rename by the writer changes it. */
+export function fileStamp(file: string): string {
+  try {
+    const st = fs.statSync(file);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'none';
+  }
+}
+
+export function ensureGitignore(dir: string): void {
+  const file = path.join(dir, '.gitignore');
+  if (!fs.existsSync(file)) fs.writeFileSync(file, '# CodeCompanion workspace database: local state, never committed\n*\n');
+}
+
+/** Makes a rename or a new file in `dir` durable. Windows cannot open a directory: it has no need to. */
+export function fsyncDir(dir: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(dir, 'r');
+  } catch (err) {
+    if (process.platform === 'win32') return;
+    throw err;
+  }
+  try {
+    fs.fsyncSync(fd);
+  } catch (err) {
+    if (process.platform !== 'win32') throw err;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export async function fsyncDirAsync(dir: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await fs.promises.open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

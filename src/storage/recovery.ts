@@ -1,0 +1,88 @@
+// Opening the database's files: the writer repairs what a crash can leave (a torn journal tail, a
+// half-created journal, a snapshot temp file) and migrates; a reader changes nothing and retries
+// when it raced the writer's checkpoint.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JOURNAL_MAGIC } from './journal';
+import { APPLICATION_ID, loadImage, type Image } from './image';
+import { DatabaseFileError, fsyncDirAsync, journalFileName, leftoverSnapshotTemps } from './layout';
+import { currentVersion, migrate } from './migrations';
+
+export interface OpenedForWriting {
+  readonly image: Image;
+  readonly journal: { readonly fd: number; readonly size: number; readonly generation: number };
+  readonly migratedFrom: number | undefined;
+}
+
+/** Call with the writer lock held. */
+export async function openForWriting(dir: string): Promise<OpenedForWriting> {
+  for (const tmp of leftoverSnapshotTemps(dir)) fs.rmSync(tmp, { force: true });
+  const image = await loadImage(dir);
+  try {
+    for (const j of image.journals) if (j.tornBytes > 0) cutTornTail(j.path, j.validEnd);
+    const last = image.journals[image.journals.length - 1];
+    const generation = last?.generation ?? 1;
+    const fd = last ? fs.openSync(last.path, 'r+') : await createJournal(dir, generation);
+    const size = Math.max(last?.validEnd ?? 0, JOURNAL_MAGIC.length);
+    const before = currentVersion(image.db);
+    const after = migrate(image.db);
+    return { image, journal: { fd, size, generation }, migratedFrom: after !== before ? before : undefined };
+  } catch (err) {
+    image.statements.clear();
+    image.db.close();
+    throw err;
+  }
+}
+
+/** Only the bytes after the last intact frame go: they were never acknowledged. */
+function cutTornTail(file: string, validEnd: number): void {
+  const fd = fs.openSync(file, 'r+');
+  try {
+    if (validEnd < JOURNAL_MAGIC.length) {
+      fs.ftruncateSync(fd, 0);
+      fs.writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
+    } else {
+      fs.ftruncateSync(fd, validEnd);
+    }
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A new journal generation holding just its magic, durable (file and directory entry) before use. */
+export async function createJournal(dir: string, generation: number): Promise<number> {
+  const file = path.join(dir, journalFileName(generation));
+  const fd = fs.openSync(file, 'wx+');
+  try {
+    fs.writeSync(fd, JOURNAL_MAGIC, 0, JOURNAL_MAGIC.length, 0);
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+    await fsyncDirAsync(dir);
+    return fd;
+  } catch (err) {
+    fs.closeSync(fd);
+    throw err;
+  }
+}
+
+/**
+ * Loads the image without writing anything. A reader can catch the writer between renaming a new
+ * snapshot and dropping old journals (a gap, or a vanished file): that is retried; damage that is
+ * still there after the retries is real.
+ */
+export async function follow(dir: string, attempts = 5): Promise<Image> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const image = await loadImage(dir);
+      if (!image.snapshotExists && image.lastTx === 0) {
+        // Nothing written yet: give readers the schema so their queries find empty tables.
+        image.db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+        migrate(image.db);
+      }
+      return image;
+    } catch (err) {
+      if (!(err instanceof DatabaseFileError) || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 20 * attempt));
+    }
+  }
+}
