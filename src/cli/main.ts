@@ -2,8 +2,10 @@
 import type { CliCommand, CliIo } from './io';
 import { UsageError } from './io';
 import { patchCommand } from './commands/patch';
+import { resumeCommand, runCommand } from './commands/run';
+import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
-const COMMANDS: readonly CliCommand[] = [patchCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, runsCommand, eventsCommand, replayCommand, patchCommand];
 
 export async function main(io: CliIo): Promise<number> {
   const [name, ...rest] = io.argv;

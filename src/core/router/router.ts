@@ -22,6 +22,12 @@ export interface RouteRequest {
   /** What a call is expected to use, for candidates without measured cost. */
   readonly expectedInputTokens?: number;
   readonly expectedOutputTokens?: number;
+  /**
+   * Names the decision ("task-3/coder/r1"): its random draw then depends only on the seed and this
+   * key, not on how many decisions came before, so parallel tasks finishing in a different order
+   * (or a resumed run) still route every decision the same way.
+   */
+  readonly key?: string;
 }
 
 export interface RouteDecision {
@@ -64,6 +70,7 @@ export class Router {
       (c) => (!c.roles || c.roles.includes(request.role)) && !excluded.some((x) => x.provider === c.provider && x.model === c.model),
     );
     if (pool.length === 0) throw new NoModelError(request.role, excluded.length);
+    const random = request.key === undefined ? this.random : mulberry32(hashString(`${this.options.seed}:${request.key}`));
     const costs = pool.map((c) => this.expectedCost(c, request));
     const known = costs.filter((c): c is number => c !== undefined && c > 0);
     // An unpriced model (a local server) costs nothing we can measure; rank it as the cheapest priced one.
@@ -72,7 +79,7 @@ export class Router {
       const { alpha, beta } = this.posterior(c, request.role);
       const cost = costs[i] && costs[i]! > 0 ? costs[i]! : fallbackCost;
       const mean = alpha / (alpha + beta);
-      const sample = this.options.explore ? sampleBeta(alpha, beta, this.random) : mean;
+      const sample = this.options.explore ? sampleBeta(alpha, beta, random) : mean;
       return { c, mean, cost, score: sample / cost, greedy: mean / cost };
     });
     const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
@@ -96,6 +103,13 @@ export class Router {
     if (!price) return undefined;
     return ((request.expectedInputTokens ?? 4000) * price.input + (request.expectedOutputTokens ?? 1500) * price.output) / 1_000_000;
   }
+}
+
+/** FNV-1a: a stable 32-bit hash for seeding. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 export function mulberry32(seed: number): () => number {

@@ -1,0 +1,174 @@
+// codecompanion run "OBJECTIVE" | run --sample | resume RUN_ID
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConsensusRuleSchema, type RecordedEvent, type RunOptions } from '../../core/events';
+import { resumeRun, runObjective, type OrchestratorDeps } from '../../core/orchestrator/orchestrator';
+import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
+import { systemClock } from '../../core/ports/clock';
+import { loadModels, openStore, pastRuns, resolveWorkspace } from '../engine';
+import { UsageError, type CliCommand, type CliIo } from '../io';
+import { describeEvent, statusLine, summary } from '../progress';
+
+const OPTIONS = {
+  cwd: { type: 'string' },
+  budget: { type: 'string' },
+  'daily-budget': { type: 'string' },
+  'allow-unpriced': { type: 'boolean' },
+  apply: { type: 'boolean' },
+  json: { type: 'boolean' },
+  record: { type: 'string' },
+  replay: { type: 'string' },
+  models: { type: 'string' },
+  consensus: { type: 'string' },
+  reviewers: { type: 'string' },
+  rounds: { type: 'string' },
+  check: { type: 'string' },
+  'check-timeout': { type: 'string' },
+  'no-explore': { type: 'boolean' },
+  seed: { type: 'string' },
+  sample: { type: 'boolean' },
+} as const;
+
+type Values = ReturnType<typeof parse>['values'];
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply] [--json] [--record FILE | --replay FILE] | run --sample',
+  summary: 'plan, write, review and validate patches for an objective (--sample: the bundled demo)',
+  async run(io) {
+    const { values, positionals } = parse(io.argv);
+    if (values.sample) return runSample(io, values);
+    const objective = positionals.join(' ').trim();
+    if (!objective) throw new UsageError('give the objective, e.g. codecompanion run "add pagination to the users API"');
+    return execute(io, values, resolveWorkspace(io.cwd, values.cwd), { objective });
+  },
+};
+
+export const resumeCommand: CliCommand = {
+  name: 'resume',
+  usage: 'resume RUN_ID [--cwd DIR] [--json] [--replay FILE]',
+  summary: 'continue an interrupted run from its events; finished calls are not paid for again',
+  async run(io) {
+    const { values, positionals } = parse(io.argv);
+    if (!positionals[0]) throw new UsageError('give the run id (codecompanion runs lists them)');
+    return execute(io, values, resolveWorkspace(io.cwd, values.cwd), { resume: positionals[0] });
+  },
+};
+
+async function execute(io: CliIo, values: Values, root: string, what: { objective: string } | { resume: string }, extra: Partial<RunOptions> = {}): Promise<number> {
+  const options = { ...runOptions(values), ...extra };
+  const models = loadModels(io.env, { ...(values.replay ? { replay: path.resolve(io.cwd, values.replay) } : {}), ...(values.record ? { record: path.resolve(io.cwd, values.record) } : {}), ...(values.models ? { models: values.models } : {}) });
+  const opened = await openStore(root, 'write', 'codecompanion run');
+  let state: RunState = initialRunState('');
+  const live = io.isTty && !values.json;
+  let lastStatus = 0;
+  const onEvent = (e: RecordedEvent) => {
+    state = state.runId === e.runId ? evolve(state, e) : evolve(initialRunState(e.runId), e);
+    // --json: each line is printed only once its event is durable (onEvent fires after the append)
+    if (values.json) io.stdout.write(`${JSON.stringify({ runId: e.runId, seq: e.seq, ts: e.ts, type: e.type, data: e.data })}\n`);
+    const line = e.type === 'agent.call.streamed' ? undefined : describeEvent(e);
+    if (live) {
+      io.stderr.write('\r\x1b[2K');
+      if (line) io.stderr.write(`${line}\n`);
+      if (Date.now() - lastStatus > 100 || line) {
+        io.stderr.write(statusLine(state, (io.stderr as NodeJS.WriteStream).columns ?? 100));
+        lastStatus = Date.now();
+      }
+    } else if (line && !values.json) io.stderr.write(`${line}\n`);
+  };
+  try {
+    const past = await pastRuns(opened.store, Date.now());
+    const deps: OrchestratorDeps = {
+      store: opened.store,
+      workspaceRoot: root,
+      models: models.models,
+      candidates: models.candidates,
+      prices: models.prices,
+      clock: systemClock,
+      performance: past.performance,
+      daySpentUsd: past.daySpentUsd,
+      onEvent,
+    };
+    if (!values.json) io.stderr.write(`models: ${models.source}\n`);
+    const final = 'objective' in what ? await runObjective(deps, { objective: what.objective, options }, io.signal) : await resumeRun(deps, what.resume, io.signal);
+    if (live) io.stderr.write('\r\x1b[2K');
+    if (!values.json) io.stdout.write(summary(final));
+    return final.status === 'completed' ? 0 : final.status === 'cancelled' ? 130 : 1;
+  } finally {
+    await opened.close();
+  }
+}
+
+function runOptions(values: Values): Partial<RunOptions> {
+  const out: { -readonly [K in keyof RunOptions]?: RunOptions[K] } = {};
+  if (values.budget !== undefined) out.budgetUsd = money(values.budget, '--budget');
+  if (values['daily-budget'] !== undefined) out.dailyBudgetUsd = money(values['daily-budget'], '--daily-budget');
+  if (values['allow-unpriced']) out.allowUnpriced = true;
+  if (values.apply) out.apply = true;
+  if (values.consensus !== undefined) {
+    const rule = ConsensusRuleSchema.safeParse(values.consensus);
+    if (!rule.success) throw new UsageError(`--consensus must be one of ${ConsensusRuleSchema.options.join(', ')}`);
+    out.consensus = rule.data;
+  }
+  if (values.reviewers !== undefined) out.reviewersPerPatch = int(values.reviewers, '--reviewers', 1, 5);
+  if (values.rounds !== undefined) out.maxRounds = int(values.rounds, '--rounds', 1, 10);
+  if (values.check !== undefined) out.checkCommand = values.check;
+  if (values['check-timeout'] !== undefined) out.checkTimeoutMs = int(values['check-timeout'], '--check-timeout', 1, 86_400) * 1000;
+  if (values['no-explore']) out.explore = false;
+  if (values.seed !== undefined) out.seed = int(values.seed, '--seed', 0, 2 ** 31 - 1);
+  return out;
+}
+
+function money(text: string, flag: string): number {
+  const n = Number(text.replace(/^\$/, ''));
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} takes an amount in USD, e.g. ${flag} 2.50`);
+  return n;
+}
+
+function int(text: string, flag: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/**
+ * The bundled demo: the sample objective on a fresh copy of the sample workspace, through the whole
+ * pipeline (plan, parallel coders, cross-model review, the check command in a scratch copy, apply).
+ * With an API key in the environment it uses the real models; without one it answers from the
+ * recorded session, so it works on any machine.
+ */
+async function runSample(io: CliIo, values: Values): Promise<number> {
+  const samples = findSamples();
+  const sample = JSON.parse(fs.readFileSync(path.join(samples, 'sample.json'), 'utf8')) as { objective: string; checkCommand: string; budgetUsd: number; reviewers: number; session: string };
+  const keyed = ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENAI_COMPATIBLE_BASE_URL'].some((k) => io.env[k]);
+  const replay = values.replay ?? (values.record || keyed ? undefined : path.join(samples, sample.session));
+  const root = values.cwd ? resolveWorkspace(io.cwd, values.cwd) : fs.mkdtempSync(path.join(os.tmpdir(), 'codecompanion-sample-'));
+  fs.cpSync(path.join(samples, 'workspace'), root, { recursive: true });
+  io.stderr.write(`sample workspace: ${root}\n${replay ? '' : 'an API key is set: using the real models\n'}`);
+  const code = await execute(io, { ...values, ...(replay ? { replay } : {}) }, root, { objective: sample.objective }, {
+    apply: true,
+    checkCommand: values.check ?? sample.checkCommand,
+    reviewersPerPatch: values.reviewers !== undefined ? int(values.reviewers, '--reviewers', 1, 5) : sample.reviewers,
+    budgetUsd: values.budget !== undefined ? money(values.budget, '--budget') : sample.budgetUsd,
+  });
+  if (!values.json) io.stdout.write(`\nThe sample workspace, with the accepted patches applied, is in ${root}\n`);
+  return code;
+}
+
+function findSamples(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, 'samples');
+    if (fs.existsSync(path.join(candidate, 'sample.json'))) return candidate;
+    if (path.dirname(dir) === dir) throw new Error('the bundled samples/ folder is missing from this installation');
+  }
+}
