@@ -99,7 +99,7 @@ async function execute(io: CliIo, values: Values, root: string, what: { objectiv
       daySpentUsd: past.daySpentUsd,
       onEvent,
     };
-    if (!values.json) io.stderr.write(`models: ${models.source}\n`);
+    io.stderr.write(`models: ${models.source}\n`);
     const final = 'objective' in what ? await runObjective(deps, { objective: what.objective, options }, io.signal) : await resumeRun(deps, what.resume, io.signal);
     if (live) io.stderr.write('\r\x1b[2K');
     if (!values.json) io.stdout.write(summary(final));
