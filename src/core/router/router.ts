@@ -55,7 +55,11 @@ export interface RouterOptions {
   readonly explore: boolean;
   readonly seed: number;
   readonly priorWeight?: number;
+  /** Below this (sampled) quality a model is only picked when no model reaches it. */
+  readonly qualityFloor?: number;
 }
+
+export const DEFAULT_QUALITY_FLOOR = 0.5;
 
 export class Router {
   private readonly random: () => number;
@@ -80,10 +84,17 @@ export class Router {
       const cost = costs[i] && costs[i]! > 0 ? costs[i]! : fallbackCost;
       const mean = alpha / (alpha + beta);
       const sample = this.options.explore ? sampleBeta(alpha, beta, random) : mean;
-      return { c, mean, cost, score: sample / cost, greedy: mean / cost };
+      return { c, mean, sample, cost, score: sample / cost, greedy: mean / cost };
     });
-    const best = scored.reduce((a, b) => (b.score > a.score ? b : a));
-    const greedy = scored.reduce((a, b) => (b.greedy > a.greedy ? b : a));
+    // Quality per dollar among the models good enough to use: without the floor a model that almost
+    // always fails would still win on price alone. If none clears it, the best quality wins.
+    const floor = this.options.qualityFloor ?? DEFAULT_QUALITY_FLOOR;
+    const pick = (value: (x: (typeof scored)[number]) => number, quality: (x: (typeof scored)[number]) => number) => {
+      const usable = scored.filter((x) => quality(x) >= floor);
+      return usable.length ? usable.reduce((a, b) => (value(b) > value(a) ? b : a)) : scored.reduce((a, b) => (quality(b) > quality(a) ? b : a));
+    };
+    const best = pick((x) => x.score, (x) => x.sample);
+    const greedy = pick((x) => x.greedy, (x) => x.mean);
     const explored = best.c !== greedy.c;
     const reason = `${explored ? 'explore' : 'best'}: quality ${best.mean.toFixed(2)} at ~$${best.cost.toFixed(4)}/call among ${pool.length}`;
     return { provider: best.c.provider, model: best.c.model, explored, reason };
