@@ -154,6 +154,12 @@ const TEST_PATCH = {
   ],
 };
 
+/** The first README leaves out what bad paging parameters do: the reviewers send it back. */
+const README_DRAFT = {
+  summary: 'Document GET /users and GET /users/:id',
+  edits: [{ kind: 'create', path: 'README.md', content: '# users-service\n\nA small users API.\n\n## GET /users\n\nUsers, one page at a time with `page` and `pageSize`.\n\n## GET /users/:id\n\nOne user, or 404.\n' }],
+};
+
 const README_PATCH = {
   summary: 'Document GET /users (with paging) and GET /users/:id',
   edits: [
@@ -193,12 +199,14 @@ export function sampleTeam(req: FakeRequest): FakeReply {
     if (req.prompt.includes('Task (paginate-users)'))
       return { json: review('approve', 0.88, 'Backward compatible: listUsers is unchanged and paging is opt-in; validation matches the task.', [{ severity: 'nit', file: 'src/server.js', message: 'a non-numeric page reaches listUsersPage as NaN; the RangeError covers it, but the message could name the query parameter' }]), usage };
     if (req.prompt.includes('Task (test-pagination)')) return { json: review('approve', 0.9, 'Covers the first, last and past-the-end pages and each validation rule.'), usage };
+    if (!req.prompt.includes('answer 400'))
+      return { json: review('reject', 0.35, 'The README does not say what the response looks like or what bad paging parameters do.', [{ severity: 'major', file: 'README.md', message: 'document the page response shape and that bad page/pageSize values answer 400' }]), usage };
     return { json: review('approve', 0.8, 'Accurate and short.'), usage };
   }
   if (req.system.includes('Role: coder') || req.system.includes('Role: tester')) {
     if (req.prompt.includes('Your task (paginate-users)')) return { json: req.prompt.includes('was rejected') ? PAGINATION_PATCH : BREAKING_PATCH, usage: { ...usage, output: 900 } };
     if (req.prompt.includes('Your task (test-pagination)')) return { json: TEST_PATCH, usage };
-    if (req.prompt.includes('Your task (document-api)')) return { json: README_PATCH, usage };
+    if (req.prompt.includes('Your task (document-api)')) return { json: req.prompt.includes('was rejected') ? README_PATCH : README_DRAFT, usage };
   }
   return { fault: 'http', status: 400, message: `the sample team has no answer for this request (${req.system.slice(0, 80)})` };
 }

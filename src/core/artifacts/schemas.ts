@@ -18,7 +18,7 @@ export const SpecDocSchema = z
   .object({
     objective: z.string().min(1),
     summary: z.string().min(1).describe('The approach in two or three sentences'),
-    tasks: z.array(PlanTaskSchema).min(1).max(12),
+    tasks: z.array(PlanTaskSchema).min(1).max(20),
   })
   .superRefine((spec, ctx) => {
     const ids = new Set<string>();
@@ -72,8 +72,12 @@ export type ArtifactKind = keyof typeof ARTIFACT_SCHEMAS;
 
 /** JSON Schema for structured output; draft-7 is the dialect every vendor accepts. */
 export function artifactJsonSchema(kind: ArtifactKind): Record<string, unknown> {
-  return z.toJSONSchema(ARTIFACT_SCHEMAS[kind], { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  let schema = jsonSchemas.get(kind);
+  if (!schema) jsonSchemas.set(kind, (schema = z.toJSONSchema(ARTIFACT_SCHEMAS[kind], { target: 'draft-7', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>));
+  return schema;
 }
+
+const jsonSchemas = new Map<ArtifactKind, Record<string, unknown>>();
 
 function hasCycle(tasks: readonly { id: string; dependsOn: readonly string[] }[]): boolean {
   const deps = new Map(tasks.map((t) => [t.id, t.dependsOn]));

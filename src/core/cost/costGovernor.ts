@@ -124,10 +124,31 @@ export function maxCostUsd(price: ModelPrice, promptTokens: number, maxOutputTok
 }
 
 export function countPromptTokens(request: ModelRequest): number {
-  let tokens = countText(request.system) + (request.jsonSchema ? countTokens(JSON.stringify(request.jsonSchema.schema)) : 0);
+  let tokens = countText(request.system) + (request.jsonSchema ? schemaTokens(request.jsonSchema.schema) : 0);
   for (const tool of request.tools ?? []) tokens += countTokens(tool.description + JSON.stringify(tool.inputSchema));
   for (const m of request.messages) tokens += countMessage(m) + PER_MESSAGE_OVERHEAD;
   return Math.ceil(tokens * TOKENIZER_MARGIN) + PER_MESSAGE_OVERHEAD;
+}
+
+const blockTokenCache = new Map<string, number>();
+
+/** System blocks repeat across every call of a role: counted once each (a bounded cache). */
+function countBlock(text: string): number {
+  let n = blockTokenCache.get(text);
+  if (n === undefined) {
+    if (blockTokenCache.size > 256) blockTokenCache.clear();
+    blockTokenCache.set(text, (n = countTokens(text)));
+  }
+  return n;
+}
+
+const schemaTokenCache = new WeakMap<object, number>();
+
+/** Schemas are shared objects (one per artifact kind): counted once. */
+function schemaTokens(schema: Record<string, unknown>): number {
+  let n = schemaTokenCache.get(schema);
+  if (n === undefined) schemaTokenCache.set(schema, (n = countTokens(JSON.stringify(schema))));
+  return n;
 }
 
 function countMessage(m: ChatMessage): number {
@@ -138,5 +159,5 @@ function countMessage(m: ChatMessage): number {
 function countText(content: string | readonly TextBlock[] | undefined): number {
   if (content === undefined) return 0;
   if (typeof content === 'string') return countTokens(content);
-  return content.reduce((n, b) => n + countTokens(b.text), 0);
+  return content.reduce((n, b) => n + countBlock(b.text), 0);
 }

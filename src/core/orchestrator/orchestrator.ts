@@ -6,6 +6,7 @@
 // routing keys) is derived from the plan, never from timing, so a run interrupted at any point
 // resumes from its events and pays for no finished call twice.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { PlanTask, SpecDoc } from '../artifacts/schemas';
 import { callAgent, AgentFailure, RunStopped, type AgentContext } from '../agents/agentCall';
 import type { ContextProvider } from '../agents/contextProvider';
@@ -119,6 +120,8 @@ class RunDriver {
     private readonly signal: AbortSignal,
   ) {
     this.options = log.state.options!;
+    // every queued call listens for the run's cancellation
+    setMaxListeners(10_000, signal);
     this.view = new WorkspaceView(deps.workspaceRoot);
     this.governor = new CostGovernor({
       prices: deps.prices,

@@ -60,6 +60,7 @@ export interface RouterOptions {
 }
 
 export const DEFAULT_QUALITY_FLOOR = 0.5;
+const FLOOR_EVIDENCE = 8;
 
 export class Router {
   private readonly random: () => number;
@@ -84,7 +85,7 @@ export class Router {
       const cost = costs[i] && costs[i]! > 0 ? costs[i]! : fallbackCost;
       const mean = alpha / (alpha + beta);
       const sample = this.options.explore ? sampleBeta(alpha, beta, random) : mean;
-      return { c, mean, sample, cost, score: sample / cost, greedy: mean / cost };
+      return { c, mean, sample, cost, observed: this.options.performance.get(c.provider, c.model, request.role)?.qualityN ?? 0, score: sample / cost, greedy: mean / cost };
     });
     // Quality per dollar among the models good enough to use: without the floor a model that almost
     // always fails would still win on price alone. If none clears it, the best quality wins.
@@ -93,7 +94,9 @@ export class Router {
       const usable = scored.filter((x) => quality(x) >= floor);
       return usable.length ? usable.reduce((a, b) => (value(b) > value(a) ? b : a)) : scored.reduce((a, b) => (quality(b) > quality(a) ? b : a));
     };
-    const best = pick((x) => x.score, (x) => x.sample);
+    // The floor judges a model by its sample while little is known, by its measured mean once it
+    // has enough observations: a model that keeps failing stops being re-explored on lucky draws.
+    const best = pick((x) => x.score, (x) => (x.observed >= FLOOR_EVIDENCE ? x.mean : x.sample));
     const greedy = pick((x) => x.greedy, (x) => x.mean);
     const explored = best.c !== greedy.c;
     const reason = `${explored ? 'explore' : 'best'}: quality ${best.mean.toFixed(2)} at ~$${best.cost.toFixed(4)}/call among ${pool.length}`;

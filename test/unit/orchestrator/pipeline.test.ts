@@ -41,6 +41,17 @@ describe('orchestrator: a run end to end', function () {
     assert.equal(`${r2.provider}/${r2.model}`, `${r1.provider}/${r1.model}`);
     assert.equal(r2.status, 'applied');
 
+    // the reviewers rejected the first README; its author got their reasons and fixed it
+    const d1 = state.patches['document-api.r1']!;
+    assert.equal(d1.status, 'rejected');
+    assert.deepEqual(d1.reviews.map((r) => r.verdict), ['reject', 'reject']);
+    assert.match(d1.rejectionReasons.join('\n'), /major \(README\.md\): .*answer 400/);
+    const fixRequest = server.requests.find((q) => q.system.includes('Role: coder') && q.prompt.includes('Your task (document-api)') && q.prompt.includes('was rejected'))!;
+    assert.match(fixRequest.prompt, /bad page\/pageSize values answer 400/);
+    const d2 = state.patches['document-api.r2']!;
+    assert.equal(`${d2.provider}/${d2.model}`, `${d1.provider}/${d1.model}`);
+    assert.equal(d2.status, 'applied');
+
     // reviewers are never the patch's author, and two different models reviewed each patch
     for (const p of Object.values(state.patches).filter((p) => p.reviews.length)) {
       assert.equal(p.reviews.length, 2);
