@@ -7,7 +7,8 @@ import { ConsensusRuleSchema, type RecordedEvent, type RunOptions } from '../../
 import { resumeRun, runObjective, type OrchestratorDeps } from '../../core/orchestrator/orchestrator';
 import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
 import { systemClock } from '../../core/ports/clock';
-import { loadModels, openStore, pastRuns, resolveWorkspace } from '../engine';
+import { openStore, pastRuns } from '../../app/engine';
+import { loadModels, resolveWorkspace } from '../engine';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 import { describeEvent, statusLine, summary } from '../progress';
 

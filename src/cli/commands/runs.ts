@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { usd } from '../../core/cost/costGovernor';
 import { parseEvent } from '../../core/events';
 import { projectRun } from '../../core/orchestrator/runState';
-import { openStore, resolveWorkspace } from '../engine';
+import { openStore } from '../../app/engine';
+import { resolveWorkspace } from '../engine';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 import { describeEvent, summary } from '../progress';
 

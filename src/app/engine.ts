@@ -1,0 +1,134 @@
+// Assembles the engine for one host (the CLI or the editor): the workspace database, the model
+// clients (real SDKs from a ProviderConfig, or a recorded session), the router's candidates and
+// what the store knows of past runs (performance, today's spend). Each host reads its own
+// configuration (environment, settings + SecretStorage) into a ProviderConfig and calls this.
+import { parseEvent, type RecordedEvent } from '../core/events';
+import type { ModelClient, PriceBook, ProviderId } from '../core/ports/model';
+import { PerformanceStore } from '../core/performance/performanceStore';
+import type { ModelCandidate } from '../core/router/router';
+import { SessionRecorder, SessionReplayer } from '../core/replay/session';
+import { defaultCandidates, parseCandidates } from '../providers/candidates';
+import type { ProviderConfig } from '../providers/config';
+import { PricingTable } from '../providers/pricing';
+import { createProviderRegistry } from '../providers/registry';
+import { SqlEventStore } from '../storage/sqlEventStore';
+import { openWorkspaceDatabase, type OpenMode, type WorkspaceDatabase } from '../storage/workspaceDatabase';
+
+/** Configuration the user has to fix; the message says how. */
+export class SetupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SetupError';
+  }
+}
+
+export interface OpenedStore {
+  readonly db: WorkspaceDatabase;
+  readonly store: SqlEventStore;
+  close(): Promise<void>;
+}
+
+export async function openStore(root: string, mode: OpenMode, purpose: string, lockTimeoutMs = mode === 'write' ? 10_000 : 0): Promise<OpenedStore> {
+  const db = await openWorkspaceDatabase(root, { mode, lockTimeoutMs, purpose });
+  const store = new SqlEventStore(db);
+  return { db, store, close: () => store.close() };
+}
+
+export interface Models {
+  readonly models: (provider: ProviderId) => ModelClient | undefined;
+  readonly candidates: readonly ModelCandidate[];
+  readonly prices: PriceBook;
+  /** How the models are reached, for a progress line: "replaying FILE" or the providers. */
+  readonly source: string;
+}
+
+/** Models the host reaches by itself (the editor's vscode.lm), offered next to the SDK providers. */
+export interface ExtraModels {
+  readonly provider: ProviderId;
+  readonly client: ModelClient;
+  readonly candidates: readonly ModelCandidate[];
+  readonly prices?: PriceBook;
+}
+
+export interface ModelOptions {
+  readonly config: ProviderConfig;
+  /** Answer from this recorded session (absolute path), with no network. */
+  readonly replay?: string;
+  readonly record?: string;
+  /** "provider:model,..." restricting the candidates. */
+  readonly models?: string;
+  /** Candidates chosen by the host (per-role settings); take precedence over `models`. */
+  readonly candidates?: readonly ModelCandidate[];
+  readonly extra?: ExtraModels;
+  /** What to tell the user when nothing is configured. */
+  readonly noProviderHint: string;
+}
+
+export function loadModels(options: ModelOptions): Models {
+  if (options.replay) {
+    const replayer = new SessionReplayer(options.replay);
+    const clients = new Map<ProviderId, ModelClient>();
+    const candidates = options.candidates?.length ? options.candidates : options.models ? parseCandidates(options.models) : replayer.header.candidates;
+    return {
+      models: (p) => {
+        if (!clients.has(p)) clients.set(p, replayer.client(p));
+        return clients.get(p);
+      },
+      candidates,
+      prices: new PricingTable(options.config.prices ?? {}),
+      source: `replaying ${replayer.exchangeCount} recorded exchanges from ${options.replay} (no network)`,
+    };
+  }
+  const registry = createProviderRegistry(options.config);
+  const configured: ProviderId[] = [...registry.configured(), ...(options.extra ? [options.extra.provider] : [])];
+  const all = options.candidates?.length
+    ? options.candidates
+    : options.models
+      ? parseCandidates(options.models)
+      : [...defaultCandidates(registry), ...(options.extra?.candidates ?? [])];
+  const usable = all.filter((c) => configured.includes(c.provider));
+  if (usable.length === 0) throw new SetupError(options.noProviderHint);
+  const recorder = options.record ? new SessionRecorder(options.record, usable) : undefined;
+  const extra = options.extra;
+  const prices: PriceBook = extra?.prices
+    ? { priceOf: (p, m) => (p === extra.provider ? extra.prices!.priceOf(p, m) : registry.priceBook.priceOf(p, m)) }
+    : registry.priceBook;
+  return {
+    models: (p) => {
+      const client = p === extra?.provider ? extra.client : registry.client(p);
+      return client && recorder ? recorder.wrap(client) : client;
+    },
+    candidates: usable,
+    prices,
+    source: `${[...new Set(usable.map((c) => c.provider))].join(', ')}${recorder ? `, recording to ${options.record}` : ''}`,
+  };
+}
+
+/** Every event in the store, parsed; events of unknown types (a newer version) are skipped. */
+export async function allEvents(store: SqlEventStore): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  for (let from = 1; ; ) {
+    const page = await store.readAll(from, 10_000);
+    for (const e of page) {
+      try {
+        out.push(parseEvent(e));
+      } catch {
+        // not ours to fold
+      }
+    }
+    if (page.length < 10_000) return out;
+    from = page[page.length - 1]!.globalSeq + 1;
+  }
+}
+
+export function pastRunsFrom(events: readonly RecordedEvent[], now: number): { performance: PerformanceStore; daySpentUsd: number } {
+  const dayStart = new Date(now).setHours(0, 0, 0, 0);
+  let daySpentUsd = 0;
+  for (const e of events)
+    if (e.ts >= dayStart && (e.type === 'agent.call.finished' || e.type === 'agent.call.failed')) daySpentUsd += e.data.costUsd ?? 0;
+  return { performance: PerformanceStore.fromEvents(events), daySpentUsd };
+}
+
+export async function pastRuns(store: SqlEventStore, now: number): Promise<{ performance: PerformanceStore; daySpentUsd: number }> {
+  return pastRunsFrom(await allEvents(store), now);
+}
