@@ -1,0 +1,59 @@
+// The models the extension talks to during e2e: the project's loopback fake vendor servers answering
+// as the scripted sample team, reached through the same *_BASE_URL / *_API_KEY variables the CLI
+// reads. Real keys from the caller's environment never reach code-server.
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeModelServer';
+import { sampleTeam } from '../../fakes/sampleTeam';
+
+/** Fake keys, distinct per vendor so a test can tell which one a request carried. */
+export const FAKE_KEYS = { anthropic: 'e2e-fake-anthropic-key', openai: 'e2e-fake-openai-key', gemini: 'e2e-fake-gemini-key' } as const;
+
+export interface FakeModels {
+  readonly server: FakeModelServer;
+  /** GET /requests: what the fake vendors were asked (vendor, model, auth header), for the tests. */
+  readonly controlUrl: string;
+  env(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function startFakeModels(): Promise<FakeModels> {
+  const server = await startFakeModelServer();
+  server.respond(sampleTeam);
+  const control = http.createServer((req, res) => {
+    if (req.url === '/requests') {
+      const rows = server.requests.map((r) => ({
+        vendor: r.vendor,
+        kind: r.kind,
+        model: r.model,
+        auth: String(r.headers['x-api-key'] ?? r.headers['x-goog-api-key'] ?? r.headers.authorization ?? ''),
+        system: r.system.slice(0, 120),
+      }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(rows));
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
+  const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+  return {
+    server,
+    controlUrl,
+    env(base) {
+      const env: NodeJS.ProcessEnv = {};
+      for (const [k, v] of Object.entries(base)) if (!/_API_KEY$|_BASE_URL$|^CODECOMPANION_/.test(k)) env[k] = v;
+      return {
+        ...env,
+        ANTHROPIC_BASE_URL: server.urls.anthropic,
+        OPENAI_BASE_URL: server.urls.openai,
+        GEMINI_BASE_URL: server.urls.gemini,
+        ANTHROPIC_API_KEY: FAKE_KEYS.anthropic,
+        OPENAI_API_KEY: FAKE_KEYS.openai,
+        GEMINI_API_KEY: FAKE_KEYS.gemini,
+        CC_E2E_FAKE_CONTROL: controlUrl,
+      };
+    },
+    async close() {
+      await new Promise<void>((r) => control.close(() => r()));
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// The e2e runner: the packaged extension inside a real VS Code (code-server 4.100.3) with headless
+// Debian chromium as the client and the loopback fake model servers as the vendors.
+//   npm run test:e2e            (env: CC_E2E_WORK, CC_E2E_CACHE, CC_E2E_KEEP=1 keeps the work folder)
+// Phases, each on a fresh copy of samples/workspace and its own code-server process group:
+//   host       mocha inside the extension host (test/e2e/suite/*.test.ts)
+//   ui         the palette, the dashboard webview and the CodeLens through chromium (test/e2e/ui/)
+//   untrusted  the extension-host suite for restricted mode (suite/untrusted*.test.ts)
+// Exits non-zero if any phase fails; prints each step's time.
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as esbuild from 'esbuild';
+import { runExtensionTests } from './lib/browser';
+import { installExtension, startCodeServer, type CodeServer } from './lib/codeServer';
+import { startFakeModels, type FakeModels } from './lib/modelEnv';
+import { runUiTests } from './ui/uiTests';
+
+const ROOT = path.resolve(__dirname, '../..');
+const WORK = path.resolve(process.env.CC_E2E_WORK ?? path.join(ROOT, '.e2e'));
+const RUN = path.join(WORK, 'run');
+const ARTIFACTS = path.join(RUN, 'artifacts');
+const EXTENSION_ID = 'codecompanion.codecompanion';
+
+const started = Date.now();
+const timings: Array<[string, number]> = [];
+const say = (line: string) => console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+
+async function step<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
+  const t0 = Date.now();
+  say(`${name} ...`);
+  try {
+    return await fn();
+  } finally {
+    timings.push([name, Date.now() - t0]);
+  }
+}
+
+function sh(cmd: string, args: string[], opts: { cwd?: string; quiet?: boolean } = {}): string {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', opts.quiet ? 'pipe' : 'inherit'], maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stdout ?? '').slice(-3000)}${(r.stderr ?? '').slice(-3000)}`);
+  return r.stdout;
+}
+
+const USER_SETTINGS = {
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'workbench.enableExperiments': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoUpdate': false,
+  'extensions.autoCheckUpdates': false,
+  'extensions.ignoreRecommendations': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+  'security.workspace.trust.emptyWindow': false,
+  'chat.commandCenter.enabled': false,
+  'git.enabled': false,
+  'editor.codeLens': true,
+};
+
+function freshWorkspace(name: string): string {
+  const dir = path.join(RUN, 'workspaces', name);
+  fs.cpSync(path.join(ROOT, 'samples/workspace'), dir, { recursive: true });
+  return dir;
+}
+
+interface PhaseResult {
+  readonly phase: string;
+  readonly passed: number;
+  readonly failed: number;
+  readonly notes: string[];
+}
+
+async function withServer<T>(phase: string, o: { home: string; extensionsDir: string; models: FakeModels; trustAll: boolean; env?: NodeJS.ProcessEnv }, fn: (s: CodeServer, dir: string) => Promise<T>): Promise<T> {
+  const dir = path.join(RUN, phase);
+  const server = await step(`${phase}: start code-server`, () =>
+    startCodeServer({ home: o.home, dir, extensionsDir: o.extensionsDir, trustAll: o.trustAll, userSettings: USER_SETTINGS, env: { ...o.models.env(process.env), ...o.env } }),
+  );
+  try {
+    return await fn(server, dir);
+  } finally {
+    await step(`${phase}: stop code-server (process group)`, () => server.stop());
+  }
+}
+
+async function hostPhase(mode: 'trusted' | 'untrusted', ctx: { home: string; extensionsDir: string; extensionDir: string; testsEntry: string; models: FakeModels }): Promise<PhaseResult> {
+  const phase = mode === 'trusted' ? 'host' : 'untrusted';
+  const folder = freshWorkspace(phase);
+  const resultsFile = path.join(RUN, `${phase}-results.json`);
+  const env = { CC_E2E_MODE: mode, CC_E2E_RESULTS: resultsFile, CC_E2E_RUN_DIR: RUN, CC_E2E_ARTIFACTS: ARTIFACTS };
+  return withServer(phase, { ...ctx, trustAll: mode === 'trusted', env }, async (server, dir) => {
+    const run = await step(`${phase}: extension-host tests`, () =>
+      runExtensionTests({ base: server.url, folder, extensionDir: ctx.extensionDir, testsEntry: ctx.testsEntry, profileDir: path.join(dir, 'tmp'), timeoutMs: 180_000, echo: (l) => say(l) }),
+    );
+    fs.writeFileSync(path.join(ARTIFACTS, `${phase}-console.log`), run.log.join('\n'));
+    if (!fs.existsSync(resultsFile)) return { phase, passed: 0, failed: 1, notes: [`no results file (exit ${run.exitCode}): the test entry did not run; see ${server.logFile} and artifacts/${phase}-console.log`] };
+    const report = JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { results: Array<{ title: string; state: string; error?: string }> };
+    const failed = report.results.filter((r) => r.state !== 'passed');
+    const notes = failed.map((r) => `FAIL ${r.title}\n    ${(r.error ?? '').replace(/\n/g, '\n    ')}`);
+    if (run.exitCode !== 0 && failed.length === 0) notes.push(`the test run exited with ${run.exitCode}`);
+    if (report.results.length === 0) notes.push('no tests ran');
+    const bad = failed.length + (notes.length > failed.length ? 1 : 0);
+    return { phase, passed: report.results.length - failed.length, failed: bad, notes };
+  });
+}
+
+async function main(): Promise<number> {
+  fs.rmSync(RUN, { recursive: true, force: true });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  const home = await step('deps: chromium, ripgrep, code-server 4.100.3', () => sh('bash', [path.join(ROOT, 'test/e2e/ensureDeps.sh')], {}).trim().split('\n').pop()!);
+  await step('build + package (npm run package)', () => sh('npm', ['run', '--silent', 'package'], { quiet: true }));
+  const vsix = path.join(ROOT, 'dist/codecompanion.vsix');
+  say(`vsix: ${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB`);
+  // inside the project whatever CC_E2E_WORK says: the bundle's require('mocha') resolves from the project's node_modules
+  const suiteDir = path.join(ROOT, '.e2e/suite');
+  await step('bundle extension-host tests (esbuild)', () => bundleSuite(suiteDir));
+  const extensionsDir = path.join(RUN, 'extensions');
+  await step('install the .vsix into code-server', () => installExtension(home, path.join(RUN, 'install'), extensionsDir, vsix));
+  const version = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const extensionDir = path.join(extensionsDir, `${EXTENSION_ID}-${version}`);
+  if (!fs.existsSync(path.join(extensionDir, 'package.json'))) throw new Error(`the installed extension is not in ${extensionDir}`);
+  const models = await step('start the fake model servers', () => startFakeModels());
+  const results: PhaseResult[] = [];
+  try {
+    // the host phase loads the installed (packaged) copy as its development extension, so every phase tests the .vsix
+    const ctx = { home, extensionsDir, extensionDir, testsEntry: path.join(suiteDir, 'index.js'), models };
+    results.push(await hostPhase('trusted', ctx));
+    results.push(
+      await withServer('ui', { home, extensionsDir, models, trustAll: true }, async (server, dir) => {
+        const ui = await runUiTests({ base: server.url, folder: freshWorkspace('ui'), extensionDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say });
+        return { phase: 'ui', passed: ui.filter((r) => r.ok).length, failed: ui.filter((r) => !r.ok).length, notes: ui.filter((r) => !r.ok).map((r) => `FAIL ${r.name}\n    ${r.error}`) };
+      }),
+    );
+    if (fs.readdirSync(suiteDir).some((f) => f.startsWith('untrusted') && f.endsWith('.test.js'))) results.push(await hostPhase('untrusted', ctx));
+  } finally {
+    await models.close();
+  }
+  console.log('\n=== e2e timings');
+  for (const [name, ms] of timings) console.log(`  ${(ms / 1000).toFixed(1).padStart(6)} s  ${name}`);
+  console.log(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  total`);
+  console.log('=== e2e results');
+  for (const r of results) {
+    console.log(`  ${r.phase.padEnd(10)} ${r.passed} passed, ${r.failed} failed`);
+    for (const n of r.notes) console.log(`    ${n}`);
+  }
+  console.log(`  artifacts: ${ARTIFACTS}`);
+  const failed = results.reduce((n, r) => n + r.failed, 0);
+  const passed = results.reduce((n, r) => n + r.passed, 0);
+  return failed === 0 && passed > 0 ? 0 : 1;
+}
+
+async function bundleSuite(outdir: string): Promise<void> {
+  const dir = path.join(ROOT, 'test/e2e/suite');
+  const entryPoints = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => path.join(dir, f));
+  fs.rmSync(outdir, { recursive: true, force: true });
+  await esbuild.build({ entryPoints, outdir, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'mocha'], sourcemap: 'inline', logLevel: 'warning' });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`e2e: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,126 @@
+// UI tests through headless chromium: what a user sees and clicks. They run in order on one
+// workbench (the review needs the run the first test starts); a failure skips the rest.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchBrowser, workbenchUrl } from '../lib/browser';
+import { answerQuickInputs, codeLenses, frameWithText, openFile, openWorkbench, runCommand } from './workbench';
+
+export interface UiResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+interface UiContext {
+  readonly page: Page;
+  readonly folder: string;
+  readonly artifacts: string;
+  readonly titles: ReadonlyMap<string, string>;
+  readonly say: (line: string) => void;
+}
+
+const SAMPLE_OBJECTIVE = 'add pagination to the users API';
+
+/** "Category: Title" of each contributed command, from the installed manifest (titles may change). */
+function commandTitles(extensionDir: string): Map<string, string> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(extensionDir, 'package.json'), 'utf8')) as { contributes?: { commands?: Array<{ command: string; title: string; category?: string }> } };
+  return new Map((manifest.contributes?.commands ?? []).map((c) => [c.command, c.category ? `${c.category}: ${c.title}` : c.title]));
+}
+
+function title(ctx: UiContext, command: string): string {
+  const t = ctx.titles.get(command);
+  if (!t) throw new Error(`the manifest contributes no command ${command}`);
+  return t;
+}
+
+const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
+  [
+    'Run Objective from the command palette runs the sample objective and the dashboard shows the run and its cost',
+    async (ctx) => {
+      const { page } = ctx;
+      await runCommand(page, title(ctx, 'codecompanion.runObjective'));
+      const prompts = await answerQuickInputs(page, (p) => (/objective/i.test(p) ? SAMPLE_OBJECTIVE : /budget/i.test(p) ? '1' : ''));
+      ctx.say(`quick inputs answered: ${prompts.map((p) => JSON.stringify(p.slice(0, 60))).join(', ')}`);
+      if (!prompts.some((p) => /objective/i.test(p))) throw new Error(`Run Objective asked no objective; prompts seen: ${JSON.stringify(prompts)}`);
+      await runCommand(page, title(ctx, 'codecompanion.showDashboard'));
+      await frameWithText(page, new RegExp(SAMPLE_OBJECTIVE), 30_000);
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-dashboard-running.png') });
+      const done = await frameWithText(page, /completed/i, 120_000);
+      if (!/\$\s?\d+\.\d{2,}/.test(done.text)) throw new Error(`the dashboard shows no cost in USD: ${done.text.slice(0, 400)}`);
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-dashboard-done.png') });
+    },
+  ],
+  [
+    'CodeLens Accept on a hunk writes it into the file; Reject with a reason leaves the other file as it was',
+    async (ctx) => {
+      const { page, folder } = ctx;
+      const users = path.join(folder, 'src/users.js');
+      const server = path.join(folder, 'src/server.js');
+      const usersBefore = fs.readFileSync(users, 'utf8');
+      const serverBefore = fs.readFileSync(server, 'utf8');
+      if (usersBefore.includes('pageSize')) throw new Error('src/users.js already pages before any accept');
+      await openFile(page, 'src/users.js');
+      await codeLenses(page, /Accept/).first().waitFor({ timeout: 30_000 });
+      await codeLenses(page, /Reject/).first().waitFor({ timeout: 5_000 });
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-codelens.png') });
+      await codeLenses(page, /^\s*Accept\s*$/).first().click();
+      await page.keyboard.press('Control+S');
+      await waitFor(() => fs.readFileSync(users, 'utf8').includes('pageSize'), 15_000, 'the accepted hunk never reached src/users.js on disk');
+      await openFile(page, 'src/server.js');
+      const rejects = codeLenses(page, /^\s*Reject\s*$/);
+      await rejects.first().waitFor({ timeout: 15_000 });
+      const before = await rejects.count();
+      await rejects.first().click();
+      await answerQuickInputs(page, () => 'e2e: keep the server unpaged', 1);
+      await waitFor(async () => (await codeLenses(page, /^\s*Reject\s*$/).count()) < before, 15_000, 'the rejected hunk still has its CodeLens');
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-after.png') });
+      if (fs.readFileSync(server, 'utf8') !== serverBefore) throw new Error('rejecting a hunk changed src/server.js on disk');
+    },
+  ],
+];
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, message: string): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > until) throw new Error(message);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export async function runUiTests(o: {
+  base: string;
+  folder: string;
+  extensionDir: string;
+  profileDir: string;
+  artifacts: string;
+  step: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  say: (line: string) => void;
+}): Promise<UiResult[]> {
+  const browser = await launchBrowser(o.profileDir);
+  const results: UiResult[] = [];
+  try {
+    const { page } = browser;
+    await o.step('ui: open the workbench', () => openWorkbench(page, workbenchUrl(o.base, o.folder)));
+    const ctx: UiContext = { page, folder: o.folder, artifacts: o.artifacts, titles: commandTitles(o.extensionDir), say: o.say };
+    for (const [name, test] of TESTS) {
+      if (results.some((r) => !r.ok)) {
+        results.push({ name, ok: false, error: 'skipped: an earlier UI test failed' });
+        continue;
+      }
+      try {
+        await o.step(`ui: ${name}`, () => test(ctx));
+        results.push({ name, ok: true });
+        o.say(`  ok   ${name}`);
+      } catch (err) {
+        const error = err instanceof Error ? err.message : String(err);
+        results.push({ name, ok: false, error });
+        o.say(`  FAIL ${name}: ${error}`);
+        await page.screenshot({ path: path.join(o.artifacts, `ui-failure-${results.length}.png`) }).catch(() => undefined);
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  return results;
+}
