@@ -1,11 +1,13 @@
 // The headless entry: `codecompanion <command> [args]`. Each command lives in commands/<name>.ts.
 import type { CliCommand, CliIo } from './io';
 import { UsageError } from './io';
+import { askCommand } from './commands/ask';
 import { patchCommand } from './commands/patch';
+import { providersCommand } from './commands/providers';
 import { resumeCommand, runCommand } from './commands/run';
 import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, runsCommand, eventsCommand, replayCommand, patchCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand];
 
 export async function main(io: CliIo): Promise<number> {
   const [name, ...rest] = io.argv;

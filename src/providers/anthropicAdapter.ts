@@ -14,7 +14,7 @@ export class AnthropicAdapter implements VendorAdapter {
   private readonly client: Anthropic;
 
   constructor(options: AnthropicOptions) {
-    this.client = new Anthropic({ apiKey: options.apiKey, maxRetries: 0, timeout: 10 * 60_000, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) });
+    this.client = new Anthropic({ apiKey: options.apiKey, maxRetries: 0, logLevel: 'off', timeout: 10 * 60_000, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) });
   }
 
   async attempt(request: ModelRequest, signal: AbortSignal, sink: AttemptSink): Promise<StopReason> {

@@ -17,7 +17,7 @@ export class OpenAIAdapter implements VendorAdapter {
 
   constructor(options: OpenAIOptions) {
     this.provider = options.provider;
-    this.client = new OpenAI({ apiKey: options.apiKey, maxRetries: 0, timeout: 10 * 60_000, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) });
+    this.client = new OpenAI({ apiKey: options.apiKey, maxRetries: 0, logLevel: 'off', timeout: 10 * 60_000, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) });
   }
 
   get sdk(): OpenAI {

@@ -9,6 +9,11 @@ export class FakeClock implements Clock {
     return this.t;
   }
 
+  /** Time passing without a sleep (a breaker's cooldown while the user waits). */
+  advance(ms: number): void {
+    this.t += ms;
+  }
+
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw signal.reason;
     this.sleeps.push(ms);

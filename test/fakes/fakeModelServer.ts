@@ -44,6 +44,8 @@ export interface FakeRequest {
   readonly headers: http.IncomingHttpHeaders;
   /** The name of the JSON schema / forced tool the client asked for, if any. */
   readonly schemaName: string | undefined;
+  /** performance.now() when the first streamed byte of the body was written (benchmarks). */
+  readonly firstByteAt?: number;
 }
 
 export interface FakeModelServer {
@@ -99,6 +101,11 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
     const reply = queue.shift() ?? responder?.(request) ?? { text: 'ok' };
     if ('delayMs' in reply && reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
     const wire: Wire = route.vendor === 'anthropic' ? encodeAnthropic : route.vendor === 'openai' ? encodeOpenAI : encodeGemini;
+    const write = res.write.bind(res) as (...args: unknown[]) => boolean;
+    res.write = ((...args: unknown[]) => {
+      if (request.firstByteAt === undefined) (request as { firstByteAt?: number }).firstByteAt = performance.now();
+      return write(...args);
+    }) as typeof res.write;
     await wire(request, reply, res, (u) => billed.push(u));
   }
 

@@ -2,9 +2,10 @@
 import { strict as assert } from 'node:assert';
 import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeModelServer';
 import { FakeClock } from '../../fakes/fakeClock';
+import { collect } from '../../helpers/modelStream';
 import { createProviderRegistry, type ProviderRegistry } from '../../../src/providers/registry';
 import type { SdkProvider } from '../../../src/providers/config';
-import { ModelError, type ModelDelta, type ModelRequest, type ModelResult } from '../../../src/core/ports/model';
+import { ModelError, type ModelRequest } from '../../../src/core/ports/model';
 
 const VENDORS: SdkProvider[] = ['anthropic', 'openai', 'gemini', 'openai-compatible'];
 const MODELS: Record<SdkProvider, string> = { anthropic: 'claude-sonnet-4-6', openai: 'gpt-5-mini', gemini: 'gemini-2.5-flash', 'openai-compatible': 'qwen2.5-coder' };
@@ -30,13 +31,6 @@ export function registryFor(s: FakeModelServer, clock = new FakeClock(), extra: 
   );
 }
 
-export async function collect(stream: AsyncIterable<ModelDelta>): Promise<{ deltas: ModelDelta[]; result: ModelResult }> {
-  const deltas: ModelDelta[] = [];
-  for await (const d of stream) deltas.push(d);
-  const done = deltas.find((d) => d.type === 'done');
-  assert.ok(done && done.type === 'done', 'the stream ended without done');
-  return { deltas, result: done.result };
-}
 
 const ask = (provider: SdkProvider, extra: Partial<ModelRequest> = {}): ModelRequest => ({
   model: MODELS[provider],
