@@ -2,12 +2,14 @@
 import type { CliCommand, CliIo } from './io';
 import { UsageError } from './io';
 import { askCommand } from './commands/ask';
+import { dbCommand } from './commands/db';
+import { indexCommand, searchCommand } from './commands/memory';
 import { patchCommand } from './commands/patch';
 import { providersCommand } from './commands/providers';
 import { resumeCommand, runCommand } from './commands/run';
 import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand];
 
 export async function main(io: CliIo): Promise<number> {
   const [name, ...rest] = io.argv;

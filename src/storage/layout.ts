@@ -16,7 +16,7 @@ export class DatabaseFileError extends Error {
   constructor(readonly file: string, readonly reason: string) {
     super(
       `${file} is not a usable CodeCompanion database (${reason}). It was left untouched: ` +
-        'move the database aside (the CLI\'s "db move-aside" or the editor\'s prompt) or restore it from a backup, then try again',
+        'move it aside (`codecompanion db move-aside --yes`, or the editor\'s prompt) or restore it from a backup, then try again',
     );
     this.name = 'DatabaseFileError';
   }

@@ -1,0 +1,92 @@
+// codecompanion db status | db move-aside --yes: look at the workspace database, or, with the
+// user's explicit consent, move an unusable one aside (renamed, never deleted) so a fresh one can
+// be created. Nothing here writes into a database it cannot read.
+import * as fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { databaseDir, DatabaseFileError } from '../../storage/layout';
+import { SCHEMA_VERSION } from '../../storage/migrations';
+import { moveDatabaseAside, openWorkspaceDatabase } from '../../storage/workspaceDatabase';
+import { resolveWorkspace } from '../engine';
+import { UsageError, type CliCommand, type CliIo } from '../io';
+
+export const dbCommand: CliCommand = {
+  name: 'db',
+  usage: 'db status|move-aside [--cwd DIR] [--yes] [--json]',
+  summary: 'inspect the workspace database, or move an unusable one aside (renamed, never deleted)',
+  async run(io) {
+    const { values, positionals } = parse(io.argv);
+    const root = resolveWorkspace(io.cwd, values.cwd);
+    switch (positionals[0]) {
+      case 'status':
+        return status(io, root, values.json ?? false);
+      case 'move-aside':
+        if (!values.yes) throw new UsageError('moving the database aside starts a fresh one: the old files are kept, renamed *.aside-<time>; confirm with --yes');
+        return moveAside(io, root);
+      default:
+        throw new UsageError('expected: db status | db move-aside --yes');
+    }
+  },
+};
+
+async function status(io: CliIo, root: string, json: boolean): Promise<number> {
+  const dir = databaseDir(root);
+  if (!fs.existsSync(dir)) {
+    io.stdout.write(json ? JSON.stringify({ path: dir, exists: false }) + '\n' : `${dir}: no database yet (created by the first run)\n`);
+    return 0;
+  }
+  try {
+    const db = await openWorkspaceDatabase(root, { mode: 'read-only', purpose: 'db status' });
+    try {
+      const count = (sql: string) => Number(db.all<{ n: number }>(sql)[0]?.n ?? 0);
+      const version = Number(db.all<{ user_version: number }>('PRAGMA user_version')[0]?.user_version ?? 0);
+      const bytes = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(`${dir}/${f}`).size, 0);
+      const report = {
+        path: dir,
+        exists: true,
+        schemaVersion: version,
+        latestSchemaVersion: SCHEMA_VERSION,
+        runs: count('SELECT COUNT(*) AS n FROM runs'),
+        events: count('SELECT COUNT(*) AS n FROM events'),
+        memoryChunks: count('SELECT COUNT(*) AS n FROM memory_chunks'),
+        bytesOnDisk: bytes,
+        tornBytesIgnored: db.recovery.tornBytes,
+        writer: db.lockHolder ? `${db.lockHolder.purpose} (pid ${db.lockHolder.pid})` : null,
+      };
+      if (json) io.stdout.write(JSON.stringify(report) + '\n');
+      else
+        io.stdout.write(
+          `${report.path}: schema v${report.schemaVersion}${version < SCHEMA_VERSION ? ` (v${SCHEMA_VERSION} after the next write)` : ''}, ` +
+            `${report.runs} run(s), ${report.events} event(s), ${report.memoryChunks} memory chunk(s), ${(bytes / 1024).toFixed(1)} KiB on disk` +
+            `${report.writer ? `; being written by ${report.writer}` : ''}\n`,
+        );
+      return 0;
+    } finally {
+      await db.close();
+    }
+  } catch (err) {
+    if (err instanceof DatabaseFileError) {
+      io.stderr.write(`codecompanion db: ${err.message}\n  to keep the old files and start afresh: codecompanion db move-aside --yes${io.cwd === root ? '' : ` --cwd ${root}`}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function moveAside(io: CliIo, root: string): Promise<number> {
+  const dir = databaseDir(root);
+  if (!fs.existsSync(dir)) {
+    io.stdout.write(`${dir}: no database, nothing to move\n`);
+    return 0;
+  }
+  const moved = await moveDatabaseAside(dir);
+  io.stdout.write(moved.length === 0 ? `${dir}: no database files, nothing to move\n` : `moved aside (kept, not deleted):\n${moved.map((m) => `  ${m}`).join('\n')}\nthe next run starts a fresh database\n`);
+  return 0;
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: { cwd: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}

@@ -1,0 +1,66 @@
+// `codecompanion db status | move-aside` on real files: a foreign file is reported and kept; moving
+// it aside needs --yes, renames rather than deletes, and the next open starts a fresh database.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { databaseDir, SNAPSHOT_FILE } from '../../../src/storage/layout';
+import { openWorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
+import { SqlEventStore } from '../../../src/storage/sqlEventStore';
+import { runCli } from '../../helpers/cliRunner';
+
+const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+describe('codecompanion db', () => {
+  it('reports a foreign file clearly, keeps it, and moves it aside only with --yes', async () => {
+    const root = tmp('cc-dbcli-');
+    fs.mkdirSync(databaseDir(root), { recursive: true });
+    const file = path.join(databaseDir(root), SNAPSHOT_FILE);
+    const foreign = Buffer.from('%PDF-1.7 this is somebody’s document, not a database');
+    fs.writeFileSync(file, foreign);
+
+    const status = await runCli(['db', 'status', '--cwd', root]);
+    assert.equal(status.code, 1);
+    assert.match(status.stderr, /is not a usable CodeCompanion database .* left untouched/);
+    assert.match(status.stderr, /codecompanion db move-aside --yes/);
+    assert.ok(fs.readFileSync(file).equals(foreign));
+
+    const refused = await runCli(['db', 'move-aside', '--cwd', root]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /confirm with --yes/);
+    assert.ok(fs.readFileSync(file).equals(foreign), 'nothing moved without consent');
+
+    const moved = await runCli(['db', 'move-aside', '--yes', '--cwd', root]);
+    assert.equal(moved.code, 0, moved.stderr);
+    const aside = fs.readdirSync(databaseDir(root)).filter((f) => f.includes('.aside-'));
+    assert.equal(aside.length, 1);
+    assert.ok(fs.readFileSync(path.join(databaseDir(root), aside[0]!)).equals(foreign), 'the old bytes are kept');
+    assert.ok(moved.stdout.includes(aside[0]!));
+
+    const fresh = await runCli(['db', 'status', '--cwd', root, '--json']);
+    assert.equal(fresh.code, 0, fresh.stderr);
+  });
+
+  it('prints schema version, runs and events of a live database', async () => {
+    const root = tmp('cc-dbcli-live-');
+    const db = await openWorkspaceDatabase(root, { mode: 'write' });
+    const store = new SqlEventStore(db);
+    await store.append('run-1', [{ type: 'test.one', data: { n: 1 } }, { type: 'test.two', data: { n: 2 } }]);
+    await db.close();
+    const r = await runCli(['db', 'status', '--cwd', root, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.runs, 1);
+    assert.equal(report.events, 2);
+    assert.equal(report.schemaVersion, report.latestSchemaVersion);
+    assert.equal(report.writer, null);
+  });
+
+  it('says there is no database yet rather than creating one', async () => {
+    const root = tmp('cc-dbcli-none-');
+    const r = await runCli(['db', 'status', '--cwd', root]);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /no database yet/);
+    assert.equal(fs.existsSync(databaseDir(root)), false);
+  });
+});
