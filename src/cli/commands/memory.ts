@@ -1,0 +1,109 @@
+// codecompanion index [--cwd DIR] | search "QUERY" [--cwd DIR] [--json] [--limit N]: the workspace
+// memory from the terminal. Embeddings come from the first configured embedding provider (OpenAI,
+// Gemini, an OpenAI-compatible server such as Ollama); without one both commands work on keywords.
+import { parseArgs } from 'node:util';
+import { indexWorkspace, type IndexReport } from '../../core/memory/indexer';
+import { MemorySearch } from '../../core/memory/memorySearch';
+import type { Embedder } from '../../core/ports/model';
+import { loadProviderConfigFromEnv } from '../../providers/config';
+import { createProviderRegistry } from '../../providers/registry';
+import { SqlMemoryStore } from '../../storage/memoryStore';
+import { openWorkspaceDatabase } from '../../storage/workspaceDatabase';
+import { resolveWorkspace } from '../engine';
+import { UsageError, type CliCommand, type CliIo } from '../io';
+
+const OPTIONS = {
+  cwd: { type: 'string' },
+  json: { type: 'boolean' },
+  limit: { type: 'string' },
+  'keyword-only': { type: 'boolean' },
+} as const;
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+/** The embedder the environment configures, if any. */
+export function embedderFromEnv(env: NodeJS.ProcessEnv): Embedder | undefined {
+  return createProviderRegistry(loadProviderConfigFromEnv(env)).embedder();
+}
+
+const NO_EMBEDDER = 'keyword-only: no embedding provider is configured (set OPENAI_API_KEY, GEMINI_API_KEY or OPENAI_COMPATIBLE_BASE_URL for semantic search)';
+
+export const indexCommand: CliCommand = {
+  name: 'index',
+  usage: 'index [--cwd DIR] [--json] [--keyword-only]',
+  summary: 'index the workspace for search and agent context (incremental)',
+  async run(io) {
+    const { values, positionals } = parse(io.argv);
+    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
+    const root = resolveWorkspace(io.cwd, values.cwd);
+    const embedder = values['keyword-only'] ? undefined : embedderFromEnv(io.env);
+    const db = await openWorkspaceDatabase(root, { mode: 'write', lockTimeoutMs: 10_000, purpose: 'codecompanion index' });
+    let report: IndexReport;
+    try {
+      report = await indexWorkspace(root, new SqlMemoryStore(db), {
+        embedder,
+        signal: io.signal,
+        onProgress: io.isTty && !values.json ? (p) => io.stderr.write(`\r\x1b[2K${p.phase} ${p.done}/${p.total}`) : undefined,
+      });
+    } finally {
+      if (io.isTty && !values.json) io.stderr.write('\r\x1b[2K');
+      await db.close();
+    }
+    if (values.json) {
+      io.stdout.write(`${JSON.stringify(report)}\n`);
+      return 0;
+    }
+    io.stdout.write(
+      `indexed ${report.files} files in ${(report.ms / 1000).toFixed(1)} s: ${report.added} added, ${report.changed} changed, ${report.removed} removed, ${report.unchanged} unchanged, ${report.skipped} skipped; ${report.chunksWritten} chunks written\n`,
+    );
+    if (!embedder) io.stdout.write(`${NO_EMBEDDER}\n`);
+    else if (report.embedError) io.stdout.write(`embeddings stopped (${report.embedError}): search falls back to keywords for what was not embedded\n`);
+    else io.stdout.write(`${report.embedded} chunk(s) embedded with ${report.embedder}\n`);
+    return 0;
+  },
+};
+
+export const searchCommand: CliCommand = {
+  name: 'search',
+  usage: 'search "QUERY" [--cwd DIR] [--json] [--limit N] [--keyword-only]',
+  summary: 'search the indexed code and past runs (hybrid keyword + semantic)',
+  async run(io) {
+    const { values, positionals } = parse(io.argv);
+    const query = positionals.join(' ').trim();
+    if (!query) throw new UsageError('give the query, e.g. codecompanion search "where are retries configured"');
+    const limit = values.limit === undefined ? 10 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new UsageError('--limit takes a whole number from 1 to 200');
+    const root = resolveWorkspace(io.cwd, values.cwd);
+    const db = await openWorkspaceDatabase(root, { mode: 'auto', lockTimeoutMs: 0, purpose: 'codecompanion search' });
+    try {
+      const memory = MemorySearch.load(new SqlMemoryStore(db), values['keyword-only'] ? undefined : embedderFromEnv(io.env));
+      if (memory.size === 0) throw new Error(`nothing is indexed in ${root} yet: run 'codecompanion index' first`);
+      const result = await memory.search(query, { limit, signal: io.signal });
+      if (values.json) {
+        const hits = result.hits.map((h) => ({ ...h.chunk, score: h.score, keywordRank: h.keywordRank ?? null, vectorRank: h.vectorRank ?? null }));
+        io.stdout.write(`${JSON.stringify({ mode: result.mode, ...(result.fallback ? { fallback: result.fallback } : {}), hits })}\n`);
+        return 0;
+      }
+      writeHits(io, result.hits);
+      io.stderr.write(`${result.mode} search over ${memory.size} chunks${result.fallback ? ` (embedding the query failed: ${result.fallback})` : ''}\n`);
+      return 0;
+    } finally {
+      await db.close();
+    }
+  },
+};
+
+function writeHits(io: CliIo, hits: Awaited<ReturnType<MemorySearch['search']>>['hits']): void {
+  if (hits.length === 0) io.stdout.write('no matches\n');
+  for (const { chunk, score } of hits) {
+    const where = chunk.source === 'run' ? `run ${chunk.path}` : `${chunk.path}:${chunk.startLine}-${chunk.endLine}`;
+    const first = chunk.text.split('\n').find((l) => l.trim()) ?? '';
+    io.stdout.write(`${where}  ${chunk.symbol ?? chunk.kind}  (${score.toFixed(4)})\n    ${first.trim().slice(0, 120)}\n`);
+  }
+}

@@ -1,0 +1,46 @@
+// Cosine similarity over one Float32 matrix: rows are unit-normalized at load, so a query is a
+// single pass of dot products. Rows without a vector stay zero and never rank.
+import { topK, type Ranked } from './ranking';
+
+export class VectorIndex {
+  readonly dims: number;
+  private readonly matrix: Float32Array;
+  private readonly present: Uint8Array;
+  private readonly scores: Float32Array;
+  readonly count: number;
+
+  constructor(rows: readonly (Float32Array | undefined)[]) {
+    this.dims = rows.find((r) => r && r.length)?.length ?? 0;
+    this.matrix = new Float32Array(rows.length * this.dims);
+    this.present = new Uint8Array(rows.length);
+    this.scores = new Float32Array(rows.length);
+    let count = 0;
+    rows.forEach((row, i) => {
+      if (!row || row.length !== this.dims) return;
+      const norm = Math.sqrt(row.reduce((s, x) => s + x * x, 0));
+      if (!norm) return;
+      for (let d = 0; d < this.dims; d++) this.matrix[i * this.dims + d] = row[d]! / norm;
+      this.present[i] = 1;
+      count++;
+    });
+    this.count = count;
+  }
+
+  search(query: Float32Array, k: number, accept?: (doc: number) => boolean): Ranked[] {
+    if (query.length !== this.dims || this.count === 0) return [];
+    const norm = Math.sqrt(query.reduce((s, x) => s + x * x, 0)) || 1;
+    const q = Float32Array.from(query, (x) => x / norm);
+    const dims = this.dims;
+    const m = this.matrix;
+    for (let row = 0, off = 0; row < this.present.length; row++, off += dims) {
+      if (!this.present[row] || (accept && !accept(row))) {
+        this.scores[row] = -Infinity;
+        continue;
+      }
+      let dot = 0;
+      for (let d = 0; d < dims; d++) dot += m[off + d]! * q[d]!;
+      this.scores[row] = dot;
+    }
+    return topK(this.scores, k).filter((r) => r.score > -Infinity);
+  }
+}
