@@ -51,7 +51,7 @@ describe('architecture boundaries', () => {
   });
 
   it('only src/vscode imports vscode', () => {
-    const bad = ['src/core', 'src/providers', 'src/storage', 'src/cli', 'src/protocol', 'webview'].flatMap((dir) =>
+    const bad = ['src/core', 'src/providers', 'src/storage', 'src/app', 'src/cli', 'src/protocol', 'webview'].flatMap((dir) =>
       violations(dir, (spec) => spec === 'vscode'),
     );
     assert.deepEqual(bad, []);
@@ -62,6 +62,11 @@ describe('architecture boundaries', () => {
       const bad = violations(dir, (_spec, layer) => layer !== undefined && layer !== dir && layer !== 'src/core');
       assert.deepEqual(bad, [], dir);
     }
+  });
+
+  it('src/app (shared host logic) never imports the CLI or the editor adapter', () => {
+    const bad = violations('src/app', (_spec, layer) => layer === 'src/cli' || layer === 'src/vscode');
+    assert.deepEqual(bad, []);
   });
 
   it('the webview reaches the host only through src/protocol', () => {
