@@ -71,7 +71,10 @@ export async function indexWorkspace(root: string, store: MemoryStore, options: 
   };
 
   for (const [i, file] of files.entries()) {
-    signal?.throwIfAborted();
+    if (signal?.aborted) {
+      await flush(); // what was chunked before the cancel is kept: the next run skips it
+      signal.throwIfAborted();
+    }
     if (file.size > maxBytes) {
       counts.skipped++;
       continue;
