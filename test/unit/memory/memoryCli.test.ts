@@ -1,0 +1,68 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runCli } from '../../helpers/cliRunner';
+import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeModelServer';
+import { tempWorkspace } from './helpers';
+
+const FILES = {
+  'src/retry.ts': '/** Waits longer after each failed attempt, with jitter. */\nexport function backoffDelay(attempt: number): number {\n  return Math.random() * 2 ** attempt * 100;\n}\n',
+  'src/tax.py': 'def vat(amount):\n    """Value added tax on an amount."""\n    return amount * 0.2\n',
+  'notes.md': '# Notes\n\nNothing about retries here.\n',
+};
+
+describe('codecompanion index / search', () => {
+  let server: FakeModelServer;
+  before(async () => (server = await startFakeModelServer()));
+  after(async () => server.close());
+
+  it('indexes keyword-only without a provider, then searches as text and JSON', async () => {
+    const root = tempWorkspace(FILES);
+    const indexed = await runCli(['index', '--cwd', root]);
+    assert.equal(indexed.code, 0, indexed.stderr);
+    assert.match(indexed.stdout, /indexed 3 files .*3 added, 0 changed, 0 removed, 0 unchanged, 0 skipped/);
+    assert.match(indexed.stdout, /keyword-only: no embedding provider is configured/);
+    assert.ok(fs.existsSync(path.join(root, '.codecompanion', 'state.sqlite')));
+
+    const text = await runCli(['search', 'retry delay after a failed attempt', '--cwd', root]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout.split('\n')[0]!, /^src\/retry\.ts:1-4 {2}backoffDelay /);
+    assert.match(text.stderr, /keyword search over \d+ chunks/);
+
+    const json = await runCli(['search', 'value added tax', '--cwd', root, '--json', '--limit', '1']);
+    const parsed = JSON.parse(json.stdout) as { mode: string; hits: { path: string; symbol: string; startLine: number; endLine: number; keywordRank: number }[] };
+    assert.equal(parsed.mode, 'keyword');
+    assert.equal(parsed.hits.length, 1);
+    assert.deepEqual([parsed.hits[0]!.path, parsed.hits[0]!.symbol, parsed.hits[0]!.startLine, parsed.hits[0]!.keywordRank], ['src/tax.py', 'vat', 1, 1]);
+
+    fs.writeFileSync(path.join(root, 'notes.md'), '# Notes\n\nChanged.\n');
+    const again = await runCli(['index', '--cwd', root]);
+    assert.match(again.stdout, /0 added, 1 changed, 0 removed, 2 unchanged/);
+  });
+
+  it('uses the configured embedding provider: hybrid search through the OpenAI SDK', async () => {
+    const root = tempWorkspace(FILES);
+    const env = { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: server.urls.openai };
+    const indexed = await runCli(['index', '--cwd', root], { env });
+    assert.equal(indexed.code, 0, indexed.stderr);
+    assert.match(indexed.stdout, /\d+ chunk\(s\) embedded with openai:text-embedding-3-small/);
+    const json = await runCli(['search', 'backoff attempt jitter', '--cwd', root, '--json'], { env });
+    const parsed = JSON.parse(json.stdout) as { mode: string; hits: { symbol: string; vectorRank: number | null }[] };
+    assert.equal(parsed.mode, 'hybrid');
+    assert.equal(parsed.hits[0]!.symbol, 'backoffDelay');
+    assert.equal(typeof parsed.hits[0]!.vectorRank, 'number');
+    // the same index without the provider still answers, on keywords
+    const keyword = JSON.parse((await runCli(['search', 'backoff', '--cwd', root, '--json'])).stdout) as { mode: string; hits: { symbol: string }[] };
+    assert.equal(keyword.mode, 'keyword');
+    assert.equal(keyword.hits[0]!.symbol, 'backoffDelay');
+  });
+
+  it('explains what to do when nothing is indexed, and rejects bad arguments', async () => {
+    const root = tempWorkspace(FILES);
+    const empty = await runCli(['search', 'anything', '--cwd', root]);
+    assert.equal(empty.code, 1);
+    assert.match(empty.stderr, /nothing is indexed .* run 'codecompanion index' first/);
+    assert.equal((await runCli(['search', '--cwd', root])).code, 2);
+    assert.equal((await runCli(['search', 'x', '--limit', 'many', '--cwd', root])).code, 2);
+  });
+});
