@@ -73,7 +73,7 @@ interface PhaseResult {
 async function withServer<T>(phase: string, o: { home: string; extensionsDir: string; models: FakeModels; trustAll: boolean; env?: NodeJS.ProcessEnv }, fn: (s: CodeServer, dir: string) => Promise<T>): Promise<T> {
   const dir = path.join(RUN, phase);
   const server = await step(`${phase}: start code-server`, () =>
-    startCodeServer({ home: o.home, dir, extensionsDir: o.extensionsDir, trustAll: o.trustAll, userSettings: USER_SETTINGS, env: { ...o.models.env(process.env), ...o.env } }),
+    startCodeServer({ home: o.home, dir, extensionsDir: o.extensionsDir, trustAll: o.trustAll, userSettings: USER_SETTINGS, env: { ...o.models.env(process.env), CC_E2E_SERVER_DIR: dir, ...o.env } }),
   );
   try {
     return await fn(server, dir);
@@ -154,6 +154,9 @@ async function bundleSuite(outdir: string): Promise<void> {
   fs.rmSync(outdir, { recursive: true, force: true });
   await esbuild.build({ entryPoints, outdir, bundle: true, platform: 'node', format: 'cjs', target: 'node20', external: ['vscode', 'mocha'], sourcemap: 'inline', logLevel: 'warning' });
 }
+
+// turn a signal into an exit, so the exit handler in lib/codeServer.ts stops any code-server still running
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => process.exit(130));
 
 main().then(
   (code) => process.exit(code),

@@ -33,13 +33,20 @@ class E2eReporter extends Mocha.reporters.Base {
   }
 }
 
+/** Files that build on each other run in this order; any other test file runs after them. */
+const ORDER = ['activation', 'apiKey', 'review', 'secretsAfterRun'];
+const rank = (f: string) => {
+  const i = ORDER.indexOf(f.replace(/\.test\.js$/, ''));
+  return i < 0 ? ORDER.length : i;
+};
+
 export async function run(): Promise<void> {
   const untrusted = process.env.CC_E2E_MODE === 'untrusted';
   const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: E2eReporter });
   const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js') && f.startsWith('untrusted') === untrusted)
-    .sort();
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   for (const f of files) mocha.addFile(path.join(__dirname, f));
   say(`running ${files.join(', ')} (${untrusted ? 'untrusted' : 'trusted'} workspace)`);
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
