@@ -144,6 +144,8 @@ interface Block {
   /** 0-based line the model believed the old text starts at. */
   readonly hint?: number;
   readonly context?: { head: number; tail: number };
+  /** (old, new) indexes of lines the patch itself marks unchanged: a diff's context lines. */
+  readonly unchanged?: ReadonlyArray<readonly [number, number]>;
   readonly noEolOld?: boolean;
   readonly noEolNew?: boolean;
 }
@@ -157,6 +159,7 @@ function fromHunk(h: DiffHunk): Block {
   const neu: string[] = [];
   let noEolOld = false;
   let noEolNew = false;
+  const unchanged: Array<[number, number]> = [];
   let last: 'old' | 'new' | 'both' | undefined;
   for (const raw of h.lines) {
     const tag = raw[0] ?? ' ';
@@ -174,6 +177,7 @@ function fromHunk(h: DiffHunk): Block {
       // a context line; models often drop the single space of an empty one
       old.push(raw === '' ? '' : body);
       neu.push(raw === '' ? '' : body);
+      unchanged.push([old.length - 1, neu.length - 1]);
       last = 'both';
     }
   }
@@ -186,6 +190,7 @@ function fromHunk(h: DiffHunk): Block {
     old,
     new: neu,
     context: { head, tail },
+    unchanged,
     noEolOld,
     noEolNew,
     ...(h.oldStart !== undefined && h.oldStart > 0 ? { hint: h.oldStart - 1 } : {}),
@@ -216,7 +221,7 @@ function applyBlock(file: FileText, block: Block, delta: number): { report: Step
   const region = file.lines.slice(found.start, found.start + found.length);
   const oldInner = block.old.slice(found.trimmedHead, block.old.length - found.trimmedTail);
   const newInner = block.new.slice(found.trimmedHead, block.new.length - found.trimmedTail);
-  const replacement = carryUnchanged(oldInner, newInner, region, found);
+  const replacement = carryUnchanged(unchangedPairs(block, oldInner, newInner, found), newInner, region, found.indent);
   const endsAtEof = found.start + found.length === file.lines.length;
   file.lines.splice(found.start, found.length, ...replacement);
   if (endsAtEof && (block.noEolOld || block.noEolNew)) file.finalNewline = !block.noEolNew;
@@ -227,12 +232,28 @@ function applyBlock(file: FileText, block: Block, delta: number): { report: Step
 }
 
 /**
+ * Which new lines are old lines left unchanged, as (old, new) index pairs within the matched region.
+ * A diff says so itself (its context lines); for search/replace text they are the lines common to
+ * both sides, compared byte for byte after an exact match (so a whitespace-only change is kept)
+ * and without trailing whitespace after a tolerant one.
+ */
+function unchangedPairs(block: Block, oldInner: readonly string[], newInner: readonly string[], found: Located): Array<readonly [number, number]> {
+  if (block.unchanged) {
+    const head = found.trimmedHead;
+    return block.unchanged
+      .map(([o, n]) => [o - head, n - head] as const)
+      .filter(([o, n]) => o >= 0 && o < oldInner.length && n >= 0 && n < newInner.length);
+  }
+  const key = found.strategy === 'exact' ? (l: string) => l : (l: string) => l.trimEnd();
+  return lcsPairs(oldInner.map(key), newInner.map(key));
+}
+
+/**
  * New lines the model left unchanged keep the file's exact bytes (its trailing whitespace, its
  * indentation); lines it changed are re-indented by the shift the match found.
  */
-function carryUnchanged(oldLines: readonly string[], newLines: readonly string[], region: readonly string[], found: Located): string[] {
-  const pairs = lcsPairs(oldLines.map((l) => l.trimEnd()), newLines.map((l) => l.trimEnd()));
-  const out: string[] = newLines.map((l) => shift(l, found.indent));
+function carryUnchanged(pairs: ReadonlyArray<readonly [number, number]>, newLines: readonly string[], region: readonly string[], indent: IndentShift | undefined): string[] {
+  const out: string[] = newLines.map((l) => shift(l, indent));
   for (const [o, n] of pairs) out[n] = region[o]!;
   return out;
 }

@@ -57,6 +57,29 @@ describe('patch engine: tolerances', () => {
     assert.equal(read(root, 'src/users.ts'), USERS_TS.replace("{ error: 'not found' }", '{ error: `user ${id} not found` }'));
   });
 
+  it('keeps the file’s bytes on a diff’s context lines even where an added line reads the same', async () => {
+    // Found by bench/patch.bench.ts on express 4.19.2: the model put a trailing space on every
+    // context line, and the blank line it added sat next to a blank context line.
+    const root = workspace({ 'src/users.ts': USERS_TS });
+    const head = "router.head('/users', requireAuth, (req: Request, res: Response) => res.end());";
+    const diff = `--- a/src/users.ts\n+++ b/src/users.ts\n@@ -16,4 +16,6 @@\n   res.json({ users }); \n }); \n+\n+${head}\n  \n router.get('/users/:id', requireAuth, async (req: Request, res: Response) => { \n`;
+    const report = await applyPatch(parsePatchText(diff), { root });
+    assert.equal(report.ok, true, JSON.stringify(report.edits));
+    assert.equal(report.edits[0]!.steps[0]!.strategy, 'trailing-whitespace');
+    assert.equal(read(root, 'src/users.ts'), USERS_TS.replace('  res.json({ users });\n});\n', `  res.json({ users });\n});\n\n${head}\n`));
+  });
+
+  it('applies a change that only removes trailing whitespace, as a diff and as search/replace', async () => {
+    const messy = USERS_TS.replace('  res.json({ users });\n', '  res.json({ users });   \n');
+    const diffRoot = workspace({ 'src/users.ts': messy });
+    const diff = `--- a/src/users.ts\n+++ b/src/users.ts\n@@ -15,3 +15,3 @@\n   const users = await db.query<User>('SELECT id, email, name, created_at FROM users ORDER BY id');\n-  res.json({ users });   \n+  res.json({ users });\n });\n`;
+    assert.equal((await applyPatch(parsePatchText(diff), { root: diffRoot })).ok, true);
+    assert.equal(read(diffRoot, 'src/users.ts'), USERS_TS);
+    const srRoot = workspace({ 'src/users.ts': messy });
+    assert.equal((await applyPatch(sr('src/users.ts', '  res.json({ users });   \n});\n', '  res.json({ users });\n});\n'), { root: srRoot })).ok, true);
+    assert.equal(read(srRoot, 'src/users.ts'), USERS_TS);
+  });
+
   it('patches a CRLF file with LF text and the file keeps CRLF', async () => {
     const crlf = STATS_PY.replace(/\n/g, '\r\n');
     const root = workspace({ 'stats.py': crlf });
