@@ -10,6 +10,7 @@ import { systemClock } from '../../core/ports/clock';
 import { openStore, pastRuns } from '../../app/engine';
 import { loadModels, resolveWorkspace } from '../engine';
 import { UsageError, type CliCommand, type CliIo } from '../io';
+import { embedderFromEnv, workspaceMemory } from './memory';
 import { describeEvent, statusLine, summary } from '../progress';
 
 const OPTIONS = {
@@ -89,6 +90,7 @@ async function execute(io: CliIo, values: Values, root: string, what: { objectiv
   };
   try {
     const past = await pastRuns(opened.store, Date.now());
+    const memory = workspaceMemory(opened.db, values.replay ? undefined : embedderFromEnv(io.env));
     const deps: OrchestratorDeps = {
       store: opened.store,
       workspaceRoot: root,
@@ -98,10 +100,13 @@ async function execute(io: CliIo, values: Values, root: string, what: { objectiv
       clock: systemClock,
       performance: past.performance,
       daySpentUsd: past.daySpentUsd,
+      ...(memory.context ? { context: memory.context } : {}),
+      memory: memory.memory,
       onEvent,
     };
     io.stderr.write(`models: ${models.source}\n`);
     const final = 'objective' in what ? await runObjective(deps, { objective: what.objective, options }, io.signal) : await resumeRun(deps, what.resume, io.signal);
+    await memory.memory.rememberRun(final).catch(() => undefined); // memory is an aid, never the run's outcome
     if (live) io.stderr.write('\r\x1b[2K');
     if (!values.json) io.stdout.write(summary(final));
     return final.status === 'completed' ? 0 : final.status === 'cancelled' ? 130 : 1;

@@ -57,6 +57,20 @@ describe('codecompanion index / search', () => {
     assert.equal(keyword.hits[0]!.symbol, 'backoffDelay');
   });
 
+  it('run remembers every patch decision with its reasons and the run summary, searchable afterwards', async () => {
+    const root = tempWorkspace({});
+    const run = await runCli(['run', '--sample', '--cwd', root, '--json'], { env: {} });
+    assert.equal(run.code, 0, run.stderr);
+    const found = JSON.parse((await runCli(['search', 'document the users API', '--cwd', root, '--json', '--limit', '20'])).stdout) as {
+      hits: { source: string; kind: string; text: string; path: string }[];
+    };
+    const kinds = found.hits.filter((h) => h.source === 'run').map((h) => h.kind);
+    assert.ok(kinds.includes('patch-reject') && kinds.includes('patch-accept') && kinds.includes('run-summary'), kinds.join(', '));
+    const rejected = found.hits.find((h) => h.kind === 'patch-reject')!;
+    assert.match(rejected.text, /^Patch rejected: .*\nObjective: add pagination to the users API\n[\s\S]*Reasons:\n- /);
+    assert.match(rejected.path, /^run-/);
+  });
+
   it('explains what to do when nothing is indexed, and rejects bad arguments', async () => {
     const root = tempWorkspace(FILES);
     const empty = await runCli(['search', 'anything', '--cwd', root]);
