@@ -150,8 +150,15 @@ interface Block {
   readonly noEolNew?: boolean;
 }
 
+/** Lines both sides begin or end with are context, which fuzzy matching may drop as for a hunk. */
 function fromSearchReplace(b: { search: string; replace: string }): Block {
-  return { old: blockLines(b.search), new: blockLines(b.replace) };
+  const old = blockLines(b.search);
+  const neu = blockLines(b.replace);
+  let head = 0;
+  while (head < old.length && head < neu.length && old[head] === neu[head]) head++;
+  let tail = 0;
+  while (tail < old.length - head && tail < neu.length - head && old[old.length - 1 - tail] === neu[neu.length - 1 - tail]) tail++;
+  return { old, new: neu, context: { head, tail } };
 }
 
 function fromHunk(h: DiffHunk): Block {

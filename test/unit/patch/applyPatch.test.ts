@@ -111,6 +111,23 @@ describe('patch engine: tolerances', () => {
     assert.equal(out.split('\n').length, edited.split('\n').length + 1);
   });
 
+  it('applies a search/replace whose outer context line was edited since, keeping that edit', async () => {
+    const edited = USERS_TS.replace('const router = Router();', 'const router = Router({ mergeParams: true });');
+    const root = workspace({ 'src/users.ts': edited });
+    const search = `const router = Router();\n\n${ORIGINAL_GET}\n`;
+    const report = await applyPatch(sr('src/users.ts', search, `const router = Router();\n\n${PAGINATED_GET}\n`), { root });
+    assert.equal(report.ok, true, JSON.stringify(report.edits));
+    assert.equal(report.edits[0]!.steps[0]!.strategy, 'fuzzy-context');
+    assert.equal(read(root, 'src/users.ts'), edited.replace(ORIGINAL_GET, PAGINATED_GET));
+  });
+
+  it('never drops a search/replace line that changes, even when fuzzy', async () => {
+    const root = workspace({ 'src/users.ts': USERS_TS });
+    const report = await applyPatch(sr('src/users.ts', `const router = Router({ strict: true });\n\n${ORIGINAL_GET}\n`, `const router = Router();\n\n${PAGINATED_GET}\n`), { root });
+    assert.equal(report.ok, false);
+    assert.equal(read(root, 'src/users.ts'), USERS_TS);
+  });
+
   it('uses an exact line number only to choose between identical places', async () => {
     const root = workspace({ 'src/users.ts': USERS_TS });
     const hunk = (start: number) => `--- a/src/users.ts\n+++ b/src/users.ts\n@@ -${start},4 +${start},4 @@\n   if (!Number.isInteger(id) || id <= 0) {\n-    res.status(400).json({ error: 'invalid id' });\n+    res.status(400).json({ error: 'id must be a positive integer' });\n     return;\n   }\n`;
