@@ -19,6 +19,7 @@ const assets = [
   ['node_modules/sql.js/dist/sql-wasm.wasm', 'dist/sql-wasm.wasm'],
   ['node_modules/@vscode/codicons/dist/codicon.css', 'dist/codicon.css'],
   ['node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/codicon.ttf'],
+  ['webview/style.css', 'dist/webview.css'],
   // the workspace memory's chunker: web-tree-sitter's runtime and the grammars in src/core/memory/grammars.ts
   ['node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm'],
   ...['typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java'].map((l) => [`node_modules/tree-sitter-wasms/out/tree-sitter-${l}.wasm`, `dist/tree-sitter-${l}.wasm`]),

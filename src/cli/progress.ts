@@ -1,51 +1,7 @@
 // What `codecompanion run` says on stderr while a run goes: one line per step that matters, and on
 // a terminal a live status line with each agent in flight and what it has streamed.
-import type { RecordedEvent } from '../core/events';
 import { usd } from '../core/cost/costGovernor';
 import type { RunState } from '../core/orchestrator/runState';
-
-export function describeEvent(e: RecordedEvent): string | undefined {
-  const d = e.data as Record<string, unknown>;
-  switch (e.type) {
-    case 'run.started':
-      return `run ${e.runId}: ${e.data.objective}`;
-    case 'plan.proposed':
-      return `plan: ${e.data.spec.summary}\n${e.data.spec.tasks.map((t) => `  - ${t.id}: ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(', ')})` : ''}`).join('\n')}`;
-    case 'task.routed':
-      return `${e.data.taskId}: ${e.data.role} → ${e.data.provider}/${e.data.model} (${e.data.reason})`;
-    case 'agent.call.finished':
-      return e.data.outcome === 'invalid'
-        ? `${e.data.callId}: invalid output, asking for one repair (${e.data.error?.slice(0, 120)})`
-        : `${e.data.callId}: done in ${(e.data.durationMs / 1000).toFixed(1)} s, ${e.data.usage.inputTokens}+${e.data.usage.outputTokens} tokens, ${e.data.costUsd === null ? 'price unknown' : usd(e.data.costUsd)}`;
-    case 'agent.call.failed':
-      return `${e.data.callId}: failed (${e.data.kind}): ${e.data.message}`;
-    case 'patch.validated':
-      return `${e.data.patchId}: ${e.data.ok ? 'validated' : `validation failed: ${e.data.problems.map((p) => p.split('\n')[0]).join('; ')}`}`;
-    case 'review.verdict':
-      return `${e.data.patchId}: ${e.data.provider}/${e.data.model} ${e.data.verdict === 'approve' ? 'approves' : 'rejects'} (score ${e.data.score.toFixed(2)})`;
-    case 'consensus.reached':
-      return `${e.data.patchId}: ${e.data.decision === 'accept' ? 'accepted' : 'rejected'} (${e.data.reason})`;
-    case 'patch.rejected':
-      return e.data.final ? `${e.data.taskId}: no patch accepted after the last round` : `${e.data.patchId}: back to its author with ${e.data.reasons.length} reason(s)`;
-    case 'task.failed':
-      return `${e.data.taskId}: failed: ${e.data.reason}`;
-    case 'patch.applied':
-      return `${e.data.patchId}: ${e.data.ok ? `applied to ${e.data.files.join(', ')}` : `not applied: ${e.data.error}`}`;
-    case 'budget.exceeded':
-      return `budget: ${e.data.message}`;
-    case 'run.paused':
-    case 'run.resumed':
-      return `${e.type.slice(4)}${d.reason ? `: ${String(d.reason)}` : ''}`;
-    case 'run.completed':
-      return `completed: ${e.data.accepted} patch(es) accepted, ${e.data.applied} applied, ${usd(e.data.costUsd)} spent`;
-    case 'run.failed':
-      return `failed (${e.data.reason}): ${e.data.message}`;
-    case 'run.cancelled':
-      return `cancelled: ${e.data.reason}`;
-    default:
-      return undefined;
-  }
-}
 
 /** The live line: agents in flight, chars streamed, cost against the budget. */
 export function statusLine(state: RunState, width: number): string {

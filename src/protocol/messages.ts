@@ -74,6 +74,9 @@ export const DashboardStateSchema = z.object({
   keys: z.array(z.object({ provider: Provider, hasKey: z.boolean() })),
   trusted: z.boolean(),
   running: z.boolean(),
+  /** The review in progress: hunks by decision. */
+  review: z.object({ runId: Id, pending: z.number().int(), accepted: z.number().int(), rejected: z.number().int(), conflict: z.number().int() }).nullable(),
+  canRollback: z.boolean(),
 });
 
 export const EventRowSchema = z.object({ seq: z.number().int(), ts: z.number(), type: z.string(), summary: z.string() });
@@ -90,7 +93,7 @@ export const PatchViewSchema = z.object({
 });
 
 /** Host commands a webview may ask for; the host re-checks trust and arguments itself. */
-export const WebviewCommandSchema = z.enum(['runObjective', 'cancelRun', 'showRun', 'acceptAll', 'rejectAll', 'rollbackRun', 'setApiKey', 'openSettings', 'reviewPatch']);
+export const WebviewCommandSchema = z.enum(['runObjective', 'cancelRun', 'showRun', 'acceptAll', 'rejectAll', 'rollbackRun', 'setApiKey', 'openSettings', 'reviewPatch', 'acceptPatch', 'rejectPatch']);
 
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dashboard/state'), state: DashboardStateSchema }),
@@ -103,6 +106,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     artifacts: z.array(ArtifactViewSchema),
     patches: z.array(PatchViewSchema),
   }),
+  /** The run moved on: its status, artifacts and patches as they are now. */
+  z.object({ type: z.literal('panel/update'), status: RunStatus, artifacts: z.array(ArtifactViewSchema), patches: z.array(PatchViewSchema) }),
   /** Event rows in seq order, sent in chunks; `reset` starts the list over. */
   z.object({ type: z.literal('panel/events'), rows: z.array(EventRowSchema), reset: z.boolean() }),
   z.object({ type: z.literal('panel/eventDetail'), seq: z.number().int(), json: z.string() }),

@@ -11,7 +11,8 @@ import { openStore, pastRuns } from '../../app/engine';
 import { loadModels, resolveWorkspace } from '../engine';
 import { UsageError, type CliCommand, type CliIo } from '../io';
 import { embedderFromEnv, workspaceMemory } from './memory';
-import { describeEvent, statusLine, summary } from '../progress';
+import { describeEvent } from '../../app/eventText';
+import { statusLine, summary } from '../progress';
 
 const OPTIONS = {
   cwd: { type: 'string' },

@@ -7,7 +7,8 @@ import { projectRun } from '../../core/orchestrator/runState';
 import { openStore } from '../../app/engine';
 import { resolveWorkspace } from '../engine';
 import { UsageError, type CliCommand, type CliIo } from '../io';
-import { describeEvent, summary } from '../progress';
+import { describeEvent } from '../../app/eventText';
+import { summary } from '../progress';
 
 function parse(argv: readonly string[]) {
   try {

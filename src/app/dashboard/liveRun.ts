@@ -1,0 +1,128 @@
+// The dashboard's view of runs, folded from events: the run state plus what the state leaves out
+// for the screen (the tail of each agent's stream, cumulative cost over time), and the rows the
+// webview draws. Pure: the editor feeds it events, tests feed it arrays.
+import type { RecordedEvent, Role } from '../../core/events';
+import type { ModelStats } from '../../core/performance/performanceStore';
+import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
+import type { RunSummary } from '../../core/ports/eventStore';
+import type { AgentRow, CurrentRun, EventRow, PerfRow, QualityRow, RunListItem } from '../../protocol/messages';
+import { eventSummary } from '../eventText';
+
+const TAIL_CHARS = 400;
+const MAX_AGENTS = 60;
+const MAX_SERIES = 500;
+
+export class LiveRun {
+  private current: RunState;
+  private readonly tails = new Map<string, string>();
+  private readonly started = new Map<string, number>();
+  private readonly series: { t: number; usd: number }[] = [];
+
+  constructor(readonly runId: string) {
+    this.current = initialRunState(runId);
+  }
+
+  static from(runId: string, events: Iterable<RecordedEvent>): LiveRun {
+    const live = new LiveRun(runId);
+    for (const e of events) live.apply(e);
+    return live;
+  }
+
+  get state(): RunState {
+    return this.current;
+  }
+
+  apply(e: RecordedEvent): void {
+    if (e.runId !== this.runId) return;
+    this.current = evolve(this.current, e);
+    if (e.type === 'agent.call.started') {
+      this.started.set(e.data.callId, e.ts);
+      this.tails.set(e.data.callId, '');
+    } else if (e.type === 'agent.call.streamed') {
+      this.tails.set(e.data.callId, ((this.tails.get(e.data.callId) ?? '') + e.data.text).slice(-TAIL_CHARS));
+    } else if ((e.type === 'agent.call.finished' || e.type === 'agent.call.failed') && e.data.costUsd !== null) {
+      const t = Math.max(0, (e.ts - (this.current.startedAt ?? e.ts)) / 1000);
+      this.series.push({ t, usd: this.current.cost.spentUsd });
+      if (this.series.length > MAX_SERIES) this.series.splice(0, this.series.length - MAX_SERIES);
+    }
+  }
+
+  /** `pending` counts each patch's hunks still waiting for the user. */
+  view(perf: readonly PerfRow[], pending: ReadonlyMap<string, number> = new Map()): CurrentRun {
+    const s = this.current;
+    return {
+      runId: s.runId,
+      objective: s.objective,
+      status: s.status,
+      spentUsd: s.cost.spentUsd,
+      reservedUsd: s.cost.reservedUsd,
+      budgetUsd: s.options?.budgetUsd ?? null,
+      error: s.error?.message ?? null,
+      agents: this.agents(),
+      quality: qualityRows(s, pending),
+      perf: [...perf],
+      costSeries: [...this.series],
+      tokensByRole: tokensByRole(s),
+    };
+  }
+
+  private agents(): AgentRow[] {
+    const calls = Object.values(this.current.calls);
+    // the running ones first, then the most recent
+    const ordered = [...calls.filter((c) => c.status === 'running'), ...calls.filter((c) => c.status !== 'running').reverse()].slice(0, MAX_AGENTS);
+    return ordered.map((c) => ({
+      callId: c.callId,
+      taskId: c.taskId,
+      role: c.role,
+      provider: c.provider,
+      model: c.model,
+      status: c.status,
+      streamTail: this.tails.get(c.callId) ?? '',
+      costUsd: c.costUsd,
+      tokens: c.inputTokens + c.outputTokens,
+      durationMs: c.durationMs,
+      startedAt: this.started.get(c.callId) ?? 0,
+    }));
+  }
+}
+
+function qualityRows(s: RunState, pending: ReadonlyMap<string, number>): QualityRow[] {
+  return Object.values(s.patches).map((p) => ({
+    patchId: p.patchId,
+    taskTitle: s.tasks[p.taskId]?.title ?? p.taskId,
+    status: p.status,
+    reviews: p.reviews.map((r) => ({ model: `${r.provider}/${r.model}`, verdict: r.verdict, score: r.score })),
+    decision: p.decision?.decision ?? null,
+    pendingHunks: pending.get(p.patchId) ?? 0,
+  }));
+}
+
+function tokensByRole(s: RunState): CurrentRun['tokensByRole'] {
+  const by = new Map<Role, { input: number; output: number }>();
+  for (const c of Object.values(s.calls)) {
+    const t = by.get(c.role) ?? { input: 0, output: 0 };
+    by.set(c.role, { input: t.input + c.inputTokens, output: t.output + c.outputTokens });
+  }
+  return [...by].map(([role, t]) => ({ role, ...t }));
+}
+
+/** One row per model across roles: the router's measurements, as the performance table shows them. */
+export function perfRows(stats: readonly ModelStats[]): PerfRow[] {
+  const by = new Map<string, PerfRow & { qSum: number; qN: number; latency: number }>();
+  for (const s of stats) {
+    const key = `${s.provider}/${s.model}`;
+    const r = by.get(key) ?? { provider: s.provider, model: s.model, calls: 0, valid: 0, failed: 0, avgMs: 0, costUsd: 0, avgScore: null, qSum: 0, qN: 0, latency: 0 };
+    by.set(key, { ...r, calls: r.calls + s.calls, failed: r.failed + s.failures, valid: r.valid + s.calls - s.failures, costUsd: r.costUsd + s.costUsd, qSum: r.qSum + s.qualitySum, qN: r.qN + s.qualityN, latency: r.latency + s.latencyMs });
+  }
+  return [...by.values()]
+    .map(({ qSum, qN, latency, ...r }) => ({ ...r, avgMs: r.valid > 0 ? latency / r.valid : 0, avgScore: qN > 0 ? qSum / qN : null }))
+    .sort((a, b) => b.calls - a.calls);
+}
+
+export function runListItem(summary: RunSummary, state: RunState): RunListItem {
+  return { runId: summary.runId, objective: state.objective || '(no objective)', status: state.status, costUsd: state.cost.spentUsd, updatedAt: summary.updatedAt, eventCount: summary.eventCount };
+}
+
+export function eventRow(e: RecordedEvent): EventRow {
+  return { seq: e.seq, ts: e.ts, type: e.type, summary: eventSummary(e).slice(0, 300) };
+}

@@ -1,0 +1,137 @@
+// The editor's settings, declared once: the zod schema that parses what VS Code hands back (a
+// hand-edited settings.json is untrusted input), and how they become run options and model
+// candidates. package.json's contributes.configuration declares the same keys for the UI; the
+// unit test checks the two agree.
+import { z } from 'zod';
+import { ConsensusRuleSchema, type Role, type RunOptions } from '../core/events';
+import type { ModelCandidate } from '../core/router/router';
+import type { ProviderLimits } from '../core/orchestrator/providerLimiter';
+import type { ProviderId } from '../core/ports/model';
+import type { ProviderConfig, SdkProvider } from '../providers/config';
+
+const ModelList = z.array(z.string().regex(/^(anthropic|openai|gemini|openai-compatible|vscode-lm):.+$/, 'use PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6')).catch([]);
+const Money = z.number().nonnegative().nullable().catch(null);
+const ProviderEntry = z.object({ baseUrl: z.string().optional().catch(undefined), model: z.string().optional().catch(undefined) }).catch({});
+
+export const EditorSettingsSchema = z.object({
+  models: z.object({ planner: ModelList, coder: ModelList, reviewer: ModelList, tester: ModelList }).catch({ planner: [], coder: [], reviewer: [], tester: [] }),
+  budgetUsd: Money,
+  dailyBudgetUsd: Money,
+  concurrency: z.number().int().min(1).max(32).catch(4),
+  consensus: ConsensusRuleSchema.catch('majority'),
+  reviewersPerPatch: z.number().int().min(1).max(5).catch(1),
+  maxRounds: z.number().int().min(1).max(10).catch(2),
+  checkCommand: z.string().catch(''),
+  checkTimeoutSeconds: z.number().int().min(1).max(86_400).catch(120),
+  autoApply: z.boolean().catch(false),
+  languageModels: z.enum(['off', 'fallback', 'always']).catch('fallback'),
+  replaySession: z.string().catch(''),
+  providers: z.object({ anthropic: ProviderEntry, openai: ProviderEntry, gemini: ProviderEntry, openaiCompatible: ProviderEntry }).catch({ anthropic: {}, openai: {}, gemini: {}, openaiCompatible: {} }),
+});
+
+export type EditorSettings = z.infer<typeof EditorSettingsSchema>;
+
+/** Every key under `codecompanion.` the schema reads, as dotted paths (for the manifest check). */
+export const SETTING_KEYS = [
+  'models.planner', 'models.coder', 'models.reviewer', 'models.tester',
+  'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds',
+  'autoApply', 'languageModels', 'replaySession',
+  'providers.anthropic.baseUrl', 'providers.anthropic.model', 'providers.openai.baseUrl', 'providers.openai.model',
+  'providers.gemini.baseUrl', 'providers.gemini.model', 'providers.openaiCompatible.baseUrl', 'providers.openaiCompatible.model',
+] as const;
+
+/** Builds the nested object from `get(key)` for each dotted key, then parses it. */
+export function readSettings(get: (key: string) => unknown): EditorSettings {
+  const raw: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const value = get(key);
+    if (value === undefined) continue;
+    const parts = key.split('.');
+    let node = raw;
+    for (const p of parts.slice(0, -1)) node = (node[p] ??= {}) as Record<string, unknown>;
+    node[parts[parts.length - 1]!] = value;
+  }
+  return EditorSettingsSchema.parse(raw);
+}
+
+export interface RunRequestOverrides {
+  readonly budgetUsd?: number | null;
+}
+
+/**
+ * Run options from settings. In an untrusted workspace nothing runs on the machine: no check
+ * command. The orchestrator never writes files itself in the editor: accepted patches go through
+ * the review (and the editor's undo), auto-applied or not.
+ */
+export function runOptionsFrom(settings: EditorSettings, trusted: boolean, overrides: RunRequestOverrides = {}): Partial<RunOptions> {
+  const budget = overrides.budgetUsd !== undefined ? overrides.budgetUsd : settings.budgetUsd;
+  return {
+    budgetUsd: budget === 0 ? null : budget,
+    dailyBudgetUsd: settings.dailyBudgetUsd === 0 ? null : settings.dailyBudgetUsd,
+    consensus: settings.consensus,
+    reviewersPerPatch: settings.reviewersPerPatch,
+    maxRounds: settings.maxRounds,
+    checkCommand: trusted && settings.checkCommand.trim() ? settings.checkCommand.trim() : null,
+    checkTimeoutMs: settings.checkTimeoutSeconds * 1000,
+    apply: false,
+  };
+}
+
+export function autoApplies(settings: EditorSettings, trusted: boolean, requested?: boolean): boolean {
+  return trusted && (requested ?? settings.autoApply);
+}
+
+/** The per-role model lists as router candidates; empty when the user set none (the router's defaults apply). */
+export function candidatesFrom(settings: EditorSettings): ModelCandidate[] {
+  const roles = new Map<string, Set<Role>>();
+  const add = (entry: string, role: Role) => {
+    const set = roles.get(entry) ?? new Set<Role>();
+    set.add(role);
+    roles.set(entry, set);
+  };
+  for (const role of ['planner', 'coder', 'reviewer', 'tester'] as const) for (const entry of settings.models[role]) add(entry, role);
+  if (roles.size === 0) return [];
+  const all = new Set<Role>(['planner', 'coder', 'reviewer', 'tester', 'validator']);
+  // a role nobody was named for may use any listed model
+  const unnamed = [...all].filter((r) => ![...roles.values()].some((s) => s.has(r)));
+  return [...roles].map(([entry, set]) => {
+    const at = entry.indexOf(':');
+    return { provider: entry.slice(0, at) as ProviderId, model: entry.slice(at + 1), roles: [...set, ...unnamed] };
+  });
+}
+
+const VENDOR_KEY: Record<SdkProvider, keyof EditorSettings['providers']> = { anthropic: 'anthropic', openai: 'openai', gemini: 'gemini', 'openai-compatible': 'openaiCompatible' };
+
+/** Keys from SecretStorage (or the environment), base URLs and models from settings (or the environment). */
+export function providerConfigFrom(settings: EditorSettings, keys: Partial<Record<SdkProvider, string>>, env: Record<string, string | undefined>, envNames: Record<SdkProvider, { key: string; baseUrl: string; model: string }>): ProviderConfig {
+  const providers: ProviderConfig['providers'] = {};
+  for (const p of Object.keys(VENDOR_KEY) as SdkProvider[]) {
+    const entry = settings.providers[VENDOR_KEY[p]];
+    const apiKey = keys[p] || env[envNames[p].key] || (p === 'gemini' ? env.GOOGLE_API_KEY : undefined);
+    const baseUrl = entry.baseUrl?.trim() || env[envNames[p].baseUrl];
+    const model = entry.model?.trim() || env[envNames[p].model];
+    if (p === 'openai-compatible' ? baseUrl : apiKey) providers[p] = { ...(apiKey ? { apiKey } : {}), ...(baseUrl ? { baseUrl } : {}), ...(model ? { model } : {}) };
+  }
+  return { providers };
+}
+
+export function limitsFrom(settings: EditorSettings): Partial<Record<ProviderId, ProviderLimits>> {
+  const limits: ProviderLimits = { concurrency: settings.concurrency };
+  return { anthropic: limits, openai: limits, gemini: limits, 'openai-compatible': limits, 'vscode-lm': limits };
+}
+
+export type ModelPreset = 'balanced' | 'economy' | 'quality';
+
+/**
+ * Narrows the candidates by price: economy keeps the cheaper half, quality the dearer half. Two
+ * models stay at least, so a reviewer can differ from the author.
+ */
+export function presetCandidates(candidates: readonly ModelCandidate[], prices: { priceOf(p: ProviderId, m: string): { input: number; output: number } | undefined }, preset: ModelPreset): ModelCandidate[] {
+  if (preset === 'balanced' || candidates.length <= 2) return [...candidates];
+  const cost = (c: ModelCandidate) => {
+    const p = prices.priceOf(c.provider, c.model);
+    return p ? p.input + 4 * p.output : Number.POSITIVE_INFINITY;
+  };
+  const sorted = [...candidates].sort((a, b) => (preset === 'economy' ? cost(a) - cost(b) : cost(b) - cost(a)));
+  return sorted.slice(0, Math.max(2, Math.ceil(sorted.length / 2)));
+}

@@ -1,0 +1,70 @@
+// Accept / reject (all, a file, a hunk), open a change in the diff editor, roll a run back, and
+// the hidden command tests read the review through.
+import * as vscode from 'vscode';
+import { z } from 'zod';
+import { reviewSummary, selectHunks, type HunkTarget } from '../../app/review/reviewState';
+import type { Companion } from '../companion';
+import { openProposedDiff } from '../review/proposedContent';
+
+const TargetArgs = z.object({
+  patchId: z.string().optional(),
+  file: z.string().optional(),
+  hunk: z.union([z.number().int().nonnegative(), z.string()]).optional(),
+  reason: z.string().optional(),
+  askReason: z.boolean().optional(),
+});
+
+type Target = z.infer<typeof TargetArgs>;
+
+/** `{ patchId, file, hunk, reason }` or positional (patchId, file, hunk, reason). */
+export function parseTarget(args: readonly unknown[]): Target {
+  const [first] = args;
+  const raw = typeof first === 'object' && first !== null ? first : first === undefined ? {} : { patchId: args[0], file: args[1], hunk: args[2], reason: args[3] };
+  const parsed = TargetArgs.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
+  if (!parsed.success) throw new Error(`review commands take { patchId?, file?, hunk?: index or id, reason? }: ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
+
+function hunkTarget(t: Target): HunkTarget {
+  return { ...(t.patchId !== undefined ? { patchId: t.patchId } : {}), ...(t.file !== undefined ? { file: t.file } : {}), ...(t.hunk !== undefined ? { hunk: t.hunk } : {}) };
+}
+
+export async function acceptCommand(c: Companion, scope: 'all' | 'file' | 'hunk', args: readonly unknown[]) {
+  const t = scope === 'all' ? {} : parseTarget(args);
+  const outcome = await c.review.accept(hunkTarget(t));
+  if (outcome.conflicts) void vscode.window.showWarningMessage(`CodeCompanion: ${outcome.conflicts} hunk(s) no longer match the file (edited since) and were not applied.`);
+  return outcome;
+}
+
+export async function rejectCommand(c: Companion, scope: 'all' | 'file' | 'hunk', args: readonly unknown[]) {
+  const t = scope === 'all' ? {} : parseTarget(args);
+  let reason = t.reason;
+  if (reason === undefined && t.askReason) {
+    reason = await vscode.window.showInputBox({ title: 'Why reject? (optional)', prompt: 'Your reason goes back to the agent that wrote the change.', placeHolder: 'e.g. keep the old error message' });
+    if (reason === undefined) return undefined; // Escape: nothing rejected
+  }
+  return c.review.reject(hunkTarget(t), reason);
+}
+
+export async function reviewFileCommand(c: Companion, args: readonly unknown[]): Promise<void> {
+  const t = parseTarget(args);
+  const state = c.review.state;
+  if (!state) throw new Error('there is nothing to review: run an objective first');
+  const refs = selectHunks(state, hunkTarget(t), ['pending', 'accepted', 'rejected', 'conflict']);
+  const files = [...new Map(refs.map((r) => [r.file.path, r.file])).values()];
+  for (const f of files.slice(0, 5)) await openProposedDiff(c.root, f.path, f.action);
+}
+
+export async function rollbackCommand(c: Companion, arg: unknown): Promise<{ reverted: number; conflicts: number }> {
+  const runId = typeof arg === 'string' ? arg : typeof (arg as { runId?: unknown } | undefined)?.runId === 'string' ? (arg as { runId: string }).runId : undefined;
+  const result = await c.review.rollback(runId);
+  const message = `CodeCompanion: rolled back ${result.reverted} change(s).`;
+  if (result.conflicts.length) void vscode.window.showWarningMessage(`${message} ${result.conflicts.length} were edited since and left as they are: ${result.conflicts.map((x) => x.path).join(', ')}`);
+  else void vscode.window.showInformationMessage(message);
+  return { reverted: result.reverted, conflicts: result.conflicts.length };
+}
+
+export function reviewStateCommand(c: Companion) {
+  const state = c.review.state;
+  return state ? { ...reviewSummary(state), checkpoints: c.review.checkpoints().map((cp) => ({ runId: cp.runId, entries: cp.entries.length })) } : null;
+}

@@ -1,0 +1,16 @@
+// What the commands and views share, built on first use (never at activation).
+import type * as vscode from 'vscode';
+import type { WorkspaceStore } from '../app/workspaceStore';
+import type { ReviewController } from './review/reviewController';
+import type { RunController } from './runController';
+import type { ApiKeys } from './secrets';
+
+export interface Companion {
+  readonly context: vscode.ExtensionContext;
+  readonly log: vscode.LogOutputChannel;
+  readonly root: string;
+  readonly store: WorkspaceStore;
+  readonly keys: ApiKeys;
+  readonly review: ReviewController;
+  readonly runs: RunController;
+}

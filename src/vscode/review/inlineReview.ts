@@ -1,0 +1,124 @@
+// The review where the code is: CodeLens "Accept | Reject" above each pending hunk and at the top
+// of each file, and decorations marking the lines a hunk would replace (gutter, background, ruler)
+// or where it would insert.
+import * as vscode from 'vscode';
+import { locate } from '../../app/review/hunks';
+import type { ReviewController } from './reviewController';
+import { PROPOSED_SCHEME, pathOfProposed } from './proposedContent';
+import { currentFile, relativePath } from './workspaceFiles';
+
+interface Placed {
+  readonly id: string;
+  readonly patchId: string;
+  readonly index: number;
+  readonly line: number;
+  readonly removed: number;
+  readonly added: number;
+}
+
+function placedHunks(root: string, review: ReviewController, path: string): Placed[] {
+  const refs = review.pendingIn(path);
+  const file = refs.length ? currentFile(root, path) : undefined;
+  const out: Placed[] = [];
+  for (const { patch, hunk } of refs) {
+    const line = file ? locate(file.lines, hunk, hunk.oldStart) : 0;
+    if (line !== undefined) out.push({ id: hunk.id, patchId: patch.patchId, index: hunk.index, line, removed: hunk.oldLines.length, added: hunk.newLines.length });
+  }
+  return out;
+}
+
+export class ReviewCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
+  private readonly _onDidChange = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this._onDidChange.event;
+  private readonly subscription: vscode.Disposable;
+
+  constructor(private readonly root: string, private readonly review: ReviewController) {
+    this.subscription = review.onDidChange(() => this._onDidChange.fire());
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this._onDidChange.dispose();
+  }
+
+  provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
+    const path = doc.uri.scheme === PROPOSED_SCHEME ? pathOfProposed(doc.uri) : relativePath(this.root, doc.uri);
+    if (!path) return [];
+    const refs = this.review.pendingIn(path);
+    if (refs.length === 0) return [];
+    const top = new vscode.Range(0, 0, 0, 0);
+    const patches = [...new Set(refs.map((r) => r.patch.patchId))];
+    const lenses = [
+      new vscode.CodeLens(top, { title: `$(check-all) Accept File (${refs.length})`, command: 'codecompanion.acceptFile', arguments: [{ file: path }] }),
+      new vscode.CodeLens(top, { title: '$(close-all) Reject File', command: 'codecompanion.rejectFile', arguments: [{ file: path, askReason: true }] }),
+      new vscode.CodeLens(top, { title: `$(diff) ${refs[0]!.patch.summary.slice(0, 80)}${patches.length > 1 ? ` (+${patches.length - 1} patch)` : ''}`, command: 'codecompanion.reviewFile', arguments: [{ file: path }] }),
+    ];
+    if (doc.uri.scheme === PROPOSED_SCHEME) return lenses;
+    for (const h of placedHunks(this.root, this.review, path)) {
+      const at = new vscode.Range(Math.min(h.line, doc.lineCount - 1), 0, Math.min(h.line, doc.lineCount - 1), 0);
+      const what = `${h.removed ? `-${h.removed}` : ''}${h.added ? ` +${h.added}` : ''}`.trim();
+      lenses.push(
+        new vscode.CodeLens(at, { title: `$(check) Accept`, tooltip: `Accept hunk ${h.index + 1} of ${h.patchId} (${what})`, command: 'codecompanion.acceptHunk', arguments: [{ hunk: h.id }] }),
+        new vscode.CodeLens(at, { title: `$(close) Reject`, tooltip: `Reject hunk ${h.index + 1}; you can say why, for the agent`, command: 'codecompanion.rejectHunk', arguments: [{ hunk: h.id, askReason: true }] }),
+        new vscode.CodeLens(at, { title: what, command: '' }),
+      );
+    }
+    return lenses;
+  }
+}
+
+export class ReviewDecorations implements vscode.Disposable {
+  private readonly replaced: vscode.TextEditorDecorationType;
+  private readonly inserted: vscode.TextEditorDecorationType;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly root: string, private readonly review: ReviewController, extensionUri: vscode.Uri) {
+    const gutterIconPath = vscode.Uri.joinPath(extensionUri, 'media', 'hunk.svg');
+    this.replaced = vscode.window.createTextEditorDecorationType({
+      isWholeLine: true,
+      backgroundColor: new vscode.ThemeColor('diffEditor.removedLineBackground'),
+      overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.modifiedForeground'),
+      overviewRulerLane: vscode.OverviewRulerLane.Left,
+      gutterIconPath,
+    });
+    this.inserted = vscode.window.createTextEditorDecorationType({
+      gutterIconPath,
+      overviewRulerColor: new vscode.ThemeColor('editorOverviewRuler.addedForeground'),
+      overviewRulerLane: vscode.OverviewRulerLane.Left,
+      after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 2em' },
+    });
+    this.disposables.push(
+      this.replaced,
+      this.inserted,
+      review.onDidChange(() => this.refreshAll()),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.refreshAll()),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        for (const ed of vscode.window.visibleTextEditors) if (ed.document === e.document) this.refresh(ed);
+      }),
+    );
+    this.refreshAll();
+  }
+
+  private refreshAll(): void {
+    for (const editor of vscode.window.visibleTextEditors) this.refresh(editor);
+  }
+
+  private refresh(editor: vscode.TextEditor): void {
+    const path = relativePath(this.root, editor.document.uri);
+    const hunks = path ? placedHunks(this.root, this.review, path) : [];
+    const last = editor.document.lineCount - 1;
+    const replaced = hunks.filter((h) => h.removed > 0).map((h) => ({ range: new vscode.Range(h.line, 0, Math.min(last, h.line + h.removed - 1), 0), hoverMessage: `CodeCompanion proposes to replace these ${h.removed} line(s) with ${h.added} (${h.patchId})` }));
+    const inserted = hunks
+      .filter((h) => h.removed === 0)
+      .map((h) => {
+        const line = Math.max(0, Math.min(last, h.line - 1));
+        return { range: new vscode.Range(line, 0, line, 0), renderOptions: { after: { contentText: `⊕ ${h.added} line(s) proposed below (${h.patchId})` } } };
+      });
+    editor.setDecorations(this.replaced, replaced);
+    editor.setDecorations(this.inserted, inserted);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

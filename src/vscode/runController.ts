@@ -1,0 +1,201 @@
+// Runs objectives in the editor and keeps what the dashboard shows: the runs in this workspace, the
+// live view of the current one, the models' measured performance. One run at a time; its events
+// reach the views through the bus once they are durable.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { allEvents, pastRunsFrom } from '../app/engine';
+import { LiveRun, perfRows, runListItem } from '../app/dashboard/liveRun';
+import { autoApplies, limitsFrom, runOptionsFrom, type EditorSettings } from '../app/editorSettings';
+import type { WorkspaceStore } from '../app/workspaceStore';
+import type { BudgetExceededError } from '../core/cost/costGovernor';
+import { usd } from '../core/cost/costGovernor';
+import { parseEvent, type RecordedEvent } from '../core/events';
+import { InProcessEventBus } from '../core/orchestrator/eventBus';
+import { runObjective } from '../core/orchestrator/orchestrator';
+import { projectRun, type RunState, type RunStatus } from '../core/orchestrator/runState';
+import { PerformanceStore } from '../core/performance/performanceStore';
+import type { Models } from '../app/engine';
+import type { CurrentRun, RunListItem } from '../protocol/messages';
+import type { ReviewController } from './review/reviewController';
+
+export interface RunRequest {
+  readonly objective: string;
+  readonly budgetUsd?: number | null;
+  readonly apply?: boolean;
+  /** False when a test or another extension called: no prompts, no modal questions. */
+  readonly interactive: boolean;
+  readonly preset?: (models: Models) => Models;
+}
+
+export interface RunResult {
+  readonly runId: string;
+  readonly status: RunStatus;
+}
+
+export class RunController implements vscode.Disposable {
+  private readonly _onDidChange = new vscode.EventEmitter<void>();
+  readonly onDidChange = this._onDidChange.event;
+  readonly bus = new InProcessEventBus();
+  private runs = new Map<string, RunListItem>();
+  private performance = new PerformanceStore();
+  private loaded: Promise<void> | undefined;
+  private live: LiveRun | undefined;
+  private running: { runId?: string; abort: AbortController } | undefined;
+
+  constructor(
+    private readonly root: string,
+    private readonly store: WorkspaceStore,
+    private readonly review: ReviewController,
+    private readonly log: vscode.LogOutputChannel,
+    private readonly settings: () => EditorSettings,
+    private readonly models: (settings: EditorSettings) => Promise<Models>,
+  ) {}
+
+  get isRunning(): boolean {
+    return this.running !== undefined;
+  }
+
+  get current(): RunState | undefined {
+    return this.live?.state;
+  }
+
+  /** Reads the runs already in the workspace, once. */
+  history(): Promise<void> {
+    this.loaded ??= (async () => {
+      const opened = await this.store.read();
+      const events = await allEvents(opened.store);
+      this.performance = pastRunsFrom(events, Date.now()).performance;
+      const byRun = new Map<string, RecordedEvent[]>();
+      for (const e of events) byRun.set(e.runId, [...(byRun.get(e.runId) ?? []), e]);
+      for (const summary of await opened.store.listRuns()) this.runs.set(summary.runId, runListItem(summary, projectRun(summary.runId, byRun.get(summary.runId) ?? [])));
+      const latest = [...this.runs.values()].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+      if (latest && !this.live) this.live = LiveRun.from(latest.runId, byRun.get(latest.runId) ?? []);
+      this._onDidChange.fire();
+    })().catch((err) => {
+      this.loaded = undefined;
+      this.log.error(`could not read the runs in this workspace: ${(err as Error).message}`);
+    });
+    return this.loaded;
+  }
+
+  runList(): RunListItem[] {
+    return [...this.runs.values()].sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  view(): CurrentRun | null {
+    return this.live ? this.live.view(perfRows(this.performance.all()), this.review.pendingByPatch()) : null;
+  }
+
+  async select(runId: string): Promise<void> {
+    if (this.running?.runId === runId || this.live?.runId === runId) return;
+    const opened = await this.store.read();
+    this.live = LiveRun.from(runId, (await opened.store.readRun(runId)).flatMap(tryParse));
+    this._onDidChange.fire();
+  }
+
+  async events(runId: string): Promise<RecordedEvent[]> {
+    const opened = await this.store.read();
+    return (await opened.store.readRun(runId)).flatMap(tryParse);
+  }
+
+  cancel(): boolean {
+    if (!this.running) return false;
+    this.running.abort.abort(new Error('cancelled by the user'));
+    return true;
+  }
+
+  async run(request: RunRequest, token?: vscode.CancellationToken): Promise<RunResult> {
+    if (this.running) throw new Error('a run is already going: cancel it first (CodeCompanion: Cancel Run)');
+    const abort = new AbortController();
+    this.running = { abort };
+    const cancel = token?.onCancellationRequested(() => abort.abort(new Error('cancelled by the user')));
+    try {
+      await this.history();
+      const settings = this.settings();
+      const trusted = vscode.workspace.isTrusted;
+      const base = await this.models(settings);
+      const models = request.preset ? request.preset(base) : base;
+      const opened = await this.store.write();
+      const past = pastRunsFrom(await allEvents(opened.store), Date.now());
+      const options = runOptionsFrom(settings, trusted, request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {});
+      this.log.info(`run: "${request.objective}" with ${models.source}${trusted ? '' : ' (untrusted workspace: read-only, no check command)'}`);
+      const final = await runObjective(
+        {
+          store: opened.store,
+          workspaceRoot: this.root,
+          models: models.models,
+          candidates: models.candidates,
+          prices: models.prices,
+          bus: this.bus,
+          performance: past.performance,
+          daySpentUsd: past.daySpentUsd,
+          limits: limitsFrom(settings),
+          onBudgetExceeded: (err) => this.askForBudget(err, request.interactive),
+          onEvent: (e) => this.observe(e),
+        },
+        { objective: request.objective, options },
+        abort.signal,
+      );
+      this.log.info(`run ${final.runId} ${final.status}: ${usd(final.cost.spentUsd)} spent${final.error ? ` (${final.error.message})` : ''}`);
+      await this.afterRun(final, autoApplies(settings, trusted, request.apply), request.interactive);
+      return { runId: final.runId, status: final.status };
+    } finally {
+      cancel?.dispose();
+      this.running = undefined;
+      this._onDidChange.fire();
+    }
+  }
+
+  private observe(e: RecordedEvent): void {
+    if (this.running && !this.running.runId) this.running.runId = e.runId;
+    if (this.live?.runId !== e.runId) this.live = new LiveRun(e.runId);
+    this.live.apply(e);
+    this.performance.observe(e.runId, e);
+    const s = this.live.state;
+    this.runs.set(e.runId, { runId: e.runId, objective: s.objective, status: s.status, costUsd: s.cost.spentUsd, updatedAt: e.ts, eventCount: e.seq });
+    this._onDidChange.fire();
+  }
+
+  private async afterRun(final: RunState, apply: boolean, interactive: boolean): Promise<void> {
+    const reviewable = Object.values(final.patches).filter((p) => p.status === 'accepted').length;
+    if (reviewable === 0) return;
+    const review = await this.review.load(final);
+    if (apply) {
+      const outcome = await this.review.accept({});
+      this.log.info(`auto-applied ${outcome.applied} hunk(s) of ${final.runId}${outcome.conflicts ? `, ${outcome.conflicts} conflict(s)` : ''}`);
+      return;
+    }
+    if (!interactive) return;
+    const first = review.patches.flatMap((p) => p.files)[0];
+    const choice = await vscode.window.showInformationMessage(`CodeCompanion: ${reviewable} patch(es) passed review. Review them hunk by hunk, or take them all.`, 'Review', 'Accept All');
+    if (choice === 'Accept All') await vscode.commands.executeCommand('codecompanion.acceptAll');
+    else if (choice === 'Review' && first) await vscode.commands.executeCommand('codecompanion.reviewFile', { file: first.path });
+  }
+
+  private async askForBudget(err: BudgetExceededError, interactive: boolean): Promise<number | null | undefined> {
+    if (!interactive) return undefined;
+    const current = this.live?.state.options?.budgetUsd ?? null;
+    const raised = current === null ? undefined : Math.round(current * 2 * 100) / 100;
+    const items = raised === undefined ? ['Stop'] : [`Raise to ${usd(raised)}`, 'Stop'];
+    const choice = await vscode.window.showWarningMessage(`CodeCompanion paused: ${err.message}`, { modal: true }, ...items);
+    return choice?.startsWith('Raise') ? raised : undefined;
+  }
+
+  dispose(): void {
+    this.cancel();
+    this._onDidChange.dispose();
+  }
+}
+
+function tryParse(e: Parameters<typeof parseEvent>[0]): RecordedEvent[] {
+  try {
+    return [parseEvent(e)];
+  } catch {
+    return [];
+  }
+}
+
+export function workspaceRoot(): string | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder?.uri.scheme === 'file' ? path.resolve(folder.uri.fsPath) : undefined;
+}

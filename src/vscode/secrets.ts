@@ -1,0 +1,41 @@
+// API keys live in SecretStorage only: never in settings, never in logs; the webview learns
+// whether a key is there, not the key.
+import * as vscode from 'vscode';
+import { ENV_KEYS, SDK_PROVIDERS, type SdkProvider } from '../providers/config';
+
+const secretName = (p: SdkProvider) => `codecompanion.apiKey.${p}`;
+
+export class ApiKeys {
+  readonly onDidChange: vscode.Event<vscode.SecretStorageChangeEvent>;
+
+  constructor(private readonly secrets: vscode.SecretStorage) {
+    this.onDidChange = secrets.onDidChange;
+  }
+
+  async set(provider: SdkProvider, key: string): Promise<void> {
+    await this.secrets.store(secretName(provider), key.trim());
+  }
+
+  async delete(provider: SdkProvider): Promise<void> {
+    await this.secrets.delete(secretName(provider));
+  }
+
+  async all(): Promise<Partial<Record<SdkProvider, string>>> {
+    const out: Partial<Record<SdkProvider, string>> = {};
+    for (const p of SDK_PROVIDERS) {
+      const key = await this.secrets.get(secretName(p));
+      if (key) out[p] = key;
+    }
+    return out;
+  }
+
+  /** Whether each provider has a key, here or in the environment. */
+  async presence(): Promise<{ provider: SdkProvider; hasKey: boolean }[]> {
+    const stored = await this.all();
+    return SDK_PROVIDERS.map((provider) => ({ provider, hasKey: Boolean(stored[provider] || process.env[ENV_KEYS[provider].key]) }));
+  }
+}
+
+export function isSdkProvider(value: unknown): value is SdkProvider {
+  return typeof value === 'string' && (SDK_PROVIDERS as readonly string[]).includes(value);
+}

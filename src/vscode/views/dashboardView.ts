@@ -1,0 +1,80 @@
+// The sidebar dashboard (a WebviewView): runs, the live agent timeline, cost against budget,
+// quality, per-model performance and charts. State goes over whole, at most every 150 ms while a
+// run streams; a view that was hidden and comes back asks for it again.
+import * as vscode from 'vscode';
+import { counts } from '../../app/review/reviewState';
+import type { DashboardState, WebviewMessage } from '../../protocol/messages';
+import type { ApiKeys } from '../secrets';
+import type { ReviewController } from '../review/reviewController';
+import type { RunController } from '../runController';
+import { WebviewChannel, webviewHtml, webviewOptions } from './webviewChannel';
+import { runWebviewCommand } from './webviewCommands';
+
+export const DASHBOARD_VIEW = 'codecompanion.dashboard';
+const THROTTLE_MS = 150;
+
+export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposable {
+  private channel: WebviewChannel | undefined;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly runs: RunController,
+    private readonly review: ReviewController,
+    private readonly keys: ApiKeys,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.disposables.push(runs.onDidChange(() => this.schedule()), review.onDidChange(() => this.schedule()), keys.onDidChange(() => this.schedule()));
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    view.webview.options = webviewOptions(this.extensionUri);
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, 'dashboard', 'CodeCompanion');
+    this.channel?.dispose();
+    const channel = new WebviewChannel(view.webview, this.log, (m) => this.onMessage(m));
+    this.channel = channel;
+    view.onDidDispose(() => {
+      channel.dispose();
+      if (this.channel === channel) this.channel = undefined;
+    });
+    void this.runs.history();
+  }
+
+  private async onMessage(m: WebviewMessage): Promise<void> {
+    if (m.type === 'ready') await this.push();
+    else if (m.type === 'selectRun') await this.runs.select(m.runId);
+    else if (m.type === 'command') await runWebviewCommand(m);
+  }
+
+  private schedule(): void {
+    if (!this.channel || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.push();
+    }, THROTTLE_MS);
+  }
+
+  async state(): Promise<DashboardState> {
+    const review = this.review.state;
+    return {
+      runs: this.runs.runList().slice(0, 50),
+      current: this.runs.view(),
+      keys: await this.keys.presence(),
+      trusted: vscode.workspace.isTrusted,
+      running: this.runs.isRunning,
+      review: review ? { runId: review.runId, ...counts(review) } : null,
+      canRollback: this.review.checkpoints().length > 0,
+    };
+  }
+
+  private async push(): Promise<void> {
+    this.channel?.post({ type: 'dashboard/state', state: await this.state() });
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.channel?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,122 @@
+// One run in depth (a WebviewPanel): the whole event log, sent in chunks and drawn virtualized in
+// the webview, the run's artifacts and patches; live while the run goes.
+import * as vscode from 'vscode';
+import { eventRow } from '../../app/dashboard/liveRun';
+import type { RecordedEvent } from '../../core/events';
+import { projectRun, type RunState } from '../../core/orchestrator/runState';
+import type { ArtifactView, PatchView, WebviewMessage } from '../../protocol/messages';
+import type { RunController } from '../runController';
+import { WebviewChannel, webviewHtml, webviewOptions } from './webviewChannel';
+import { runWebviewCommand } from './webviewCommands';
+
+const CHUNK = 2_000;
+
+export class RunPanel implements vscode.Disposable {
+  private static current: RunPanel | undefined;
+  private readonly channel: WebviewChannel;
+  private readonly disposables: vscode.Disposable[] = [];
+  private events: RecordedEvent[] = [];
+  private pending: RecordedEvent[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private live: vscode.Disposable | undefined;
+  lastRender: { rows: number; ms: number } | undefined;
+
+  static show(extensionUri: vscode.Uri, runs: RunController, log: vscode.LogOutputChannel, runId: string): RunPanel {
+    if (!RunPanel.current) {
+      const panel = vscode.window.createWebviewPanel('codecompanion.runPanel', 'CodeCompanion Run', vscode.ViewColumn.Active, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
+      RunPanel.current = new RunPanel(panel, extensionUri, runs, log);
+    }
+    RunPanel.current.open(runId);
+    return RunPanel.current;
+  }
+
+  static get instance(): RunPanel | undefined {
+    return RunPanel.current;
+  }
+
+  private runId = '';
+
+  private constructor(
+    private readonly panel: vscode.WebviewPanel,
+    extensionUri: vscode.Uri,
+    private readonly runs: RunController,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'panel', 'CodeCompanion Run');
+    this.channel = new WebviewChannel(panel.webview, log, (m) => this.onMessage(m));
+    this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
+  }
+
+  private open(runId: string): void {
+    this.panel.reveal();
+    if (runId === this.runId) return;
+    this.runId = runId;
+    this.panel.title = `Run ${runId.replace(/^run-/, '')}`;
+    this.live?.dispose();
+    this.live = this.runs.bus.subscribe((e) => this.onLiveEvent(e), { runId });
+    void this.load();
+  }
+
+  private async load(): Promise<void> {
+    this.events = await this.runs.events(this.runId);
+    this.sendAll();
+  }
+
+  private sendAll(): void {
+    const state = projectRun(this.runId, this.events);
+    this.channel.post({ type: 'panel/init', runId: this.runId, objective: state.objective, status: state.status, total: this.events.length, artifacts: artifacts(state), patches: patches(state) });
+    for (let i = 0; i < this.events.length || i === 0; i += CHUNK) this.channel.post({ type: 'panel/events', rows: this.events.slice(i, i + CHUNK).map(eventRow), reset: i === 0 });
+  }
+
+  private onLiveEvent(e: RecordedEvent): void {
+    this.pending.push(e);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      const batch = this.pending;
+      this.pending = [];
+      const known = this.events.length ? this.events[this.events.length - 1]!.seq : 0;
+      const fresh = batch.filter((x) => x.seq > known);
+      this.events.push(...fresh);
+      this.channel.post({ type: 'panel/events', rows: fresh.map(eventRow), reset: false });
+      if (fresh.some((x) => x.type !== 'agent.call.streamed' && x.type !== 'budget.reserved' && x.type !== 'budget.released')) {
+        const state = projectRun(this.runId, this.events);
+        this.channel.post({ type: 'panel/update', status: state.status, artifacts: artifacts(state), patches: patches(state) });
+      }
+    }, 100);
+  }
+
+  private async onMessage(m: WebviewMessage): Promise<void> {
+    if (m.type === 'ready') {
+      // a webview that was hidden comes back empty: send it everything again
+      this.pending = [];
+      this.sendAll();
+    } else if (m.type === 'panel/eventDetail') {
+      const e = this.events.find((x) => x.seq === m.seq);
+      if (e) this.channel.post({ type: 'panel/eventDetail', seq: m.seq, json: JSON.stringify({ seq: e.seq, ts: new Date(e.ts).toISOString(), type: e.type, data: e.data }, null, 2).slice(0, 200_000) });
+    } else if (m.type === 'panel/rendered') {
+      this.lastRender = { rows: m.rows, ms: m.ms };
+      this.log.info(`run panel rendered ${m.rows} events in ${m.ms.toFixed(1)} ms`);
+    } else if (m.type === 'command') await runWebviewCommand({ ...m, runId: m.runId ?? this.runId });
+  }
+
+  dispose(): void {
+    if (RunPanel.current === this) RunPanel.current = undefined;
+    clearTimeout(this.timer);
+    this.live?.dispose();
+    for (const d of this.disposables) d.dispose();
+    this.panel.dispose();
+  }
+}
+
+function artifacts(s: RunState): ArtifactView[] {
+  return Object.values(s.artifacts)
+    .filter((a) => a.kind !== 'CodePatch')
+    .map((a) => ({ artifactId: a.artifactId, kind: a.kind, taskId: a.taskId, title: a.kind === 'SpecDoc' ? a.body.summary : a.kind === 'ReviewReport' ? `${a.body.verdict} (${a.body.score})` : a.body.passed ? 'check passed' : 'check failed', json: JSON.stringify(a.body, null, 2).slice(0, 50_000) }));
+}
+
+function patches(s: RunState): PatchView[] {
+  return Object.values(s.patches).map((p) => {
+    const a = s.artifacts[p.artifactId];
+    return { patchId: p.patchId, taskId: p.taskId, model: `${p.provider}/${p.model}`, status: p.status, files: [...p.files], summary: a?.kind === 'CodePatch' ? a.body.summary : '' };
+  });
+}

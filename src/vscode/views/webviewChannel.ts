@@ -1,0 +1,79 @@
+// One webview's side of the protocol: HTML with a strict CSP and a nonce, local resources only;
+// messages to it held until it says it is ready; messages from it parsed (untrusted input) before
+// anyone sees them. A webview that comes back after being hidden says ready again and gets state.
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../../protocol/messages';
+
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'dashboard' | 'panel', title: string): string {
+  const nonce = randomBytes(16).toString('base64');
+  const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', name)).toString();
+  const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `font-src ${webview.cspSource}`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${asset('codicon.css')}" id="vscode-codicon-stylesheet">
+<link rel="stylesheet" href="${asset('webview.css')}">
+<title>${title}</title>
+</head>
+<body data-view="${view}">
+<main id="app" aria-live="polite"></main>
+<script nonce="${nonce}" src="${asset('webview.js')}"></script>
+</body>
+</html>`;
+}
+
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
+  return { enableScripts: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist'), vscode.Uri.joinPath(extensionUri, 'media')] };
+}
+
+export class WebviewChannel implements vscode.Disposable {
+  private ready = false;
+  private held: HostMessage[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly webview: vscode.Webview,
+    private readonly log: vscode.LogOutputChannel,
+    onMessage: (message: WebviewMessage) => void | Promise<void>,
+  ) {
+    this.disposables.push(
+      webview.onDidReceiveMessage(async (raw: unknown) => {
+        const parsed = parseWebviewMessage(raw);
+        if (!parsed.ok) {
+          this.log.warn(`ignored a malformed message from a webview: ${parsed.error}`);
+          return;
+        }
+        if (parsed.message.type === 'ready') {
+          this.ready = true;
+          const held = this.held;
+          this.held = [];
+          for (const m of held) void this.webview.postMessage(m);
+        }
+        try {
+          await onMessage(parsed.message);
+        } catch (err) {
+          this.log.error(`webview message ${parsed.message.type}: ${(err as Error).message}`);
+        }
+      }),
+    );
+  }
+
+  post(message: HostMessage): void {
+    if (this.ready) void this.webview.postMessage(message);
+    else this.held.push(message);
+  }
+
+  /** After the webview's HTML is replaced or it was disposed while hidden: wait for ready again. */
+  reset(): void {
+    this.ready = false;
+    this.held = [];
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,112 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { LiveRun, perfRows } from '../../../src/app/dashboard/liveRun';
+import { candidatesFrom, presetCandidates, readSettings, runOptionsFrom, SETTING_KEYS } from '../../../src/app/editorSettings';
+import { extractJson } from '../../../src/app/jsonOnly';
+import { event, type RecordedEvent, type RunEvent } from '../../../src/core/events';
+import { DEFAULT_RUN_OPTIONS } from '../../../src/core/orchestrator/orchestrator';
+import { CurrentRunSchema, parseWebviewMessage } from '../../../src/protocol/messages';
+import { costLine, tokenBars } from '../../../webview/charts';
+import { visibleRange } from '../../../webview/virtualList';
+
+function recorded(events: RunEvent[]): RecordedEvent[] {
+  return events.map((e, i) => ({ ...e, runId: 'r', seq: i + 1, globalSeq: i + 1, ts: 1000 + i * 1000 }) as RecordedEvent);
+}
+
+describe('editor: view models', () => {
+  it('the live run keeps each agent stream tail and the cumulative cost, and its view parses', () => {
+    const live = LiveRun.from('r', recorded([
+      event('run.started', { v: 1, objective: 'o', options: { ...DEFAULT_RUN_OPTIONS, budgetUsd: 1 } }),
+      event('agent.call.started', { callId: 'plan', taskId: 'plan', role: 'planner', provider: 'anthropic', model: 'm', round: 1, attempt: 1, promptTokens: 10 }),
+      event('agent.call.streamed', { callId: 'plan', text: 'x'.repeat(500), chars: 500 }),
+      event('agent.call.streamed', { callId: 'plan', text: 'END', chars: 3 }),
+      event('agent.call.finished', { callId: 'plan', taskId: 'plan', provider: 'anthropic', model: 'm', usage: { inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0.25, durationMs: 1000, outcome: 'valid' }),
+    ]));
+    const view = CurrentRunSchema.parse(live.view([]));
+    assert.equal(view.agents[0]!.streamTail.length, 400);
+    assert.ok(view.agents[0]!.streamTail.endsWith('END'));
+    assert.deepEqual(view.costSeries, [{ t: 4, usd: 0.25 }]);
+    assert.deepEqual(view.tokensByRole, [{ role: 'planner', input: 10, output: 5 }]);
+    assert.equal(view.budgetUsd, 1);
+  });
+
+  it('perf rows merge a model across roles', () => {
+    const rows = perfRows([
+      { provider: 'openai', model: 'g', role: 'coder', calls: 2, failures: 1, qualitySum: 1, qualityN: 2, pricedCalls: 2, costUsd: 0.1, latencyMs: 2000 },
+      { provider: 'openai', model: 'g', role: 'reviewer', calls: 2, failures: 0, qualitySum: 2, qualityN: 2, pricedCalls: 2, costUsd: 0.1, latencyMs: 1000 },
+    ]);
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!.calls, 4);
+    assert.equal(rows[0]!.avgScore, 0.75);
+    assert.equal(rows[0]!.avgMs, 1000);
+  });
+
+  it('the virtual list draws only the rows in view, whatever the total', () => {
+    assert.deepEqual(visibleRange(0, 600, 22, 10_000), { start: 0, end: 38 });
+    assert.deepEqual(visibleRange(22 * 5000, 600, 22, 10_000), { start: 4990, end: 5038 });
+    assert.deepEqual(visibleRange(22 * 9990, 600, 22, 10_000), { start: 9980, end: 10_000 });
+  });
+
+  it('charts scale to their box, with the budget line', () => {
+    const chart = costLine([{ t: 5, usd: 0.5 }, { t: 10, usd: 1 }], 100, 50, 2);
+    assert.equal(chart.budgetY, 0);
+    assert.match(chart.path, /^M0 50 /);
+    assert.ok(chart.path.endsWith('L100 25'));
+    assert.deepEqual(tokenBars([{ role: 'coder', input: 50, output: 50 }, { role: 'planner', input: 10, output: 0 }], 100).map((b) => b.inputWidth + b.outputWidth), [100, 10]);
+  });
+
+  it('a webview message that does not match the protocol is refused', () => {
+    assert.equal(parseWebviewMessage({ type: 'command', command: 'rm -rf' }).ok, false);
+    assert.equal(parseWebviewMessage({ type: 'selectRun', runId: 'run-1' }).ok, true);
+  });
+});
+
+describe('editor: settings', () => {
+  const pkg = JSON.parse(readFileSync(path.resolve(__dirname, '../../../package.json'), 'utf8'));
+
+  it('every setting the schema reads is declared in package.json with a description', () => {
+    const declared = pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string; description?: string }>;
+    for (const key of SETTING_KEYS) {
+      const entry = declared[`codecompanion.${key}`];
+      assert.ok(entry, `codecompanion.${key} is not declared`);
+      assert.ok(entry.markdownDescription || entry.description, `codecompanion.${key} has no description`);
+    }
+  });
+
+  it('an untrusted workspace gets no check command and nothing is applied by the engine', () => {
+    const settings = readSettings((k) => ({ checkCommand: 'npm test', autoApply: true, budgetUsd: 2 })[k as 'checkCommand']);
+    assert.equal(runOptionsFrom(settings, false).checkCommand, null);
+    assert.equal(runOptionsFrom(settings, true).checkCommand, 'npm test');
+    assert.equal(runOptionsFrom(settings, true).apply, false);
+    assert.equal(runOptionsFrom(settings, true, { budgetUsd: 0.5 }).budgetUsd, 0.5);
+  });
+
+  it('bad values fall back to defaults instead of breaking a run', () => {
+    const settings = readSettings((k) => ({ concurrency: -3, consensus: 'coin-flip', 'models.coder': ['nonsense'] })[k as 'concurrency']);
+    assert.equal(settings.concurrency, 4);
+    assert.equal(settings.consensus, 'majority');
+    assert.deepEqual(candidatesFrom(settings), []);
+  });
+
+  it('per-role models become candidates limited to their roles', () => {
+    const settings = readSettings((k) => ({ 'models.coder': ['openai:gpt-5'], 'models.reviewer': ['anthropic:claude-sonnet-4-6'] })[k as 'models.coder']);
+    const c = candidatesFrom(settings);
+    assert.ok(c.find((x) => x.model === 'gpt-5')!.roles!.includes('coder'));
+    assert.ok(!c.find((x) => x.model === 'gpt-5')!.roles!.includes('reviewer'));
+    assert.ok(c.find((x) => x.model === 'gpt-5')!.roles!.includes('planner'), 'an unnamed role may use any listed model');
+  });
+
+  it('presets keep the cheaper or dearer half, never fewer than two', () => {
+    const prices = { priceOf: (_p: string, m: string) => ({ a: { input: 1, output: 1 }, b: { input: 2, output: 2 }, c: { input: 3, output: 3 }, d: { input: 4, output: 4 } })[m] };
+    const all = ['a', 'b', 'c', 'd'].map((model) => ({ provider: 'openai' as const, model }));
+    assert.deepEqual(presetCandidates(all, prices, 'economy').map((c) => c.model), ['a', 'b']);
+    assert.deepEqual(presetCandidates(all, prices, 'quality').map((c) => c.model), ['d', 'c']);
+  });
+
+  it('finds JSON in a chat answer', () => {
+    assert.equal(extractJson('Sure:\n```json\n{"a":1}\n```'), '{"a":1}');
+    assert.equal(extractJson('here {"a": [1]} done'), '{"a": [1]}');
+    assert.equal(extractJson('no json'), undefined);
+  });
+});
