@@ -46,7 +46,8 @@ describe('orchestrator: crash and resume', function () {
       const runId = acked[0]!.runId;
       const finishedBefore = new Set(ofType(acked, 'agent.call.finished').map((e) => e.data.callId));
       assert.ok(finishedBefore.size >= killAfter);
-      const requestsBefore = server.requests.length;
+      const chatRequests = () => server.requests.filter((r) => r.kind === 'chat').length; // the run memory also embeds
+      const requestsBefore = chatRequests();
 
       const resumed = await runCli(['resume', runId, '--cwd', root, '--json'], { env: fakeEnv(server) });
       assert.equal(resumed.code, 0, resumed.stderr);
@@ -60,7 +61,7 @@ describe('orchestrator: crash and resume', function () {
       for (const e of finished) perCall.set(e.data.callId, (perCall.get(e.data.callId) ?? 0) + 1);
       for (const [callId, n] of perCall) assert.equal(n, 1, `${callId} finished ${n} times`);
       const newCalls = [...perCall.keys()].filter((id) => !finishedBefore.has(id)).length;
-      assert.equal(server.requests.length - requestsBefore, newCalls, 'the resumed run asked only for calls that had not finished');
+      assert.equal(chatRequests() - requestsBefore, newCalls, 'the resumed run asked only for calls that had not finished');
       assert.equal(Object.values(state.patches).filter((p) => p.status === 'applied').length, 3);
       assert.match(execFileSync(process.execPath, ['--test'], { cwd: root, encoding: 'utf8' }), /# pass 4/);
     });
