@@ -1,6 +1,6 @@
 // The e2e runner: the packaged extension inside a real VS Code (code-server 4.100.3) with headless
 // Debian chromium as the client and the loopback fake model servers as the vendors.
-//   npm run test:e2e            (env: CC_E2E_WORK, CC_E2E_CACHE, CC_E2E_KEEP=1 keeps the work folder)
+//   npm run test:e2e     (env: CC_E2E_WORK work folder, CC_E2E_CACHE code-server cache, CC_E2E_ONLY=host,ui,untrusted)
 // Phases, each on a fresh copy of samples/workspace and its own code-server process group:
 //   host       mocha inside the extension host (test/e2e/suite/*.test.ts)
 //   ui         the palette, the dashboard webview and the CodeLens through chromium (test/e2e/ui/)
@@ -20,6 +20,8 @@ const WORK = path.resolve(process.env.CC_E2E_WORK ?? path.join(ROOT, '.e2e'));
 const RUN = path.join(WORK, 'run');
 const ARTIFACTS = path.join(RUN, 'artifacts');
 const EXTENSION_ID = 'codecompanion.codecompanion';
+const ONLY = process.env.CC_E2E_ONLY?.split(',');
+const wanted = (phase: string) => !ONLY || ONLY.includes(phase);
 
 const started = Date.now();
 const timings: Array<[string, number]> = [];
@@ -123,14 +125,14 @@ async function main(): Promise<number> {
   try {
     // the host phase loads the installed (packaged) copy as its development extension, so every phase tests the .vsix
     const ctx = { home, extensionsDir, extensionDir, testsEntry: path.join(suiteDir, 'index.js'), models };
-    results.push(await hostPhase('trusted', ctx));
-    results.push(
+    if (wanted('host')) results.push(await hostPhase('trusted', ctx));
+    if (wanted('ui')) results.push(
       await withServer('ui', { home, extensionsDir, models, trustAll: true }, async (server, dir) => {
         const ui = await runUiTests({ base: server.url, folder: freshWorkspace('ui'), extensionDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say });
         return { phase: 'ui', passed: ui.filter((r) => r.ok).length, failed: ui.filter((r) => !r.ok).length, notes: ui.filter((r) => !r.ok).map((r) => `FAIL ${r.name}\n    ${r.error}`) };
       }),
     );
-    if (fs.readdirSync(suiteDir).some((f) => f.startsWith('untrusted') && f.endsWith('.test.js'))) results.push(await hostPhase('untrusted', ctx));
+    if (wanted('untrusted') && fs.readdirSync(suiteDir).some((f) => f.startsWith('untrusted') && f.endsWith('.test.js'))) results.push(await hostPhase('untrusted', ctx));
   } finally {
     await models.close();
   }

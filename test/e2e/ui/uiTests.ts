@@ -46,8 +46,12 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       await runCommand(page, title(ctx, 'codecompanion.showDashboard'));
       await frameWithText(page, new RegExp(SAMPLE_OBJECTIVE), 30_000);
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-dashboard-running.png') });
-      const done = await frameWithText(page, /completed/i, 120_000);
-      if (!/\$\s?\d+\.\d{2,}/.test(done.text)) throw new Error(`the dashboard shows no cost in USD: ${done.text.slice(0, 400)}`);
+      // the review section appears once the run has ended and its patches wait for the user
+      const done = await frameWithText(page, /\b[1-9]\d* pending\b/, 90_000);
+      if (!done.text.includes(SAMPLE_OBJECTIVE)) throw new Error(`the dashboard no longer names the run: ${done.text.slice(0, 400)}`);
+      const cost = /\$(\d+\.\d{2,})/.exec(done.text);
+      if (!cost || !(Number(cost[1]) > 0)) throw new Error(`the dashboard shows no cost in USD for the run: ${done.text.slice(0, 400)}`);
+      ctx.say(`dashboard: run shown with cost $${cost[1]}`);
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-dashboard-done.png') });
     },
   ],
@@ -56,9 +60,9 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
     async (ctx) => {
       const { page, folder } = ctx;
       const users = path.join(folder, 'src/users.js');
-      const server = path.join(folder, 'src/server.js');
+      const tests = path.join(folder, 'test/users.test.js');
       const usersBefore = fs.readFileSync(users, 'utf8');
-      const serverBefore = fs.readFileSync(server, 'utf8');
+      const testsBefore = fs.readFileSync(tests, 'utf8');
       if (usersBefore.includes('pageSize')) throw new Error('src/users.js already pages before any accept');
       await openFile(page, 'src/users.js');
       await codeLenses(page, /Accept/).first().waitFor({ timeout: 30_000 });
@@ -67,15 +71,15 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       await codeLenses(page, /^\s*Accept\s*$/).first().click();
       await page.keyboard.press('Control+S');
       await waitFor(() => fs.readFileSync(users, 'utf8').includes('pageSize'), 15_000, 'the accepted hunk never reached src/users.js on disk');
-      await openFile(page, 'src/server.js');
+      await openFile(page, 'test/users.test.js');
       const rejects = codeLenses(page, /^\s*Reject\s*$/);
       await rejects.first().waitFor({ timeout: 15_000 });
       const before = await rejects.count();
       await rejects.first().click();
-      await answerQuickInputs(page, () => 'e2e: keep the server unpaged', 1);
+      await answerQuickInputs(page, () => 'e2e: keep these tests as they are', 1);
       await waitFor(async () => (await codeLenses(page, /^\s*Reject\s*$/).count()) < before, 15_000, 'the rejected hunk still has its CodeLens');
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-after.png') });
-      if (fs.readFileSync(server, 'utf8') !== serverBefore) throw new Error('rejecting a hunk changed src/server.js on disk');
+      if (fs.readFileSync(tests, 'utf8') !== testsBefore) throw new Error('rejecting a hunk changed test/users.test.js on disk');
     },
   ],
 ];

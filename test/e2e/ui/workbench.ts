@@ -22,6 +22,14 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     if (await row.waitFor({ timeout: 3_000 }).then(() => true, () => false)) {
       await page.keyboard.press('Enter');
+      // the palette and the command's own quick inputs share one widget: wait until the palette has let go
+      await page
+        .waitForFunction(() => {
+          const i = document.querySelector<HTMLInputElement>('.quick-input-widget input');
+          const w = document.querySelector<HTMLElement>('.quick-input-widget');
+          return !w || w.style.display === 'none' || !i || !i.value.startsWith('>');
+        }, undefined, { timeout: 5_000 })
+        .catch(() => undefined);
       return;
     }
     if (Date.now() > until) throw new Error(`the palette never offered "${title}"`);
