@@ -2,7 +2,7 @@
 // counted, plus every output token it may produce, at the model's price); afterwards it releases
 // the reservation and books what the call really cost. reserve() is synchronous, so any number of
 // agents in parallel see each other's holds and the total can never pass the budget.
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens } from '../tokens';
 import type { ChatMessage, ModelPrice, ModelRequest, PriceBook, ProviderId, TextBlock } from '../ports/model';
 
 /** Vendor tokenizers differ from o200k by up to ~20% on code; the margin keeps holds an upper bound. */

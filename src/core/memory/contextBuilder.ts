@@ -3,7 +3,7 @@
 // (gpt-tokenizer, o200k). The part that depends only on the objective comes first and is the same
 // for every call of a run, so providers' prompt caches can reuse it; the task's own part follows.
 // Files the prompt already shows in full are left out.
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens } from '../tokens';
 import type { ContextProvider, ContextQuery } from '../agents/contextProvider';
 import type { StoredChunk } from './memoryPort';
 import type { MemorySearch, SearchHit } from './memorySearch';
