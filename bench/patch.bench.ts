@@ -65,8 +65,9 @@ export const suite: BenchSuite = {
 
       for (const format of ['diff', 'search-replace'] as const) {
         const t = await timeMultiFilePatch(clean, format, scratch);
-        out.add({ metric: `engine: ${t.files}-file ${format} patch (${t.hunks} hunks), p50`, value: t.p50Ms, unit: 'ms', goal: '<= 50 ms' });
-        out.add({ metric: `engine: ${t.files}-file ${format} patch, max of 22 runs`, value: t.maxMs, unit: 'ms' });
+        out.add({ metric: `engine: ${t.files}-file ${format} patch (${t.hunks} hunks), in memory, p50`, value: t.planP50Ms, unit: 'ms' });
+        out.add({ metric: `engine: same through applyPatch on disk, p50`, value: t.p50Ms, unit: 'ms', goal: '<= 50 ms' });
+        out.add({ metric: `engine: same on disk, max of 22 runs`, value: t.maxMs, unit: 'ms' });
       }
       return out.rows;
     } finally {
