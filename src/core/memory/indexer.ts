@@ -22,6 +22,8 @@ export interface IndexOptions {
   readonly onProgress?: (progress: IndexProgress) => void;
   /** Files larger than this are skipped (generated code, data, bundles). */
   readonly maxFileBytes?: number;
+  /** A file with a longer line is skipped as minified or generated. */
+  readonly maxLineChars?: number;
   readonly embedBatch?: number;
   readonly now?: () => number;
 }
@@ -92,7 +94,7 @@ export async function indexWorkspace(root: string, store: MemoryStore, options: 
       continue;
     }
     const text = bytes.toString('utf8');
-    if (text.split('\n').some((line) => line.length > MAX_LINE_CHARS)) {
+    if (text.split('\n').some((line) => line.length > (options.maxLineChars ?? MAX_LINE_CHARS))) {
       counts.skipped++;
       continue;
     }

@@ -1,0 +1,178 @@
+// Workspace memory on real published code, fetched with `npm pack` at bench time (never committed):
+// index time and database size for rxjs@7.8.1's TypeScript sources; recall@10 on a labelled query
+// set built from them; query p50 once the index holds 50k+ chunks (typescript@5.9.3 and lodash
+// added); peak RSS. Reproduce: npx tsx bench/run.ts memory   (part of npm run bench)
+//
+// Labelled set: every exported function or class (and class method) in rxjs/src with a JSDoc
+// comment whose first paragraph has 6+ words. The query is that paragraph (tags and markup
+// stripped, at most 40 words); the answer is the definition's chunk. The doc comments of the
+// labelled definitions are BLANKED OUT of the indexed copy (line numbers kept), so a query never
+// meets its own text. Hybrid uses a deterministic hashing embedder (the fake model server's
+// bag-of-words fakeEmbedding at 256 dims): lexical, not semantic, so it shows the fusion's cost and
+// effect, not what a real embedding model would add.
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { indexWorkspace } from '../src/core/memory/indexer';
+import { MemorySearch } from '../src/core/memory/memorySearch';
+import type { Embedder } from '../src/core/ports/model';
+import { SqlMemoryStore } from '../src/storage/memoryStore';
+import { openWorkspaceDatabase } from '../src/storage/workspaceDatabase';
+import { listJournals, databaseDir, SNAPSHOT_FILE } from '../src/storage/layout';
+import { fakeEmbedding } from '../test/fakes/fakeModelServer';
+import { percentile, peakRssMb, rowCollector, type BenchSuite } from './harness';
+
+const QUALITY_PACKAGE = 'rxjs@7.8.1';
+/** Package, and the folder of it to index (three's build/ and examples/ hold bundles and model data). */
+const SCALE_PACKAGES: readonly [string, string][] = [['typescript@5.9.3', ''], ['lodash@4.17.21', ''], ['date-fns@4.1.0', ''], ['three@0.170.0', 'src']];
+const TARGET_CHUNKS = 50_000;
+
+const hashing: Embedder = { id: 'bench:hashing-256', embed: async (texts) => texts.map((t) => fakeEmbedding(t, 256)) };
+
+interface Label {
+  readonly query: string;
+  readonly path: string;
+  readonly name: string;
+}
+
+function fetchPackage(spec: string, into: string): string {
+  fs.mkdirSync(into, { recursive: true });
+  const tgz = execFileSync('npm', ['pack', spec, '--silent'], { cwd: into, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n').pop()!;
+  execFileSync('tar', ['xzf', tgz], { cwd: into });
+  fs.rmSync(path.join(into, tgz));
+  return path.join(into, 'package');
+}
+
+const DEFINITION = /^\s*(?:export\s+)?(?:declare\s+)?(?:abstract\s+)?(?:function\*?|class)\s+([A-Za-z_$][\w$]*)|^\s+(?:(?:public|protected|private|static|async|readonly|override)\s+)*([A-Za-z_$][\w$]*)\s*[<(]/;
+
+/** Finds labelled definitions and blanks their doc comments in place. */
+function labelAndStrip(root: string): Label[] {
+  const labels: Label[] = [];
+  const walk = (dir: string): string[] =>
+    fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+  for (const file of walk(root)) {
+    const rel = path.relative(root, file).split(path.sep).join('/');
+    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const seen = new Set<string>();
+    for (let i = 0; i < lines.length; i++) {
+      if (!/^\s*\/\*\*/.test(lines[i]!)) continue;
+      let end = i;
+      while (end < lines.length && !lines[end]!.includes('*/')) end++;
+      const next = lines.slice(end + 1).find((l) => l.trim());
+      const m = next ? DEFINITION.exec(next) : null;
+      const name = m?.[1] ?? m?.[2];
+      const description = docText(lines.slice(i, end + 1));
+      if (name && !['if', 'for', 'while', 'switch', 'return', 'constructor'].includes(name) && description.split(' ').length >= 6 && !seen.has(name)) {
+        seen.add(name);
+        labels.push({ query: description, path: rel, name });
+        for (let j = i; j <= end; j++) lines[j] = '';
+      }
+      i = end;
+    }
+    fs.writeFileSync(file, lines.join('\n'));
+  }
+  return labels;
+}
+
+function docText(comment: readonly string[]): string {
+  const body = comment.map((l) => l.replace(/^\s*\/?\*+\/?\s?/, '').replace(/\*\/\s*$/, '')).join('\n');
+  const first = body.split(/\n\s*\n|\n\s*@|\n\s*##/)[0] ?? '';
+  return first
+    .replace(/\{@link\s+([^}|\s]+)[^}]*\}/g, '$1')
+    .replace(/[`*_#>[\]]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .split(' ')
+    .slice(0, 40)
+    .join(' ');
+}
+
+async function recallAt10(memory: MemorySearch, labels: readonly Label[], embedder?: Embedder, prefix = ''): Promise<number> {
+  let hits = 0;
+  for (const l of labels) {
+    const result = embedder
+      ? memory.searchVector((await embedder.embed([l.query]))[0]!, memory.keywordRanking(l.query, 'file'), 10)
+      : await memory.search(l.query, { limit: 10, source: 'file', mode: 'keyword' });
+    if (result.hits.some((h) => h.chunk.path === prefix + l.path && (h.chunk.symbol === l.name || h.chunk.symbol?.endsWith(`.${l.name}`)))) hits++;
+  }
+  return hits / labels.length;
+}
+
+function databaseBytes(root: string): number {
+  const dir = databaseDir(root);
+  return [path.join(dir, SNAPSHOT_FILE), ...listJournals(dir).map((j) => j.path)].reduce((s, f) => s + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
+}
+
+export const suite: BenchSuite = {
+  name: 'memory',
+  async run(report) {
+    const out = rowCollector(report);
+    const work = path.resolve('.bench', `memory-${process.pid}`);
+    fs.rmSync(work, { recursive: true, force: true });
+    const downloads = path.join(work, 'downloads');
+    const quality = path.join(work, 'quality');
+    fs.cpSync(path.join(fetchPackage(QUALITY_PACKAGE, path.join(downloads, 'rxjs')), 'src'), quality, { recursive: true });
+    const labels = labelAndStrip(quality);
+    out.add({ metric: `labelled queries (${QUALITY_PACKAGE} src, doc comments blanked)`, value: labels.length });
+
+    let db = await openWorkspaceDatabase(quality, { mode: 'write' });
+    let store = new SqlMemoryStore(db);
+    const first = await indexWorkspace(quality, store);
+    out.add({ metric: `index ${first.files} files, keyword-only (cold)`, value: Math.round(first.ms), unit: 'ms' });
+    out.add({ metric: 'chunks', value: store.chunks().length });
+    const again = await indexWorkspace(quality, store);
+    out.add({ metric: 're-index, nothing changed', value: Math.round(again.ms), unit: 'ms' });
+    const embedded = await indexWorkspace(quality, store, { embedder: hashing });
+    out.add({ metric: `embed ${embedded.embedded} chunks (hashing embedder, in process)`, value: Math.round(embedded.ms), unit: 'ms' });
+    await db.close();
+    out.add({ metric: 'database size (snapshot + journals)', value: +(databaseBytes(quality) / 1024 / 1024).toFixed(2), unit: 'MB' });
+
+    db = await openWorkspaceDatabase(quality, { mode: 'write' });
+    store = new SqlMemoryStore(db);
+    const loadStart = performance.now();
+    let memory = MemorySearch.load(store, hashing);
+    out.add({ metric: 'load index from the database', value: Math.round(performance.now() - loadStart), unit: 'ms' });
+    out.add({ metric: 'recall@10 keyword-only (BM25)', value: +(await recallAt10(memory, labels)).toFixed(3) });
+    out.add({ metric: 'recall@10 hybrid (BM25 + hashing-256 cosine, RRF)', value: +(await recallAt10(memory, labels, hashing)).toFixed(3) });
+    await db.close();
+
+    // Scale: more real code in the same database until it holds 50k+ chunks.
+    const scale = path.join(work, 'scale');
+    fs.cpSync(quality, path.join(scale, 'rxjs'), { recursive: true });
+    for (const [spec, sub] of SCALE_PACKAGES) fs.cpSync(path.join(fetchPackage(spec, path.join(downloads, spec.split('@')[0]!)), sub), path.join(scale, spec.split('@')[0]!), { recursive: true });
+    db = await openWorkspaceDatabase(scale, { mode: 'write' });
+    store = new SqlMemoryStore(db);
+    const big = await indexWorkspace(scale, store, { embedder: hashing, maxFileBytes: 16 * 1024 * 1024, maxLineChars: 1_000_000 });
+    const chunkCount = store.chunks().length;
+    out.add({ metric: `index + embed ${big.files} files (${[QUALITY_PACKAGE, ...SCALE_PACKAGES.map(([p, sub]) => (sub ? `${p}/${sub}` : p))].join(', ')})`, value: Math.round(big.ms), unit: 'ms' });
+    out.add({ metric: 'chunks at scale', value: chunkCount, ...(chunkCount < TARGET_CHUNKS ? { goal: `>= ${TARGET_CHUNKS}` } : {}) });
+    await db.close();
+    out.add({ metric: 'database size at scale', value: +(databaseBytes(scale) / 1024 / 1024).toFixed(1), unit: 'MB' });
+    db = await openWorkspaceDatabase(scale, { mode: 'write' });
+    const loadBig = performance.now();
+    memory = MemorySearch.load(new SqlMemoryStore(db), hashing);
+    out.add({ metric: 'load index at scale', value: Math.round(performance.now() - loadBig), unit: 'ms' });
+    const queries = labels.slice(0, 200).map((l) => l.query);
+    const time = async (fn: (q: string) => Promise<unknown>) => {
+      const t: number[] = [];
+      for (const q of queries) {
+        const s = performance.now();
+        await fn(q);
+        t.push(performance.now() - s);
+      }
+      return t;
+    };
+    const kw = await time((q) => memory.search(q, { limit: 10, mode: 'keyword' }));
+    out.add({ metric: `query p50 keyword-only at ${chunkCount} chunks`, value: +percentile(kw, 50).toFixed(2), unit: 'ms', goal: '<= 20 ms' });
+    out.add({ metric: `query p95 keyword-only`, value: +percentile(kw, 95).toFixed(2), unit: 'ms' });
+    const hy = await time((q) => memory.search(q, { limit: 10 }));
+    out.add({ metric: `query p50 hybrid at ${chunkCount} chunks (embed + BM25 + cosine + RRF)`, value: +percentile(hy, 50).toFixed(2), unit: 'ms', goal: '<= 20 ms' });
+    out.add({ metric: `query p95 hybrid`, value: +percentile(hy, 95).toFixed(2), unit: 'ms' });
+    out.add({ metric: 'recall@10 keyword-only among all 50k+ chunks', value: +(await recallAt10(memory, labels, undefined, 'rxjs/')).toFixed(3) });
+    out.add({ metric: 'recall@10 hybrid among all 50k+ chunks', value: +(await recallAt10(memory, labels, hashing, 'rxjs/')).toFixed(3) });
+    await db.close();
+    out.add({ metric: 'peak RSS', value: Math.round(peakRssMb()), unit: 'MB' });
+    fs.rmSync(work, { recursive: true, force: true });
+    return out.rows;
+  },
+};
