@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
+import { seedBigRun } from './lib/bigRun';
 import { runExtensionTests } from './lib/browser';
 import { installExtension, startCodeServer, type CodeServer } from './lib/codeServer';
 import { startFakeModels, type FakeModels } from './lib/modelEnv';
@@ -126,9 +127,11 @@ async function main(): Promise<number> {
     // the host phase loads the installed (packaged) copy as its development extension, so every phase tests the .vsix
     const ctx = { home, extensionsDir, extensionDir, testsEntry: path.join(suiteDir, 'index.js'), models };
     if (wanted('host')) results.push(await hostPhase('trusted', ctx));
+    const uiFolder = freshWorkspace('ui');
+    if (wanted('ui')) await step('ui: seed a 10,000-event run for the run panel', () => seedBigRun(uiFolder));
     if (wanted('ui')) results.push(
       await withServer('ui', { home, extensionsDir, models, trustAll: true }, async (server, dir) => {
-        const ui = await runUiTests({ base: server.url, folder: freshWorkspace('ui'), extensionDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say });
+        const ui = await runUiTests({ base: server.url, folder: uiFolder, extensionDir, userDataDir: server.userDataDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say });
         return { phase: 'ui', passed: ui.filter((r) => r.ok).length, failed: ui.filter((r) => !r.ok).length, notes: ui.filter((r) => !r.ok).map((r) => `FAIL ${r.name}\n    ${r.error}`) };
       }),
     );
