@@ -44,6 +44,12 @@ describe('patch review', function () {
     await vscode.commands.executeCommand('codecompanion.acceptHunk', { patchId: pick.patchId, file: pick.file, hunk: pick.hunk.index });
     const after = doc.getText();
     assert.notEqual(after, before, `accepting ${pick.hunk.id} left ${pick.file} as it was`);
+    // only the hunk's lines changed: what comes before it and after it is as it was
+    const [b, a] = [before.split('\n'), after.split('\n')];
+    const { oldStart, removed, added } = pick.hunk;
+    assert.equal(a.length - b.length, added - removed, 'the file grew or shrank by more than the hunk');
+    assert.deepEqual(a.slice(0, oldStart), b.slice(0, oldStart), 'lines above the hunk changed');
+    assert.deepEqual(a.slice(oldStart + added), b.slice(oldStart + removed), 'lines below the hunk changed');
     const now = hunks((await reviewState())!);
     assert.equal(now.find((h) => h.hunk.id === pick.hunk.id)?.hunk.decision, 'accepted');
     const othersInFile = now.filter((h) => h.file === pick.file && h.hunk.id !== pick.hunk.id);

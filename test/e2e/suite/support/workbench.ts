@@ -7,7 +7,7 @@ import { z } from 'zod';
 
 export const SAMPLE_OBJECTIVE = 'add pagination to the users API';
 
-const HunkSchema = z.object({ id: z.string(), index: z.number().int(), decision: z.enum(['pending', 'accepted', 'rejected', 'conflict']), reason: z.string().optional() });
+const HunkSchema = z.object({ id: z.string(), index: z.number().int(), oldStart: z.number().int(), removed: z.number().int(), added: z.number().int(), decision: z.enum(['pending', 'accepted', 'rejected', 'conflict']), reason: z.string().optional() });
 const FileSchema = z.object({ path: z.string(), action: z.string(), hunks: z.array(HunkSchema) });
 const PatchSchema = z.object({ patchId: z.string(), files: z.array(FileSchema) });
 export const ReviewSummarySchema = z.object({
