@@ -6,10 +6,10 @@ import { dbCommand } from './commands/db';
 import { indexCommand, searchCommand } from './commands/memory';
 import { patchCommand } from './commands/patch';
 import { providersCommand } from './commands/providers';
-import { resumeCommand, runCommand } from './commands/run';
+import { resumeCommand, reviseCommand, runCommand } from './commands/run';
 import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, reviseCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand];
 
 export async function main(io: CliIo): Promise<number> {
   const [name, ...rest] = io.argv;

@@ -107,6 +107,14 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     type: z.literal('budget.exceeded'),
     data: z.object({ callId: z.string(), scope: z.enum(['run', 'day', 'unpriced']), neededUsd: z.number().nullable(), limitUsd: z.number().nullable(), committedUsd: z.number(), message: z.string() }),
   }),
+  /**
+   * The user rejected (part of) an accepted patch in review and sends it back to its author: the run
+   * reopens for this task's new rounds, against the workspace as it is now, and completes again.
+   */
+  z.object({
+    type: z.literal('task.revision.requested'),
+    data: z.object({ taskId: z.string(), patchId: z.string(), reasons: z.array(z.string()).min(1), budgetUsd: z.number().nonnegative().nullable().optional() }),
+  }),
   z.object({ type: z.literal('run.paused'), data: z.object({ reason: z.string() }) }),
   z.object({ type: z.literal('run.resumed'), data: z.object({ budgetUsd: z.number().nullable().optional() }) }),
   z.object({ type: z.literal('run.completed'), data: z.object({ accepted: z.number().int(), rejected: z.number().int(), applied: z.number().int(), costUsd: z.number() }) }),

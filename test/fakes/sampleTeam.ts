@@ -187,6 +187,12 @@ const README_PATCH = {
   ],
 };
 
+/** After the user sends README.md back from review: a revision on top of the file as it is on disk. */
+const README_REVISED = {
+  summary: 'Say what GET /users/:id answers for an id that is not a number',
+  edits: [{ kind: 'searchReplace', path: 'README.md', blocks: [{ search: 'One user, or 404.\n', replace: 'One user; 404 when there is none, 400 when the id is not a number.\n' }] }],
+};
+
 function review(verdict: 'approve' | 'reject', score: number, summary: string, issues: { severity: string; file?: string; message: string }[] = []) {
   return { verdict, score, summary, issues };
 }
@@ -206,7 +212,7 @@ export function sampleTeam(req: FakeRequest): FakeReply {
   if (req.system.includes('Role: coder') || req.system.includes('Role: tester')) {
     if (req.prompt.includes('Your task (paginate-users)')) return { json: req.prompt.includes('was rejected') ? PAGINATION_PATCH : BREAKING_PATCH, usage: { ...usage, output: 900 } };
     if (req.prompt.includes('Your task (test-pagination)')) return { json: TEST_PATCH, usage };
-    if (req.prompt.includes('Your task (document-api)')) return { json: req.prompt.includes('was rejected') ? README_PATCH : README_DRAFT, usage };
+    if (req.prompt.includes('Your task (document-api)')) return { json: req.prompt.includes("The user's reasons") ? README_REVISED : req.prompt.includes('was rejected') ? README_PATCH : README_DRAFT, usage };
   }
   return { fault: 'http', status: 400, message: `the sample team has no answer for this request (${req.system.slice(0, 80)})` };
 }

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConsensusRuleSchema, type RecordedEvent, type RunOptions } from '../../core/events';
-import { resumeRun, runObjective, type OrchestratorDeps } from '../../core/orchestrator/orchestrator';
+import { resumeRun, reviseTask, runObjective, type OrchestratorDeps, type RevisionRequest } from '../../core/orchestrator/orchestrator';
 import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
 import { systemClock } from '../../core/ports/clock';
 import { openStore, pastRuns } from '../../app/engine';
@@ -32,6 +32,7 @@ const OPTIONS = {
   'no-explore': { type: 'boolean' },
   seed: { type: 'string' },
   sample: { type: 'boolean' },
+  reason: { type: 'string', multiple: true },
 } as const;
 
 type Values = ReturnType<typeof parse>['values'];
@@ -68,7 +69,24 @@ export const resumeCommand: CliCommand = {
   },
 };
 
-async function execute(io: CliIo, values: Values, root: string, what: { objective: string } | { resume: string }, extra: Partial<RunOptions> = {}): Promise<number> {
+export const reviseCommand: CliCommand = {
+  name: 'revise',
+  usage: 'revise RUN_ID PATCH_ID --reason "WHY" [--reason ...] [--budget USD] [--cwd DIR] [--json] [--replay FILE]',
+  summary: "send an accepted patch back to its author with your reasons; the run's new rounds are reviewed as before",
+  async run(io) {
+    const { values, positionals } = parse(io.argv);
+    const [runId, patchId] = positionals;
+    if (!runId || !patchId) throw new UsageError('give the run id and the patch id (codecompanion replay RUN_ID lists the patches)');
+    const reasons = (values.reason ?? []).map((r) => r.trim()).filter(Boolean);
+    if (reasons.length === 0) throw new UsageError('say what to change with --reason "..."');
+    const budgetUsd = values.budget !== undefined ? money(values.budget, '--budget') : undefined;
+    return execute(io, { ...values, budget: undefined }, resolveWorkspace(io.cwd, values.cwd), { revise: { runId, patchId, reasons, ...(budgetUsd !== undefined ? { budgetUsd } : {}) } });
+  },
+};
+
+type Work = { objective: string } | { resume: string } | { revise: RevisionRequest };
+
+async function execute(io: CliIo, values: Values, root: string, what: Work, extra: Partial<RunOptions> = {}): Promise<number> {
   const options = { ...runOptions(values), ...extra };
   const models = loadModels(io.env, { ...(values.replay ? { replay: path.resolve(io.cwd, values.replay) } : {}), ...(values.record ? { record: path.resolve(io.cwd, values.record) } : {}), ...(values.models ? { models: values.models } : {}) });
   const opened = await openStore(root, 'write', 'codecompanion run');
@@ -106,7 +124,12 @@ async function execute(io: CliIo, values: Values, root: string, what: { objectiv
       onEvent,
     };
     io.stderr.write(`models: ${models.source}\n`);
-    const final = 'objective' in what ? await runObjective(deps, { objective: what.objective, options }, io.signal) : await resumeRun(deps, what.resume, io.signal);
+    const final =
+      'objective' in what
+        ? await runObjective(deps, { objective: what.objective, options }, io.signal)
+        : 'resume' in what
+          ? await resumeRun(deps, what.resume, io.signal)
+          : await reviseTask(deps, what.revise, io.signal);
     await memory.memory.rememberRun(final).catch(() => undefined); // memory is an aid, never the run's outcome
     if (live) io.stderr.write('\r\x1b[2K');
     if (!values.json) io.stdout.write(summary(final));

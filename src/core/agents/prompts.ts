@@ -40,12 +40,17 @@ export interface FileExcerpt {
 export interface CoderFeedback {
   readonly previous: CodePatch;
   readonly reasons: readonly string[];
+  /** 'user': rejected in the editor's review, where the parts the user accepted are already applied. */
+  readonly from?: 'review' | 'user';
 }
 
 export function coderPrompt(input: { spec: SpecDoc; task: PlanTask; files: readonly FileExcerpt[]; feedback?: CoderFeedback; context?: string }): Prompt {
-  const feedback = input.feedback
-    ? `\n\nYour previous patch for this task was rejected.\nPrevious patch:\n${JSON.stringify(input.feedback.previous, null, 2)}\n\nReasons:\n${input.feedback.reasons.map((r) => `- ${r}`).join('\n')}\n\nWrite a corrected patch against the files as shown above (your previous patch was not applied).`
-    : '';
+  const f = input.feedback;
+  const feedback = !f
+    ? ''
+    : f.from === 'user'
+      ? `\n\nThe user reviewed your previous patch for this task and rejected part of it.\nPrevious patch:\n${JSON.stringify(f.previous, null, 2)}\n\nThe user's reasons:\n${f.reasons.map((r) => `- ${r}`).join('\n')}\n\nThe files above are as they are now: the parts of your patch the user accepted are already in them, the rejected parts are not. Write a patch against the files as shown that addresses the user's reasons; do not repeat changes that are already there.`
+      : `\n\nYour previous patch for this task was rejected.\nPrevious patch:\n${JSON.stringify(f.previous, null, 2)}\n\nReasons:\n${f.reasons.map((r) => `- ${r}`).join('\n')}\n\nWrite a corrected patch against the files as shown above (your previous patch was not applied).`;
   return {
     system: [
       { text: SHARED },

@@ -100,6 +100,8 @@ export interface RunState {
   readonly reservations: Readonly<Record<string, number>>;
   readonly acceptedCount: number;
   readonly error?: { readonly reason: string; readonly message: string };
+  /** A revision the user asked for that has not ended yet (the task is neither accepted nor rejected again). */
+  readonly revision?: { readonly taskId: string; readonly patchId: string; readonly reasons: readonly string[]; readonly firstRound: number };
   readonly lastSeq: number;
 }
 
@@ -192,14 +194,21 @@ function apply(s: RunState, e: RunEvent & { ts?: number }): RunState {
       return updatePatch(s, e.data.patchId, (p) => ({ ...p, decision: { decision: e.data.decision, reason: e.data.reason } }));
     case 'patch.accepted': {
       const s2 = updatePatch(s, e.data.patchId, (p) => ({ ...p, status: 'accepted', acceptedOrder: s.acceptedCount }));
-      return { ...updateTask(s2, e.data.taskId, (t) => ({ ...t, status: 'accepted' })), acceptedCount: s.acceptedCount + 1 };
+      return { ...endRevision(updateTask(s2, e.data.taskId, (t) => ({ ...t, status: 'accepted' })), e.data.taskId), acceptedCount: s.acceptedCount + 1 };
     }
     case 'patch.rejected': {
       const s2 = updatePatch(s, e.data.patchId, (p) => ({ ...p, status: 'rejected', rejectionReasons: e.data.reasons }));
-      return e.data.final ? updateTask(s2, e.data.taskId, (t) => ({ ...t, status: 'rejected' })) : s2;
+      return e.data.final ? endRevision(updateTask(s2, e.data.taskId, (t) => ({ ...t, status: 'rejected' })), e.data.taskId) : s2;
+    }
+    case 'task.revision.requested': {
+      const { taskId, patchId, reasons, budgetUsd } = e.data;
+      const options = s.options && budgetUsd !== undefined ? { ...s.options, budgetUsd } : s.options;
+      const firstRound = (s.tasks[taskId]?.patchIds.length ?? 0) + 1;
+      const s2 = updateTask(s, taskId, (t) => ({ ...t, status: 'running' }));
+      return { ...s2, status: 'running', endedAt: undefined, error: undefined, revision: { taskId, patchId, reasons, firstRound }, ...(options ? { options } : {}) };
     }
     case 'task.failed':
-      return updateTask(s, e.data.taskId, (t) => ({ ...t, status: 'failed' }));
+      return endRevision(updateTask(s, e.data.taskId, (t) => ({ ...t, status: 'failed' })), e.data.taskId);
     case 'patch.applied':
       return updatePatch(s, e.data.patchId, (p) => ({ ...p, status: e.data.ok ? 'applied' : 'apply_failed', ...(e.data.error ? { applyError: e.data.error } : {}) }));
     case 'budget.reserved':
@@ -236,6 +245,12 @@ function addSpend(c: CostState, costUsd: number | null, input: number, output: n
     inputTokens: c.inputTokens + input,
     outputTokens: c.outputTokens + output,
   };
+}
+
+function endRevision(s: RunState, taskId: string): RunState {
+  if (s.revision?.taskId !== taskId) return s;
+  const { revision: _ended, ...rest } = s;
+  return rest;
 }
 
 function updateTask(s: RunState, taskId: string, f: (t: TaskState) => TaskState): RunState {

@@ -33,3 +33,8 @@ export type SearchReplace = z.infer<typeof SearchReplaceSchema>;
 export type DiffHunk = z.infer<typeof DiffHunkSchema>;
 export type FileEdit = z.infer<typeof FileEditSchema>;
 export type CodePatch = z.infer<typeof CodePatchSchema>;
+
+/** Every path a patch touches, a rename's both ends included, once each. */
+export function patchFiles(patch: CodePatch): string[] {
+  return [...new Set(patch.edits.flatMap((e) => (e.kind === 'rename' ? [e.path, e.to] : [e.path])))];
+}
