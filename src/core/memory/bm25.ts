@@ -1,7 +1,7 @@
 // Okapi BM25 over an in-memory inverted index (the sql.js build has FTS4 but not FTS5, and FTS4 has
 // no BM25 ranking). Postings are typed arrays; a query touches only the postings of its terms.
 import { topK, type Ranked } from './ranking';
-import { tokenize } from './tokens';
+import { tokenize } from './terms';
 
 const K1 = 1.2;
 const B = 0.75;
