@@ -1,5 +1,6 @@
 // Damages a clean patch the ways model output is damaged, and says what applying it must give:
 // the new version byte for byte, or (for an ambiguous patch) a refusal.
+import { mulberry32 } from '../../src/core/router/router';
 import type { FileChange } from './corpus';
 import { gitHeader, renderDiff, renderSearchReplace, textLines, type Block, type Hunk } from './hunks';
 
@@ -41,24 +42,12 @@ export interface CleanPatch {
   readonly blocks: readonly Block[] | undefined;
 }
 
-/** A small seeded generator, so every run damages the same way. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const oldSide = (l: string) => l[0] === ' ' || l[0] === '-';
 const mapHunks = (hunks: readonly Hunk[], f: (line: string) => string): Hunk[] => hunks.map((h) => ({ ...h, lines: h.lines.map(f) }));
 
 export function damageAll(clean: CleanPatch, seed: number): Case[] {
-  const r = rng(seed);
+  const r = mulberry32(seed); // seeded: every run damages the same way
   const { change, hunks, blocks } = clean;
   const id = `${change.release}:${change.path}`;
   const cases: Case[] = [];
