@@ -2,15 +2,11 @@
 // memory from the terminal. Embeddings come from the first configured embedding provider (OpenAI,
 // Gemini, an OpenAI-compatible server such as Ollama); without one both commands work on keywords.
 import { parseArgs } from 'node:util';
-import type { ContextProvider } from '../../core/agents/contextProvider';
-import { MemoryContextProvider } from '../../core/memory/contextBuilder';
 import { indexWorkspace, type IndexReport } from '../../core/memory/indexer';
 import { MemorySearch } from '../../core/memory/memorySearch';
-import { RunMemory } from '../../core/memory/runMemory';
 import type { Embedder } from '../../core/ports/model';
 import { loadProviderConfigFromEnv } from '../../providers/config';
-import { createProviderRegistry } from '../../providers/registry';
-import type { Database } from '../../storage/database';
+import { embedderFrom } from '../../app/memory';
 import { SqlMemoryStore } from '../../storage/memoryStore';
 import { openWorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { resolveWorkspace } from '../engine';
@@ -33,18 +29,7 @@ function parse(argv: readonly string[]) {
 
 /** The embedder the environment configures, if any. */
 export function embedderFromEnv(env: NodeJS.ProcessEnv): Embedder | undefined {
-  return createProviderRegistry(loadProviderConfigFromEnv(env)).embedder();
-}
-
-/**
- * What `codecompanion run` takes from the memory: run memory always (decisions and summaries are
- * remembered), context only once the workspace has been indexed. Without an index, prompts stay
- * exactly as they were, so recorded sessions still replay.
- */
-export function workspaceMemory(db: Database, embedder: Embedder | undefined): { context: ContextProvider | undefined; memory: RunMemory } {
-  const store = new SqlMemoryStore(db);
-  const indexed = store.indexedFiles().size > 0;
-  return { context: indexed ? new MemoryContextProvider(MemorySearch.load(store, embedder)) : undefined, memory: new RunMemory(store, embedder) };
+  return embedderFrom(loadProviderConfigFromEnv(env));
 }
 
 const NO_EMBEDDER = 'keyword-only: no embedding provider is configured (set OPENAI_API_KEY, GEMINI_API_KEY or OPENAI_COMPATIBLE_BASE_URL for semantic search)';

@@ -10,7 +10,8 @@ import { systemClock } from '../../core/ports/clock';
 import { openStore, pastRuns } from '../../app/engine';
 import { loadModels, resolveWorkspace } from '../engine';
 import { UsageError, type CliCommand, type CliIo } from '../io';
-import { embedderFromEnv, workspaceMemory } from './memory';
+import { embedderFromEnv } from './memory';
+import { workspaceMemory } from '../../app/memory';
 import { describeEvent } from '../../app/eventText';
 import { statusLine, summary } from '../progress';
 

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Embedder } from '../ports/model';
 import { chunkFile, contentHash } from './chunker';
 import type { FileChunks, MemoryStore } from './memoryPort';
-import { walkWorkspace } from './walk';
+import { walkPaths, walkWorkspace } from './walk';
 
 export interface IndexProgress {
   readonly phase: 'scan' | 'chunk' | 'embed';
@@ -26,6 +26,11 @@ export interface IndexOptions {
   readonly maxLineChars?: number;
   readonly embedBatch?: number;
   readonly now?: () => number;
+  /**
+   * Only these workspace-relative paths (files or folders) are looked at: what a file watcher saw
+   * change. A path that is gone, or no longer indexable, drops what was indexed under it.
+   */
+  readonly paths?: readonly string[];
 }
 
 export interface IndexReport {
@@ -58,7 +63,7 @@ export async function indexWorkspace(root: string, store: MemoryStore, options: 
   const signal = options.signal;
   const progress = options.onProgress ?? (() => undefined);
 
-  const files = walkWorkspace(root, signal);
+  const files = options.paths ? walkPaths(root, options.paths, signal) : walkWorkspace(root, signal);
   progress({ phase: 'scan', done: files.length, total: files.length });
   const known = store.indexedFiles();
   const seen = new Set<string>();
@@ -108,7 +113,7 @@ export async function indexWorkspace(root: string, store: MemoryStore, options: 
     progress({ phase: 'chunk', done: i + 1, total: files.length });
   }
   // Gone, newly ignored, grown past the cap or turned binary: none of it stays searchable.
-  const removed = [...known.keys()].filter((p) => !seen.has(p));
+  const removed = [...known.keys()].filter((p) => !seen.has(p) && (!options.paths || options.paths.some((under) => p === under || p.startsWith(`${under}/`))));
   await flush(removed);
 
   const embedding = options.embedder ? await embedMissing(store, options.embedder, options.embedBatch ?? 96, signal, progress) : { embedded: 0 };

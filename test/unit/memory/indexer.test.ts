@@ -88,6 +88,29 @@ describe('memory indexer', () => {
     }
   });
 
+  it('re-indexes only the paths a watcher reports: a saved file, a new one, a deleted folder; ignored paths stay out', async () => {
+    const root = tempWorkspace({ ...FILES, '.gitignore': 'build/\n', 'lib/a.ts': 'export const a = 1;\n', 'lib/b.ts': 'export const b = 2;\n' });
+    const { db, store } = await openMemory(root);
+    try {
+      await indexWorkspace(root, store);
+      const billing = store.chunks().filter((c) => c.path === 'src/billing.py').map((c) => c.id);
+      writeFiles(root, { 'src/cars.ts': 'export function parkTruck(): void {}\n', 'src/auth.go': 'package auth\n\nfunc Logout() {}\n', 'src/new.ts': 'export const fresh = 1;\n', 'build/out.js': 'function built() {}\n' });
+      fs.rmSync(path.join(root, 'lib'), { recursive: true });
+      // src/auth.go changed too, but the watcher did not report it: a paths run leaves it alone
+      const report = await indexWorkspace(root, store, { paths: ['src/cars.ts', 'src/new.ts', 'lib', 'build/out.js', 'node_modules/x/index.js'] });
+      assert.deepEqual([report.files, report.added, report.changed, report.removed, report.unchanged], [2, 1, 1, 2, 0]);
+      const indexed = [...store.indexedFiles().keys()].sort();
+      assert.deepEqual(indexed, ['.gitignore', 'README.md', 'src/auth.go', 'src/billing.py', 'src/cars.ts', 'src/new.ts']);
+      assert.ok(store.chunks().some((c) => c.symbol === 'parkTruck') && !store.chunks().some((c) => c.symbol === 'park'));
+      assert.ok(store.chunks().some((c) => c.symbol === 'Login'), 'an unreported file keeps its old chunks');
+      assert.deepEqual(store.chunks().filter((c) => c.path === 'src/billing.py').map((c) => c.id), billing);
+      const full = await indexWorkspace(root, store);
+      assert.deepEqual([full.changed, full.added, full.removed], [1, 0, 0], 'a full run finds only what the paths run was not told about');
+    } finally {
+      await db.close();
+    }
+  });
+
   it('matches gitignore patterns the way git does', () => {
     const rules = [parseGitignore('', '**/tmp\nlogs/**/*.txt\n*.o\n!important.o\nfoo/\n\\#hash\n[ab].c\n')];
     const cases: [string, boolean, boolean][] = [
