@@ -26,6 +26,7 @@ export const EditorSettingsSchema = z.object({
   autoApply: z.boolean().catch(false),
   languageModels: z.enum(['off', 'fallback', 'always']).catch('fallback'),
   replaySession: z.string().catch(''),
+  memory: z.object({ autoIndex: z.boolean().catch(false) }).catch({ autoIndex: false }),
   providers: z.object({ anthropic: ProviderEntry, openai: ProviderEntry, gemini: ProviderEntry, openaiCompatible: ProviderEntry }).catch({ anthropic: {}, openai: {}, gemini: {}, openaiCompatible: {} }),
 });
 
@@ -35,7 +36,7 @@ export type EditorSettings = z.infer<typeof EditorSettingsSchema>;
 export const SETTING_KEYS = [
   'models.planner', 'models.coder', 'models.reviewer', 'models.tester',
   'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds',
-  'autoApply', 'languageModels', 'replaySession',
+  'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex',
   'providers.anthropic.baseUrl', 'providers.anthropic.model', 'providers.openai.baseUrl', 'providers.openai.model',
   'providers.gemini.baseUrl', 'providers.gemini.model', 'providers.openaiCompatible.baseUrl', 'providers.openaiCompatible.model',
 ] as const;

@@ -1,6 +1,7 @@
 // What the commands and views share, built on first use (never at activation).
 import type * as vscode from 'vscode';
 import type { WorkspaceStore } from '../app/workspaceStore';
+import type { WorkspaceIndex } from './memory/workspaceIndex';
 import type { ReviewController } from './review/reviewController';
 import type { RunController } from './runController';
 import type { ApiKeys } from './secrets';
@@ -13,4 +14,5 @@ export interface Companion {
   readonly keys: ApiKeys;
   readonly review: ReviewController;
   readonly runs: RunController;
+  readonly index: WorkspaceIndex;
 }

@@ -3,6 +3,10 @@
 import * as vscode from 'vscode';
 import { WorkspaceStore } from '../app/workspaceStore';
 import type { Companion } from './companion';
+import { sendBackCandidates } from '../app/review/sendBack';
+import { indexWorkspaceCommand, searchCommand } from './commands/memoryCommands';
+import { sendBackCommand } from './commands/sendBackCommand';
+import { WorkspaceIndex } from './memory/workspaceIndex';
 import { acceptCommand, rejectCommand, reviewFileCommand, reviewStateCommand, rollbackCommand } from './commands/reviewCommands';
 import { openSettingsCommand, runObjectiveCommand, setApiKeyCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
 import { ReviewCodeLensProvider, ReviewDecorations } from './review/inlineReview';
@@ -15,6 +19,7 @@ import { CompanionStatusBar } from './statusBar';
 import { DASHBOARD_VIEW, DashboardView } from './views/dashboardView';
 
 const loadedAt = performance.now();
+const EMPTY_REVIEW = { runId: '', objective: '', patches: [] };
 let activationMs = 0;
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -28,10 +33,11 @@ export function activate(context: vscode.ExtensionContext): void {
     const root = workspaceRoot();
     if (!root) throw new Error('open a folder first: CodeCompanion works on the files of a workspace folder');
     const store = new WorkspaceStore(root, 'VS Code window');
-    const review = new ReviewController(root, context.workspaceState, store, log, () => vscode.workspace.isTrusted);
-    const runs = new RunController(root, store, review, log, currentSettings, (s) => editorModels(s, keys, root));
-    companion = { context, log, root, store, keys, review, runs };
-    context.subscriptions.push(review, runs, { dispose: () => void store.close() });
+    const index = new WorkspaceIndex(root, store, context.workspaceState, keys, currentSettings, log);
+    const review = new ReviewController(root, context.workspaceState, store, log, () => vscode.workspace.isTrusted, index.decisions());
+    const runs = new RunController(root, store, review, log, currentSettings, (s) => editorModels(s, keys, root), index);
+    companion = { context, log, root, store, keys, review, runs, index };
+    context.subscriptions.push(index, review, runs, { dispose: () => void store.close() });
     return companion;
   };
 
@@ -67,6 +73,9 @@ export function activate(context: vscode.ExtensionContext): void {
   command('codecompanion.rejectHunk', (...args) => rejectCommand(get(), 'hunk', args));
   command('codecompanion.reviewFile', (...args) => reviewFileCommand(get(), args));
   command('codecompanion.rollbackRun', (arg) => rollbackCommand(get(), arg));
+  command('codecompanion.sendBack', (arg) => sendBackCommand(get(), arg));
+  command('codecompanion.indexWorkspace', () => indexWorkspaceCommand(get()));
+  command('codecompanion.internal.search', (arg) => searchCommand(get(), arg));
   command('codecompanion.internal.reviewState', () => (workspaceRoot() ? reviewStateCommand(get()) : null));
   command('codecompanion.internal.activationTime', () => ({ activationMs, moduleLoadMs: started - loadedAt }));
 
@@ -86,16 +95,19 @@ export function activate(context: vscode.ExtensionContext): void {
       new ReviewDecorations(root, c.review, context.extensionUri),
       vscode.window.registerWebviewViewProvider(DASHBOARD_VIEW, dashboard),
       new CompanionStatusBar(c.runs, c.review),
+      c.review.onDidChange(() => void vscode.commands.executeCommand('setContext', 'codecompanion.canSendBack', sendBackCandidates(c.review.state ?? EMPTY_REVIEW).length > 0)),
     );
+    void vscode.commands.executeCommand('setContext', 'codecompanion.canSendBack', sendBackCandidates(c.review.state ?? EMPTY_REVIEW).length > 0);
+    c.index.start();
   }
   activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms (bundle loaded ${(started - loadedAt).toFixed(1)} ms before activate)`);
 }
 
-/** CodeLens and menus pass objects with `askReason`; the palette passes nothing. */
+/** CodeLens, menus and notifications pass `askReason` or `interactive: true`; the palette passes nothing. */
 function isFromUi(args: readonly unknown[]): boolean {
   const first = args[0];
-  return typeof first === 'object' && first !== null && 'askReason' in first;
+  return typeof first === 'object' && first !== null && ('askReason' in first || (first as { interactive?: unknown }).interactive === true);
 }
 
 export function deactivate(): void {}

@@ -11,12 +11,13 @@ import type { BudgetExceededError } from '../core/cost/costGovernor';
 import { usd } from '../core/cost/costGovernor';
 import { parseEvent, type RecordedEvent } from '../core/events';
 import { InProcessEventBus } from '../core/orchestrator/eventBus';
-import { runObjective } from '../core/orchestrator/orchestrator';
+import { reviseTask, runObjective, type OrchestratorDeps, type RevisionRequest } from '../core/orchestrator/orchestrator';
 import { projectRun, type RunState, type RunStatus } from '../core/orchestrator/runState';
 import { PerformanceStore } from '../core/performance/performanceStore';
 import type { Models } from '../app/engine';
 import type { CurrentRun, RunListItem } from '../protocol/messages';
 import type { ReviewController } from './review/reviewController';
+import type { WorkspaceIndex } from './memory/workspaceIndex';
 
 export interface RunRequest {
   readonly objective: string;
@@ -30,6 +31,15 @@ export interface RunRequest {
 export interface RunResult {
   readonly runId: string;
   readonly status: RunStatus;
+}
+
+export interface ReviseRequest extends RevisionRequest {
+  readonly interactive: boolean;
+}
+
+export interface ReviseResult extends RunResult {
+  /** The new patch now pending review, or null when the revision produced none. */
+  readonly patchId: string | null;
 }
 
 export class RunController implements vscode.Disposable {
@@ -49,6 +59,7 @@ export class RunController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly settings: () => EditorSettings,
     private readonly models: (settings: EditorSettings) => Promise<Models>,
+    private readonly memory: Pick<WorkspaceIndex, 'forRun'>,
   ) {}
 
   get isRunning(): boolean {
@@ -105,6 +116,32 @@ export class RunController implements vscode.Disposable {
   }
 
   async run(request: RunRequest, token?: vscode.CancellationToken): Promise<RunResult> {
+    return this.execute(request, token, async (settings, trusted, deps, signal) => {
+      const options = runOptionsFrom(settings, trusted, request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {});
+      this.log.info(`run: "${request.objective}"${trusted ? '' : ' (untrusted workspace: read-only, no check command)'}`);
+      const final = await runObjective(deps, { objective: request.objective, options }, signal);
+      await this.afterRun(final, autoApplies(settings, trusted, request.apply), request.interactive);
+      return { runId: final.runId, status: final.status };
+    });
+  }
+
+  /**
+   * Sends a reviewed patch back to its author (reviseTask) as a run like any other: progress,
+   * cancellation, the dashboard; then the review shows the new patch's hunks pending.
+   */
+  async revise(request: ReviseRequest, token?: vscode.CancellationToken): Promise<ReviseResult> {
+    return this.execute(request, token, async (_settings, _trusted, deps, signal) => {
+      await this.select(request.runId); // the dashboard folds the new rounds onto the whole run
+      this.log.info(`revise: ${request.patchId} of ${request.runId} goes back to its author with ${request.reasons.length} reason(s)`);
+      const final = await reviseTask(deps, { runId: request.runId, patchId: request.patchId, reasons: request.reasons, ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}) }, signal);
+      const { patchId } = final.status === 'completed' ? await this.review.loadRevision(final, request.patchId) : { patchId: null };
+      if (request.interactive) void this.announceRevision(final, patchId);
+      return { runId: final.runId, status: final.status, patchId };
+    });
+  }
+
+  /** One run at a time: models, memory and the store assembled as for every run, then `work`. */
+  private async execute<T extends RunResult>({ interactive, preset }: Pick<RunRequest, 'interactive' | 'preset'>, token: vscode.CancellationToken | undefined, work: (settings: EditorSettings, trusted: boolean, deps: OrchestratorDeps, signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.running) throw new Error('a run is already going: cancel it first (CodeCompanion: Cancel Run)');
     const abort = new AbortController();
     this.running = { abort };
@@ -114,36 +151,49 @@ export class RunController implements vscode.Disposable {
       const settings = this.settings();
       const trusted = vscode.workspace.isTrusted;
       const base = await this.models(settings);
-      const models = request.preset ? request.preset(base) : base;
+      const models = preset ? preset(base) : base;
       const opened = await this.store.write();
       const past = pastRunsFrom(await allEvents(opened.store), Date.now());
-      const options = runOptionsFrom(settings, trusted, request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {});
-      this.log.info(`run: "${request.objective}" with ${models.source}${trusted ? '' : ' (untrusted workspace: read-only, no check command)'}`);
-      const final = await runObjective(
-        {
-          store: opened.store,
-          workspaceRoot: this.root,
-          models: models.models,
-          candidates: models.candidates,
-          prices: models.prices,
-          bus: this.bus,
-          performance: past.performance,
-          daySpentUsd: past.daySpentUsd,
-          limits: limitsFrom(settings),
-          onBudgetExceeded: (err) => this.askForBudget(err, request.interactive),
-          onEvent: (e) => this.observe(e),
-        },
-        { objective: request.objective, options },
-        abort.signal,
-      );
-      this.log.info(`run ${final.runId} ${final.status}: ${usd(final.cost.spentUsd)} spent${final.error ? ` (${final.error.message})` : ''}`);
-      await this.afterRun(final, autoApplies(settings, trusted, request.apply), request.interactive);
-      return { runId: final.runId, status: final.status };
+      const memory = await this.memory.forRun(opened.db);
+      this.log.info(`models: ${models.source}; memory: ${memory.context ? 'indexed workspace as context' : 'decisions only (Index Workspace adds context)'}`);
+      const deps: OrchestratorDeps = {
+        store: opened.store,
+        workspaceRoot: this.root,
+        models: models.models,
+        candidates: models.candidates,
+        prices: models.prices,
+        bus: this.bus,
+        performance: past.performance,
+        daySpentUsd: past.daySpentUsd,
+        limits: limitsFrom(settings),
+        ...(memory.context ? { context: memory.context } : {}),
+        memory: memory.memory,
+        onBudgetExceeded: (err) => this.askForBudget(err, interactive),
+        onEvent: (e) => this.observe(e),
+      };
+      const result = await work(settings, trusted, deps, abort.signal);
+      const final = this.live?.runId === result.runId ? this.live.state : undefined;
+      if (final) {
+        this.log.info(`run ${final.runId} ${final.status}: ${usd(final.cost.spentUsd)} spent${final.error ? ` (${final.error.message})` : ''}`);
+        await memory.memory.rememberRun(final).catch((err) => this.log.warn(`memory: could not remember the run: ${(err as Error).message}`));
+      }
+      return result;
     } finally {
       cancel?.dispose();
       this.running = undefined;
       this._onDidChange.fire();
     }
+  }
+
+  private async announceRevision(final: RunState, patchId: string | null): Promise<void> {
+    if (final.status !== 'completed') return;
+    if (!patchId) {
+      void vscode.window.showWarningMessage(`CodeCompanion: the revision was not accepted by review; nothing new to look at (Show Run has the details).`);
+      return;
+    }
+    const file = this.review.state?.patches.find((p) => p.patchId === patchId)?.files[0];
+    const choice = await vscode.window.showInformationMessage(`CodeCompanion: the revised patch ${patchId} passed review.`, 'Review');
+    if (choice === 'Review' && file) await vscode.commands.executeCommand('codecompanion.reviewFile', { patchId, file: file.path });
   }
 
   private observe(e: RecordedEvent): void {

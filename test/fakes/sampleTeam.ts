@@ -193,6 +193,12 @@ const README_REVISED = {
   edits: [{ kind: 'searchReplace', path: 'README.md', blocks: [{ search: 'One user, or 404.\n', replace: 'One user; 404 when there is none, 400 when the id is not a number.\n' }] }],
 };
 
+/** The same revision when the user rejected the README outright: the file does not exist, so the author writes it whole. */
+const README_REVISED_NEW = {
+  summary: 'Document the users API, saying what GET /users/:id answers for an id that is not a number',
+  edits: [{ kind: 'create', path: 'README.md', content: README_PATCH.edits[0]!.content.replace('One user, or 404.\n', 'One user; 404 when there is none, 400 when the id is not a number.\n') }],
+};
+
 function review(verdict: 'approve' | 'reject', score: number, summary: string, issues: { severity: string; file?: string; message: string }[] = []) {
   return { verdict, score, summary, issues };
 }
@@ -212,7 +218,7 @@ export function sampleTeam(req: FakeRequest): FakeReply {
   if (req.system.includes('Role: coder') || req.system.includes('Role: tester')) {
     if (req.prompt.includes('Your task (paginate-users)')) return { json: req.prompt.includes('was rejected') ? PAGINATION_PATCH : BREAKING_PATCH, usage: { ...usage, output: 900 } };
     if (req.prompt.includes('Your task (test-pagination)')) return { json: TEST_PATCH, usage };
-    if (req.prompt.includes('Your task (document-api)')) return { json: req.prompt.includes("The user's reasons") ? README_REVISED : req.prompt.includes('was rejected') ? README_PATCH : README_DRAFT, usage };
+    if (req.prompt.includes('Your task (document-api)')) return { json: req.prompt.includes("The user's reasons") ? (req.prompt.includes('--- README.md (does not exist yet)') ? README_REVISED_NEW : README_REVISED) : req.prompt.includes('was rejected') ? README_PATCH : README_DRAFT, usage };
   }
   return { fault: 'http', status: 400, message: `the sample team has no answer for this request (${req.system.slice(0, 80)})` };
 }

@@ -50,13 +50,16 @@ export interface HunkRef {
   readonly hunk: ReviewHunk;
 }
 
-/** The patches a run accepted and did not apply, ready for review against the workspace's files. */
-export function buildReview(run: RunState, read: (path: string) => FileText | undefined): ReviewState {
+/**
+ * The patches a run accepted and did not apply, ready for review against the workspace's files
+ * (`include`: only some of them, e.g. the new round of a revision).
+ */
+export function buildReview(run: RunState, read: (path: string) => FileText | undefined, include: (patchId: string) => boolean = () => true): ReviewState {
   const staged = new Map<string, FileText | undefined>();
   const source = (p: string) => (staged.has(p) ? staged.get(p) : read(p));
   const patches: ReviewPatch[] = [];
   const accepted = Object.values(run.patches)
-    .filter((p) => p.status === 'accepted')
+    .filter((p) => p.status === 'accepted' && include(p.patchId))
     .sort((a, b) => (a.acceptedOrder ?? 0) - (b.acceptedOrder ?? 0));
   for (const p of accepted) {
     const artifact = run.artifacts[p.artifactId];

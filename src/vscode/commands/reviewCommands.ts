@@ -2,7 +2,7 @@
 // the hidden command tests read the review through.
 import * as vscode from 'vscode';
 import { z } from 'zod';
-import { reviewSummary, selectHunks, type HunkTarget } from '../../app/review/reviewState';
+import { reviewSummary, selectHunks, type HunkTarget, type ReviewPatch } from '../../app/review/reviewState';
 import type { Companion } from '../companion';
 import { openProposedDiff } from '../review/proposedContent';
 
@@ -43,7 +43,17 @@ export async function rejectCommand(c: Companion, scope: 'all' | 'file' | 'hunk'
     reason = await vscode.window.showInputBox({ title: 'Why reject? (optional)', prompt: 'Your reason goes back to the agent that wrote the change.', placeHolder: 'e.g. keep the old error message' });
     if (reason === undefined) return undefined; // Escape: nothing rejected
   }
-  return c.review.reject(hunkTarget(t), reason);
+  const patches = [...new Set(c.review.state ? selectHunks(c.review.state, hunkTarget(t)).map((r) => r.patch) : [])];
+  const outcome = await c.review.reject(hunkTarget(t), reason);
+  // a person who said why is offered to send it back right away; a caller with arguments decides itself
+  if (t.askReason && reason?.trim() && patches.length === 1 && outcome.rejected > 0) void offerSendBack(patches[0]!);
+  return outcome;
+}
+
+async function offerSendBack(patch: ReviewPatch): Promise<void> {
+  const button = `Send back to ${patch.provider}/${patch.model}`;
+  const choice = await vscode.window.showInformationMessage(`CodeCompanion: rejected. Send your reason to the agent that wrote "${patch.taskTitle}"? It writes a new patch for review.`, button);
+  if (choice === button) await vscode.commands.executeCommand('codecompanion.sendBack', { patchId: patch.patchId, interactive: true });
 }
 
 export async function reviewFileCommand(c: Companion, args: readonly unknown[]): Promise<void> {

@@ -67,7 +67,7 @@ async function remember(c: Companion, objective: string): Promise<void> {
   await c.context.workspaceState.update(RECENT_KEY, [objective, ...recent.filter((o) => o !== objective)].slice(0, 10));
 }
 
-function withProgress(c: Companion, objective: string, run: (token: vscode.CancellationToken) => Promise<RunResult>): Promise<RunResult> {
+export function withProgress<T extends RunResult>(c: Companion, objective: string, run: (token: vscode.CancellationToken) => Promise<T>): Promise<T> {
   return Promise.resolve(
     vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `CodeCompanion: ${objective.slice(0, 60)}`, cancellable: true }, async (progress, token) => {
       const sub = c.runs.onDidChange(() => {

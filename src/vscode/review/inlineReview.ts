@@ -3,6 +3,7 @@
 // or where it would insert.
 import * as vscode from 'vscode';
 import { locate } from '../../app/review/hunks';
+import { sendBackCandidates } from '../../app/review/sendBack';
 import type { ReviewController } from './reviewController';
 import { PROPOSED_SCHEME, pathOfProposed } from './proposedContent';
 import { currentFile, relativePath } from './workspaceFiles';
@@ -44,11 +45,15 @@ export class ReviewCodeLensProvider implements vscode.CodeLensProvider, vscode.D
   provideCodeLenses(doc: vscode.TextDocument): vscode.CodeLens[] {
     const path = doc.uri.scheme === PROPOSED_SCHEME ? pathOfProposed(doc.uri) : relativePath(this.root, doc.uri);
     if (!path) return [];
-    const refs = this.review.pendingIn(path);
-    if (refs.length === 0) return [];
     const top = new vscode.Range(0, 0, 0, 0);
+    const sendBack = sendBackCandidates(this.review.state ?? { runId: '', objective: '', patches: [] })
+      .filter((p) => p.files.some((f) => f.path === path))
+      .map((p) => new vscode.CodeLens(top, { title: `$(reply) Send back to ${p.provider}/${p.model}`, tooltip: `Send what you rejected in ${p.patchId}, with your reasons, back to the agent that wrote it`, command: 'codecompanion.sendBack', arguments: [{ patchId: p.patchId, interactive: true }] }));
+    const refs = this.review.pendingIn(path);
+    if (refs.length === 0) return sendBack;
     const patches = [...new Set(refs.map((r) => r.patch.patchId))];
     const lenses = [
+      ...sendBack,
       new vscode.CodeLens(top, { title: `$(check-all) Accept File (${refs.length})`, command: 'codecompanion.acceptFile', arguments: [{ file: path }] }),
       new vscode.CodeLens(top, { title: '$(close-all) Reject File', command: 'codecompanion.rejectFile', arguments: [{ file: path, askReason: true }] }),
       new vscode.CodeLens(top, { title: `$(diff) ${refs[0]!.patch.summary.slice(0, 80)}${patches.length > 1 ? ` (+${patches.length - 1} patch)` : ''}`, command: 'codecompanion.reviewFile', arguments: [{ file: path }] }),

@@ -11,6 +11,7 @@ import { encodeFile } from '../../core/patch/fileText';
 import { applyReplacements, planHunks } from '../../app/review/hunks';
 import { hunkEntries, planRollback, type Checkpoint, type CheckpointEntry } from '../../app/review/checkpoint';
 import { buildReview, decide, patchOutcome, selectHunks, type HunkRef, type HunkTarget, type ReviewState } from '../../app/review/reviewState';
+import { reviewAfterRevision } from '../../app/review/sendBack';
 import type { WorkspaceStore } from '../../app/workspaceStore';
 import { addLineEdits, applyAndSave, currentFile, currentText, fileUri } from './workspaceFiles';
 
@@ -63,6 +64,15 @@ export class ReviewController implements vscode.Disposable {
     await this.save(state);
     this.log.info(`review of ${run.runId}: ${state.patches.length} patch(es), ${selectHunks(state, {}).length} hunk(s)`);
     return state;
+  }
+
+  /** After a revision: the new patch replaces the one sent back; other decisions stay. */
+  async loadRevision(run: RunState, sentBack: string): Promise<{ state: ReviewState; patchId: string | null }> {
+    const before = this.current?.runId === run.runId ? this.current : { runId: run.runId, objective: run.objective, patches: [] };
+    const out = reviewAfterRevision(before, run, sentBack, (p) => currentFile(this.root, p));
+    await this.save(out.state);
+    this.log.info(`review of ${run.runId}: ${sentBack} revised${out.patchId ? ` as ${out.patchId}, ${selectHunks(out.state, { patchId: out.patchId }).length} hunk(s) pending` : ', no new patch'}`);
+    return out;
   }
 
   async accept(target: HunkTarget): Promise<ReviewOutcome> {

@@ -48,7 +48,7 @@ export function addLineEdits(edit: vscode.WorkspaceEdit, uri: vscode.Uri, file: 
 
 /** Applies the edit and saves the documents it touched, so the disk has what the editor shows. */
 export async function applyAndSave(edit: vscode.WorkspaceEdit, label: string): Promise<boolean> {
-  if (edit.size === 0) return true;
+  // no early return on edit.size: it counts text edits only, and a lone created file has none
   const ok = await vscode.workspace.applyEdit(edit, { isRefactoring: false });
   if (!ok) throw new Error(`VS Code refused the edit (${label}); the files were left as they were`);
   const touched = new Set(edit.entries().map(([uri]) => uri.toString()));

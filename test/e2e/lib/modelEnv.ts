@@ -11,7 +11,7 @@ export const FAKE_KEYS = { anthropic: 'e2e-fake-anthropic-key', openai: 'e2e-fak
 
 export interface FakeModels {
   readonly server: FakeModelServer;
-  /** GET /requests: what the fake vendors were asked (vendor, model, auth header), for the tests. */
+  /** GET /requests[?grep=TEXT]: what the fake vendors were asked (vendor, model, auth header, the agent's role, prompt contains TEXT), for the tests. */
   readonly controlUrl: string;
   env(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   close(): Promise<void>;
@@ -21,8 +21,13 @@ export async function startFakeModels(): Promise<FakeModels> {
   const server = await startFakeModelServer();
   server.respond(sampleTeam);
   const control = http.createServer((req, res) => {
-    if (req.url === '/requests') {
+    const url = new URL(req.url ?? '/', 'http://control');
+    if (url.pathname === '/requests') {
+      // ?grep=TEXT: whether each prompt contains TEXT (prompts themselves stay here)
+      const grep = url.searchParams.get('grep');
       const rows = server.requests.map((r) => ({
+        ...(grep !== null ? { grep: r.prompt.includes(grep) } : {}),
+        role: /Role: (\w+)/.exec(r.system)?.[1] ?? null,
         vendor: r.vendor,
         kind: r.kind,
         model: r.model,
