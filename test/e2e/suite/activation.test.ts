@@ -18,6 +18,9 @@ const CONTRACT_COMMANDS = [
   'codecompanion.rejectAll',
   'codecompanion.rollbackRun',
   'codecompanion.internal.reviewState',
+  'codecompanion.sendBack',
+  'codecompanion.indexWorkspace',
+  'codecompanion.internal.search',
 ];
 
 describe('activation', () => {
