@@ -11,6 +11,8 @@ interface Hit {
   readonly symbol: string | null;
   readonly startLine: number;
   readonly endLine: number;
+  readonly kind: string;
+  readonly text: string;
 }
 
 interface Found {
@@ -36,6 +38,13 @@ describe('workspace memory', function () {
     console.log(`[cc-e2e] search "list users": ${found.mode} over ${found.size} chunks; first code hit ${hit?.path}:${hit?.startLine}-${hit?.endLine} ${hit?.symbol}`);
     assert.equal(found.mode, 'hybrid');
     assert.deepEqual([hit?.path, hit?.symbol], ['src/users.js', 'listUsers']);
+  });
+
+  it('remembers review decisions: the README rejected in send back is found with the user’s reason', async () => {
+    const found = await search('what GET /users/:id answers when the id is not a number');
+    const decision = found.hits.find((h) => h.source === 'run' && h.kind === 'patch-reject');
+    assert.ok(decision, `no remembered rejection among ${found.hits.map((h) => `${h.source}:${h.kind}`).join(', ')} (sendBack.test.ts runs first)`);
+    assert.match(decision.text, /Say what GET \/users\/:id answers when the id is not a number/);
   });
 
   it('once indexed, a file created on disk is found after the watcher re-indexes, and is gone once deleted', async () => {
