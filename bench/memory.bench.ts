@@ -24,7 +24,7 @@ import { percentile, peakRssMb, rowCollector, type BenchSuite } from './harness'
 
 const QUALITY_PACKAGE = 'rxjs@7.8.1';
 /** Package, and the folder of it to index (three's build/ and examples/ hold bundles and model data). */
-const SCALE_PACKAGES: readonly [string, string][] = [['typescript@5.9.3', ''], ['lodash@4.17.21', ''], ['date-fns@4.1.0', ''], ['three@0.170.0', 'src']];
+const SCALE_PACKAGES: readonly [string, string][] = [['typescript@5.9.3', ''], ['lodash@4.17.21', ''], ['date-fns@4.1.0', ''], ['three@0.170.0', 'src'], ['moment@2.30.1', 'src'], ['express@4.21.2', 'lib'], ['semver@7.6.3', '']];
 const TARGET_CHUNKS = 50_000;
 
 const hashing: Embedder = { id: 'bench:hashing-256', embed: async (texts) => texts.map((t) => fakeEmbedding(t, 256)) };

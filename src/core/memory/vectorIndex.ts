@@ -30,28 +30,31 @@ export class VectorIndex {
     if (query.length !== this.dims || this.count === 0) return [];
     const norm = Math.sqrt(query.reduce((s, x) => s + x * x, 0)) || 1;
     const q = Float32Array.from(query, (x) => x / norm);
-    const dims = this.dims;
-    const m = this.matrix;
-    for (let row = 0, off = 0; row < this.present.length; row++, off += dims) {
-      if (!this.present[row] || (accept && !accept(row))) {
-        this.scores[row] = -Infinity;
-        continue;
-      }
-      // four accumulators: independent adds let the JIT pipeline them (about twice as fast)
-      let a = 0;
-      let b = 0;
-      let c = 0;
-      let e = 0;
-      let d = 0;
-      for (; d + 3 < dims; d += 4) {
-        a += m[off + d]! * q[d]!;
-        b += m[off + d + 1]! * q[d + 1]!;
-        c += m[off + d + 2]! * q[d + 2]!;
-        e += m[off + d + 3]! * q[d + 3]!;
-      }
-      for (; d < dims; d++) a += m[off + d]! * q[d]!;
-      this.scores[row] = a + b + c + e;
-    }
+    dotAll(this.matrix, q, this.scores, this.present.length, this.dims);
+    // rows without a vector, or not accepted, are dropped after the scan: the scan stays branch-free
+    for (let row = 0; row < this.present.length; row++) if (!this.present[row] || (accept && !accept(row))) this.scores[row] = -Infinity;
     return topK(this.scores, k).filter((r) => r.score > -Infinity);
+  }
+}
+
+/**
+ * scores[row] = matrix row · q for every row. Kept a small monomorphic function with four
+ * independent accumulators, so the JIT pipelines the multiply-adds (about 1.7× the plain loop).
+ */
+function dotAll(m: Float32Array, q: Float32Array, scores: Float32Array, rows: number, dims: number): void {
+  const body = dims - (dims % 4);
+  for (let row = 0, off = 0; row < rows; row++, off += dims) {
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let e = 0;
+    for (let d = 0; d < body; d += 4) {
+      a += m[off + d]! * q[d]!;
+      b += m[off + d + 1]! * q[d + 1]!;
+      c += m[off + d + 2]! * q[d + 2]!;
+      e += m[off + d + 3]! * q[d + 3]!;
+    }
+    for (let d = body; d < dims; d++) a += m[off + d]! * q[d]!;
+    scores[row] = a + b + c + e;
   }
 }
