@@ -216,10 +216,14 @@ export class RunController implements vscode.Disposable {
       return;
     }
     if (!interactive) return;
-    const first = review.patches.flatMap((p) => p.files)[0];
+    // not awaited: the run is over; a notification the user leaves open must not keep it "running"
+    void this.offerReview(reviewable, review.patches.flatMap((p) => p.files)[0]?.path);
+  }
+
+  private async offerReview(reviewable: number, firstFile: string | undefined): Promise<void> {
     const choice = await vscode.window.showInformationMessage(`CodeCompanion: ${reviewable} patch(es) passed review. Review them hunk by hunk, or take them all.`, 'Review', 'Accept All');
     if (choice === 'Accept All') await vscode.commands.executeCommand('codecompanion.acceptAll');
-    else if (choice === 'Review' && first) await vscode.commands.executeCommand('codecompanion.reviewFile', { file: first.path });
+    else if (choice === 'Review' && firstFile) await vscode.commands.executeCommand('codecompanion.reviewFile', { file: firstFile });
   }
 
   private async askForBudget(err: BudgetExceededError, interactive: boolean): Promise<number | null | undefined> {

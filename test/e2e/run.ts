@@ -131,7 +131,7 @@ async function main(): Promise<number> {
     if (wanted('ui')) await step('ui: seed a 10,000-event run for the run panel', () => seedBigRun(uiFolder));
     if (wanted('ui')) results.push(
       await withServer('ui', { home, extensionsDir, models, trustAll: true }, async (server, dir) => {
-        const ui = await runUiTests({ base: server.url, folder: uiFolder, extensionDir, userDataDir: server.userDataDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say });
+        const ui = await runUiTests({ base: server.url, folder: uiFolder, extensionDir, userDataDir: server.userDataDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say, pace: (ms) => models.pace(ms) });
         return { phase: 'ui', passed: ui.filter((r) => r.ok).length, failed: ui.filter((r) => !r.ok).length, notes: ui.filter((r) => !r.ok).map((r) => `FAIL ${r.name}\n    ${r.error}`) };
       }),
     );

@@ -3,7 +3,7 @@
 // reads. Real keys from the caller's environment never reach code-server.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeModelServer';
+import { startFakeModelServer, type FakeModelServer, type FakeReply } from '../../fakes/fakeModelServer';
 import { sampleTeam } from '../../fakes/sampleTeam';
 
 /** Fake keys, distinct per vendor so a test can tell which one a request carried. */
@@ -14,6 +14,8 @@ export interface FakeModels {
   /** GET /requests[?grep=TEXT]: what the fake vendors were asked (vendor, model, auth header, the agent's role, prompt contains TEXT), for the tests. */
   readonly controlUrl: string;
   env(base: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+  /** Every reply waits this long first, so a UI test can watch a run while it is going (0: no wait). */
+  pace(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,9 @@ export async function startFakeModels(): Promise<FakeModels> {
         GEMINI_API_KEY: FAKE_KEYS.gemini,
         CC_E2E_FAKE_CONTROL: controlUrl,
       };
+    },
+    pace(ms) {
+      server.respond(ms > 0 ? (req) => ({ ...sampleTeam(req), delayMs: ms }) as FakeReply : sampleTeam);
     },
     async close() {
       await new Promise<void>((r) => control.close(() => r()));

@@ -20,6 +20,7 @@ interface UiContext {
   readonly titles: ReadonlyMap<string, string>;
   readonly userDataDir: string;
   readonly say: (line: string) => void;
+  readonly pace: (ms: number) => void;
 }
 
 const SAMPLE_OBJECTIVE = 'add pagination to the users API';
@@ -41,13 +42,33 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
     'Run Objective from the command palette runs the sample objective and the dashboard shows the run and its cost',
     async (ctx) => {
       const { page } = ctx;
+      // every model reply waits a while, so the run lasts long enough to watch it live
+      ctx.pace(1500);
       await runCommand(page, title(ctx, 'codecompanion.runObjective'));
       const prompts = await answerQuickInputs(page, (p) => (/objective/i.test(p) ? SAMPLE_OBJECTIVE : /budget/i.test(p) ? '1' : ''));
       ctx.say(`quick inputs answered: ${prompts.map((p) => JSON.stringify(p.slice(0, 60))).join(', ')}`);
       if (!prompts.some((p) => /objective/i.test(p))) throw new Error(`Run Objective asked no objective; prompts seen: ${JSON.stringify(prompts)}`);
       await runCommand(page, title(ctx, 'codecompanion.showDashboard'));
-      await frameWithText(page, new RegExp(SAMPLE_OBJECTIVE), 30_000);
+      const { frame } = await frameWithText(page, new RegExp(SAMPLE_OBJECTIVE), 30_000);
+      // live: while the run goes, the dashboard shows it running, with agents at work, and its
+      // timeline grows without any reload
+      const running = frame.locator('#current-run[data-status="running"]');
+      await running.waitFor({ timeout: 30_000 });
+      await frame.locator('#timeline li.agent.running').first().waitFor({ timeout: 30_000 });
+      const firstCount = await frame.locator('#timeline li.agent').count();
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-dashboard-running.png') });
+      if (!(await frame.locator('vscode-button', { hasText: 'Cancel Run' }).count())) throw new Error('a running run offers no Cancel Run');
+      const deadline = Date.now() + 60_000;
+      let laterCount = firstCount;
+      while (laterCount <= firstCount && Date.now() < deadline) {
+        await page.waitForTimeout(300);
+        laterCount = await frame.locator('#timeline li.agent').count();
+      }
+      if (laterCount <= firstCount) throw new Error(`the dashboard timeline did not grow while the run went (${firstCount} agents)`);
+      ctx.say(`dashboard live: ${firstCount} → ${laterCount} agents while running`);
+      ctx.pace(0);
+      await frame.locator('#current-run[data-status="completed"]').waitFor({ timeout: 90_000 });
+      if (await frame.locator('vscode-button', { hasText: 'Cancel Run' }).count()) throw new Error('the dashboard still offers Cancel Run after the run ended');
       // the review section appears once the run has ended and its patches wait for the user
       const done = await frameWithText(page, /\b[1-9]\d* pending\b/, 90_000);
       if (!done.text.includes(SAMPLE_OBJECTIVE)) throw new Error(`the dashboard no longer names the run: ${done.text.slice(0, 400)}`);
@@ -132,13 +153,14 @@ export async function runUiTests(o: {
   artifacts: string;
   step: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
   say: (line: string) => void;
+  pace: (ms: number) => void;
 }): Promise<UiResult[]> {
   const browser = await launchBrowser(o.profileDir);
   const results: UiResult[] = [];
   try {
     const { page } = browser;
     await o.step('ui: open the workbench', () => openWorkbench(page, workbenchUrl(o.base, o.folder)));
-    const ctx: UiContext = { page, folder: o.folder, artifacts: o.artifacts, titles: commandTitles(o.extensionDir), userDataDir: o.userDataDir, say: o.say };
+    const ctx: UiContext = { page, folder: o.folder, artifacts: o.artifacts, titles: commandTitles(o.extensionDir), userDataDir: o.userDataDir, say: o.say, pace: o.pace };
     for (const [name, test] of TESTS) {
       if (results.some((r) => !r.ok)) {
         results.push({ name, ok: false, error: 'skipped: an earlier UI test failed' });
