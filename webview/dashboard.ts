@@ -55,7 +55,7 @@ function currentRun(c: CurrentRun): HTMLElement {
     h('ol', { class: 'timeline', id: 'timeline' }, ...c.agents.map((a) =>
       h('li', { class: `agent ${a.status}`, 'data-call': a.callId },
         h('div', { class: 'agent-head' }, statusIcon(a.status), ` ${a.role} · ${a.taskId} · `, h('span', { class: 'muted' }, `${a.provider}/${a.model}`), h('span', { class: 'right muted' }, `${a.tokens} tok · ${usd(a.costUsd)}`)),
-        a.streamTail ? h('pre', { class: 'tail' }, a.streamTail.slice(-240)) : null,
+        a.outcome ? h('p', { class: a.status === 'failed' ? 'outcome error' : 'outcome' }, a.outcome) : a.streamTail ? h('pre', { class: 'tail' }, a.streamTail.slice(-240)) : null,
       ))),
     c.quality.length ? qualityTable(c) : null,
     h('h4', {}, 'Cost over time'), costChart(c),

@@ -26,6 +26,8 @@ export const AgentRowSchema = z.object({
   status: z.enum(['running', 'valid', 'invalid', 'failed']),
   /** The last few hundred characters the agent streamed: the live part of the timeline. */
   streamTail: z.string(),
+  /** Once the call has produced its artifact or failed: what came of it, in one line. */
+  outcome: z.string().max(300).optional(),
   costUsd: z.number().nullable(),
   tokens: z.number().int(),
   durationMs: z.number(),

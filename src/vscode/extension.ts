@@ -96,6 +96,8 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.window.registerWebviewViewProvider(DASHBOARD_VIEW, dashboard),
       new CompanionStatusBar(c.runs, c.review),
       c.review.onDidChange(() => void vscode.commands.executeCommand('setContext', 'codecompanion.canSendBack', sendBackCandidates(c.review.state ?? EMPTY_REVIEW).length > 0)),
+      // the view's title shows Run or Cancel, whichever applies
+      c.runs.onDidChange(() => void vscode.commands.executeCommand('setContext', 'codecompanion.running', c.runs.isRunning)),
     );
     void vscode.commands.executeCommand('setContext', 'codecompanion.canSendBack', sendBackCandidates(c.review.state ?? EMPTY_REVIEW).length > 0);
     c.index.start();

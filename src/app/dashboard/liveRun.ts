@@ -15,6 +15,7 @@ const MAX_SERIES = 500;
 export class LiveRun {
   private current: RunState;
   private readonly tails = new Map<string, string>();
+  private readonly outcomes = new Map<string, string>();
   private readonly started = new Map<string, number>();
   private readonly series: { t: number; usd: number }[] = [];
 
@@ -40,7 +41,11 @@ export class LiveRun {
       this.tails.set(e.data.callId, '');
     } else if (e.type === 'agent.call.streamed') {
       this.tails.set(e.data.callId, ((this.tails.get(e.data.callId) ?? '') + e.data.text).slice(-TAIL_CHARS));
-    } else if ((e.type === 'agent.call.finished' || e.type === 'agent.call.failed') && e.data.costUsd !== null) {
+    } else if (e.type === 'artifact.produced' && e.data.callId) {
+      this.outcomes.set(e.data.callId, outcomeOf(e.data));
+    }
+    if (e.type === 'agent.call.failed') this.outcomes.set(e.data.callId, `failed: ${e.data.message}`.slice(0, 300));
+    if ((e.type === 'agent.call.finished' || e.type === 'agent.call.failed') && e.data.costUsd !== null) {
       const t = Math.max(0, (e.ts - (this.current.startedAt ?? e.ts)) / 1000);
       this.series.push({ t, usd: this.current.cost.spentUsd });
       if (this.series.length > MAX_SERIES) this.series.splice(0, this.series.length - MAX_SERIES);
@@ -78,12 +83,32 @@ export class LiveRun {
       model: c.model,
       status: c.status,
       streamTail: this.tails.get(c.callId) ?? '',
+      ...(this.outcomes.has(c.callId) ? { outcome: this.outcomes.get(c.callId)! } : {}),
       costUsd: c.costUsd,
       tokens: c.inputTokens + c.outputTokens,
       durationMs: c.durationMs,
       startedAt: this.started.get(c.callId) ?? 0,
     }));
   }
+}
+
+/** One line for what an agent produced: the plan's tasks, a patch's summary and files, a verdict. */
+export function outcomeOf(a: Extract<RecordedEvent, { type: 'artifact.produced' }>['data']): string {
+  const line = (() => {
+    switch (a.kind) {
+      case 'SpecDoc':
+        return `plan: ${a.body.tasks.length} task(s): ${a.body.tasks.map((t) => t.title).join('; ')}`;
+      case 'CodePatch': {
+        const files = [...new Set(a.body.edits.map((e) => e.path))];
+        return `${a.body.summary} (${files.join(', ')})`;
+      }
+      case 'ReviewReport':
+        return `${a.body.verdict} ${a.body.score.toFixed(2)}: ${a.body.summary}`;
+      case 'TestReport':
+        return `check ${a.body.passed ? 'passed' : 'failed'}`;
+    }
+  })();
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }
 
 function qualityRows(s: RunState, pending: ReadonlyMap<string, number>): QualityRow[] {

@@ -31,6 +31,28 @@ describe('editor: view models', () => {
     assert.equal(view.budgetUsd, 1);
   });
 
+  it('each finished agent shows what came of it in one line: the plan, the patch, the verdict, the failure', () => {
+    const call = (callId: string, role: 'planner' | 'coder' | 'reviewer') => event('agent.call.started', { callId, taskId: 't', role, provider: 'openai', model: 'm', round: 1, attempt: 1, promptTokens: 1 });
+    const live = LiveRun.from('r', recorded([
+      event('run.started', { v: 1, objective: 'o', options: DEFAULT_RUN_OPTIONS }),
+      call('plan', 'planner'),
+      event('artifact.produced', { kind: 'SpecDoc', artifactId: 'plan.out', callId: 'plan', taskId: 'plan', body: { objective: 'o', summary: 's', tasks: [{ id: 'a', title: 'Page the list', description: 'd', kind: 'code', files: ['x.js'], dependsOn: [] }, { id: 'b', title: 'Document it', description: 'd', kind: 'code', files: ['README.md'], dependsOn: [] }] } }),
+      call('a.r1.coder', 'coder'),
+      event('artifact.produced', { kind: 'CodePatch', artifactId: 'a.r1.coder.out', callId: 'a.r1.coder', taskId: 'a', body: { summary: 'Add listUsersPage', edits: [{ kind: 'create', path: 'x.js', content: '1' }, { kind: 'create', path: 'y.js', content: '2' }] } }),
+      call('a.r1.review1', 'reviewer'),
+      event('artifact.produced', { kind: 'ReviewReport', artifactId: 'a.r1.review1.out', callId: 'a.r1.review1', taskId: 'a', body: { verdict: 'reject', score: 0.35, summary: 'Breaks callers', issues: [] } }),
+      call('b.r1.coder', 'coder'),
+      event('agent.call.failed', { callId: 'b.r1.coder', taskId: 'b', provider: 'openai', model: 'm', kind: 'rate_limit', message: 'openai rate limit (429)', costUsd: null, durationMs: 5 }),
+      call('b.r1.review1', 'reviewer'),
+    ]));
+    const rows = new Map(CurrentRunSchema.parse(live.view([])).agents.map((a) => [a.callId, a.outcome]));
+    assert.equal(rows.get('plan'), 'plan: 2 task(s): Page the list; Document it');
+    assert.equal(rows.get('a.r1.coder'), 'Add listUsersPage (x.js, y.js)');
+    assert.equal(rows.get('a.r1.review1'), 'reject 0.35: Breaks callers');
+    assert.equal(rows.get('b.r1.coder'), 'failed: openai rate limit (429)');
+    assert.equal(rows.get('b.r1.review1'), undefined, 'a running call has no outcome yet');
+  });
+
   it('perf rows merge a model across roles', () => {
     const rows = perfRows([
       { provider: 'openai', model: 'g', role: 'coder', calls: 2, failures: 1, qualitySum: 1, qualityN: 2, pricedCalls: 2, costUsd: 0.1, latencyMs: 2000 },
