@@ -22,6 +22,10 @@ export async function main(io: CliIo): Promise<number> {
     io.stderr.write(`codecompanion: unknown command '${name}'. Run 'codecompanion --help' for the list.\n`);
     return 2;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout.write(`usage: codecompanion ${command.usage}\n\n${command.summary}\n`);
+    return 0;
+  }
   try {
     return await command.run({ ...io, argv: rest });
   } catch (err) {
