@@ -1,10 +1,9 @@
 // codecompanion ask "PROMPT" [--provider P] [--model M] [--json]: one call through the same
 // resilient client the agents use, so a user can check a key and a model in one line.
-import { parseArgs } from 'node:util';
 import { ModelError, type ModelResult } from '../../core/ports/model';
 import { loadProviderConfigFromEnv, missingKeyMessage, SDK_PROVIDERS, type SdkProvider } from '../../providers/config';
 import { createProviderRegistry } from '../../providers/registry';
-import { UsageError, type CliCommand } from '../io';
+import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
 const OPTIONS = {
   provider: { type: 'string' },
@@ -19,7 +18,7 @@ export const askCommand: CliCommand = {
   usage: 'ask "PROMPT" [--provider anthropic|openai|gemini|openai-compatible] [--model M] [--system S] [--max-tokens N] [--json]',
   summary: 'one model call, streamed to stdout (--json: text, usage, cost, attempts, stop reason)',
   async run(io) {
-    const { values, positionals } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     const prompt = positionals.join(' ').trim();
     if (!prompt) throw new UsageError('give the prompt, e.g. codecompanion ask "say hello"');
     const maxTokens = values['max-tokens'] === undefined ? 4096 : Number(values['max-tokens']);
@@ -95,10 +94,3 @@ export function pickProvider(name: string | undefined, configured: readonly SdkP
   return first;
 }
 
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}

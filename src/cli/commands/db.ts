@@ -2,19 +2,20 @@
 // user's explicit consent, move an unusable one aside (renamed, never deleted) so a fresh one can
 // be created. Nothing here writes into a database it cannot read.
 import * as fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import { databaseDir, DatabaseFileError } from '../../storage/layout';
 import { SCHEMA_VERSION } from '../../storage/migrations';
 import { moveDatabaseAside, openWorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { resolveWorkspace } from '../engine';
-import { UsageError, type CliCommand, type CliIo } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
+
+const OPTIONS = { cwd: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' } } as const;
 
 export const dbCommand: CliCommand = {
   name: 'db',
   usage: 'db status|move-aside [--cwd DIR] [--yes] [--json]',
   summary: 'inspect the workspace database, or move an unusable one aside (renamed, never deleted)',
   async run(io) {
-    const { values, positionals } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     const root = resolveWorkspace(io.cwd, values.cwd);
     switch (positionals[0]) {
       case 'status':
@@ -83,10 +84,3 @@ async function moveAside(io: CliIo, root: string): Promise<number> {
   return 0;
 }
 
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: { cwd: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}

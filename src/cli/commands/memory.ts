@@ -1,7 +1,6 @@
 // codecompanion index [--cwd DIR] | search "QUERY" [--cwd DIR] [--json] [--limit N]: the workspace
 // memory from the terminal. Embeddings come from the first configured embedding provider (OpenAI,
 // Gemini, an OpenAI-compatible server such as Ollama); without one both commands work on keywords.
-import { parseArgs } from 'node:util';
 import { indexWorkspace, type IndexReport } from '../../core/memory/indexer';
 import { MemorySearch } from '../../core/memory/memorySearch';
 import type { Embedder } from '../../core/ports/model';
@@ -10,7 +9,7 @@ import { embedderFrom } from '../../app/memory';
 import { SqlMemoryStore } from '../../storage/memoryStore';
 import { openWorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { resolveWorkspace } from '../engine';
-import { UsageError, type CliCommand, type CliIo } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 
 const OPTIONS = {
   cwd: { type: 'string' },
@@ -18,14 +17,6 @@ const OPTIONS = {
   limit: { type: 'string' },
   'keyword-only': { type: 'boolean' },
 } as const;
-
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 /** The embedder the environment configures, if any. */
 export function embedderFromEnv(env: NodeJS.ProcessEnv): Embedder | undefined {
@@ -39,7 +30,7 @@ export const indexCommand: CliCommand = {
   usage: 'index [--cwd DIR] [--json] [--keyword-only]',
   summary: 'index the workspace for search and agent context (incremental)',
   async run(io) {
-    const { values, positionals } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const root = resolveWorkspace(io.cwd, values.cwd);
     const embedder = values['keyword-only'] ? undefined : embedderFromEnv(io.env);
@@ -74,7 +65,7 @@ export const searchCommand: CliCommand = {
   usage: 'search "QUERY" [--cwd DIR] [--json] [--limit N] [--keyword-only]',
   summary: 'search the indexed code and past runs (hybrid keyword + semantic)',
   async run(io) {
-    const { values, positionals } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     const query = positionals.join(' ').trim();
     if (!query) throw new UsageError('give the query, e.g. codecompanion search "where are retries configured"');
     const limit = values.limit === undefined ? 10 : Number(values.limit);

@@ -1,17 +1,18 @@
 // codecompanion patch apply PATCH_FILE --cwd DIR [--dry-run] [--json]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { applyPatch, type PatchReport } from '../../core/patch/applyPatch';
 import { parsePatchText, PatchParseError } from '../../core/patch/parsePatch';
-import { UsageError, type CliCommand } from '../io';
+import { parseCommandLine, UsageError, type CliCommand } from '../io';
+
+const OPTIONS = { cwd: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } } as const;
 
 export const patchCommand: CliCommand = {
   name: 'patch',
   usage: 'patch apply PATCH_FILE [--cwd DIR] [--dry-run] [--json]',
   summary: 'apply a CodePatch, unified diff or SEARCH/REPLACE file: all edits or none',
   async run(io) {
-    const { values, positionals } = parseCli(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     if (positionals[0] !== 'apply' || !positionals[1]) throw new UsageError('expected: patch apply PATCH_FILE');
     const root = path.resolve(io.cwd, values.cwd ?? '.');
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`--cwd ${values.cwd}: no such directory`);
@@ -34,18 +35,6 @@ export const patchCommand: CliCommand = {
     return report.ok ? 0 : 1;
   },
 };
-
-function parseCli(argv: readonly string[]) {
-  try {
-    return parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: { cwd: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
 
 function describe(report: PatchReport, dryRun: boolean): string {
   const lines: string[] = [];

@@ -2,11 +2,12 @@
 // whether each answers: a one-line call of at most 16 output tokens through the real client, so a
 // wrong key, a wrong base URL or an unknown model shows here rather than in the middle of a run.
 // Keys are never printed: only which variable supplied one.
-import { parseArgs } from 'node:util';
 import { ModelError, type ModelClient, type ModelResult } from '../../core/ports/model';
 import { ENV_KEYS, loadProviderConfigFromEnv, SDK_PROVIDERS, type SdkProvider } from '../../providers/config';
 import { createProviderRegistry } from '../../providers/registry';
-import { UsageError, type CliCommand } from '../io';
+import { parseCommandLine, UsageError, type CliCommand } from '../io';
+
+const OPTIONS = { json: { type: 'boolean' }, 'no-check': { type: 'boolean' } } as const;
 
 interface ProviderStatus {
   readonly provider: SdkProvider;
@@ -24,7 +25,8 @@ export const providersCommand: CliCommand = {
   usage: 'providers [--json] [--no-check]',
   summary: 'list the configured model providers and check that each answers (no key is printed)',
   async run(io) {
-    const { values } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
+    if (positionals.length) throw new UsageError(`providers takes no arguments, got '${positionals[0]}'`);
     const config = loadProviderConfigFromEnv(io.env);
     const registry = createProviderRegistry(config);
     const configured = registry.configured();
@@ -84,10 +86,3 @@ function render(statuses: readonly ProviderStatus[]): string {
   return `Providers:\n${lines.join('\n')}\n`;
 }
 
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: { json: { type: 'boolean' }, 'no-check': { type: 'boolean' } }, allowPositionals: false, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}

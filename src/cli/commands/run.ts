@@ -2,14 +2,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { ConsensusRuleSchema, type RecordedEvent, type RunOptions } from '../../core/events';
 import { resumeRun, reviseTask, runObjective, type OrchestratorDeps, type RevisionRequest } from '../../core/orchestrator/orchestrator';
 import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
 import { systemClock } from '../../core/ports/clock';
 import { openStore, pastRuns } from '../../app/engine';
 import { loadModels, resolveWorkspace } from '../engine';
-import { UsageError, type CliCommand, type CliIo } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 import { embedderFromEnv } from './memory';
 import { workspaceMemory } from '../../app/memory';
 import { describeEvent } from '../../app/eventText';
@@ -36,22 +35,14 @@ const OPTIONS = {
   reason: { type: 'string', multiple: true },
 } as const;
 
-type Values = ReturnType<typeof parse>['values'];
-
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
+type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 export const runCommand: CliCommand = {
   name: 'run',
   usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply] [--json] [--record FILE | --replay FILE] | run --sample',
   summary: 'plan, write, review and validate patches for an objective (--sample: the bundled demo)',
   async run(io) {
-    const { values, positionals } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     if (values.sample) return runSample(io, values);
     const objective = positionals.join(' ').trim();
     if (!objective) throw new UsageError('give the objective, e.g. codecompanion run "add pagination to the users API"');
@@ -64,7 +55,7 @@ export const resumeCommand: CliCommand = {
   usage: 'resume RUN_ID [--cwd DIR] [--json] [--replay FILE]',
   summary: 'continue an interrupted run from its events; finished calls are not paid for again',
   async run(io) {
-    const { values, positionals } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     if (!positionals[0]) throw new UsageError('give the run id (codecompanion runs lists them)');
     return execute(io, values, resolveWorkspace(io.cwd, values.cwd), { resume: positionals[0] });
   },
@@ -75,7 +66,7 @@ export const reviseCommand: CliCommand = {
   usage: 'revise RUN_ID PATCH_ID --reason "WHY" [--reason ...] [--budget USD] [--cwd DIR] [--json] [--replay FILE]',
   summary: "send an accepted patch back to its author with your reasons; the run's new rounds are reviewed as before",
   async run(io) {
-    const { values, positionals } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     const [runId, patchId] = positionals;
     if (!runId || !patchId) throw new UsageError('give the run id and the patch id (codecompanion replay RUN_ID lists the patches)');
     const reasons = (values.reason ?? []).map((r) => r.trim()).filter(Boolean);

@@ -1,22 +1,15 @@
 // codecompanion runs | events RUN_ID | replay RUN_ID: reading the event log (read-only if another
 // process holds the database).
-import { parseArgs } from 'node:util';
 import { usd } from '../../core/cost/costGovernor';
 import { parseEvent } from '../../core/events';
 import { projectRun } from '../../core/orchestrator/runState';
 import { openStore } from '../../app/engine';
 import { resolveWorkspace } from '../engine';
-import { UsageError, type CliCommand, type CliIo } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 import { describeEvent } from '../../app/eventText';
 import { summary } from '../progress';
 
-function parse(argv: readonly string[]) {
-  try {
-    return parseArgs({ args: [...argv], options: { cwd: { type: 'string' }, json: { type: 'boolean' } }, allowPositionals: true, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
-}
+const OPTIONS = { cwd: { type: 'string' }, json: { type: 'boolean' } } as const;
 
 async function withStore<T>(io: CliIo, dir: string | undefined, fn: (store: Awaited<ReturnType<typeof openStore>>['store']) => Promise<T>): Promise<T> {
   const opened = await openStore(resolveWorkspace(io.cwd, dir), 'auto', 'codecompanion read');
@@ -38,7 +31,7 @@ export const runsCommand: CliCommand = {
   usage: 'runs [--cwd DIR] [--json]',
   summary: 'list the runs in this workspace',
   async run(io) {
-    const { values } = parse(io.argv);
+    const { values } = parseCommandLine(io.argv, OPTIONS);
     return withStore(io, values.cwd, async (store) => {
       const runs = await store.listRuns();
       const rows = [];
@@ -59,7 +52,7 @@ export const eventsCommand: CliCommand = {
   usage: 'events RUN_ID [--cwd DIR] [--json]',
   summary: "print a run's events",
   async run(io) {
-    const { values, positionals } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     if (!positionals[0]) throw new UsageError('give the run id');
     return withStore(io, values.cwd, async (store) => {
       for (const e of await readRun(store, positionals[0]!)) {
@@ -76,7 +69,7 @@ export const replayCommand: CliCommand = {
   usage: 'replay RUN_ID [--cwd DIR] [--json]',
   summary: "rebuild a run's state from its events and print it",
   async run(io) {
-    const { values, positionals } = parse(io.argv);
+    const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     if (!positionals[0]) throw new UsageError('give the run id');
     return withStore(io, values.cwd, async (store) => {
       const state = projectRun(positionals[0]!, await readRun(store, positionals[0]!));
