@@ -146,6 +146,7 @@ export class RunController implements vscode.Disposable {
     const abort = new AbortController();
     this.running = { abort };
     const cancel = token?.onCancellationRequested(() => abort.abort(new Error('cancelled by the user')));
+    let writing = false;
     try {
       await this.history();
       const settings = this.settings();
@@ -153,6 +154,7 @@ export class RunController implements vscode.Disposable {
       const base = await this.models(settings);
       const models = preset ? preset(base) : base;
       const opened = await this.store.write();
+      writing = true;
       const past = pastRunsFrom(await allEvents(opened.store), Date.now());
       const memory = await this.memory.forRun(opened.db);
       this.log.info(`models: ${models.source}; memory: ${memory.context ? 'indexed workspace as context' : 'decisions only (Index Workspace adds context)'}`);
@@ -180,6 +182,7 @@ export class RunController implements vscode.Disposable {
       return result;
     } finally {
       cancel?.dispose();
+      if (writing) this.store.release(); // the lock goes back: a CLI beside the editor can write
       this.running = undefined;
       this._onDidChange.fire();
     }

@@ -60,8 +60,13 @@ export class WorkspaceIndex implements vscode.Disposable {
   decisions(): DecisionMemory {
     return {
       rememberPatchDecision: async (d) => {
+        const embedder = await this.embedder();
         const opened = await this.store.write();
-        await workspaceMemory(opened.db, await this.embedder()).memory.rememberPatchDecision(d);
+        try {
+          await workspaceMemory(opened.db, embedder).memory.rememberPatchDecision(d);
+        } finally {
+          this.store.release();
+        }
       },
     };
   }
@@ -71,7 +76,12 @@ export class WorkspaceIndex implements vscode.Disposable {
     const next = this.indexing.catch(() => undefined).then(async () => {
       const embedder = await this.embedder();
       const opened = await this.store.write();
-      const report = await indexWorkspace(this.root, new SqlMemoryStore(opened.db), { embedder, ...options });
+      let report: IndexReport;
+      try {
+        report = await indexWorkspace(this.root, new SqlMemoryStore(opened.db), { embedder, ...options });
+      } finally {
+        this.store.release();
+      }
       if (!options.paths) {
         await this.memento.update(INDEXED_KEY, true);
         this.watch();

@@ -206,8 +206,10 @@ export class ReviewController implements vscode.Disposable {
   /** The run's log learns each patch the user finished with: applied, and rejected with reasons. */
   private async record(before: ReviewState, after: ReviewState, refs: readonly HunkRef[]): Promise<void> {
     const touched = new Set(refs.map((r) => r.patch.patchId));
+    let writing = false;
     try {
       const opened = await this.store.write();
+      writing = true;
       const log = await RunLog.open(after.runId, opened.store);
       for (const patch of after.patches.filter((p) => touched.has(p.patchId))) {
         const was = before.patches.find((p) => p.patchId === patch.patchId)!;
@@ -227,6 +229,8 @@ export class ReviewController implements vscode.Disposable {
     } catch (err) {
       // the files are already as the user decided; the log is the record, and a busy database must not undo that
       this.log.warn(`could not record the review in the run's log: ${(err as Error).message}`);
+    } finally {
+      if (writing) this.store.release();
     }
   }
 }
