@@ -20,7 +20,7 @@ export function renderDashboard(root: HTMLElement, s: DashboardState): void {
     !s.trusted ? h('p', { class: 'note' }, icon('shield'), ' Restricted mode: changes are proposed, never applied; no check command runs.') : null,
     missingKeys ? h('p', { class: 'note' }, icon('key'), ' No API key set. ', h('a', { href: '#', onclick: cmd('setApiKey') }, 'Set API Key')) : null,
     s.review ? reviewBar(s.review, s.canRollback) : s.canRollback ? h('section', { class: 'actions' }, button('Rollback Run', 'rollbackRun', { icon: 'discard', secondary: true })) : null,
-    s.current ? currentRun(s.current) : h('p', { class: 'empty' }, 'No run yet. Run an objective to see the agents at work.'),
+    s.current ? currentRun(s.current, s.running) : h('p', { class: 'empty' }, 'No run yet. Run an objective to see the agents at work.'),
     runList(s),
   ];
   root.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
@@ -38,7 +38,8 @@ function reviewBar(r: NonNullable<DashboardState['review']>, canRollback: boolea
   );
 }
 
-function currentRun(c: CurrentRun): HTMLElement {
+function currentRun(c: CurrentRun, running: boolean): HTMLElement {
+  const interrupted = !running && (c.status === 'running' || c.status === 'paused' || c.status === 'pending');
   const budget = c.budgetUsd;
   const share = budget ? Math.min(1, c.spentUsd / budget) : 0;
   return h('section', { class: 'current', id: 'current-run', 'data-status': c.status },
@@ -50,7 +51,11 @@ function currentRun(c: CurrentRun): HTMLElement {
       budget ? h('div', { class: 'meter', role: 'meter', 'aria-valuenow': Math.round(share * 100), 'aria-valuemin': 0, 'aria-valuemax': 100 }, meterFill(share)) : null,
     ),
     c.error ? h('p', { class: 'error' }, c.error) : null,
-    h('div', { class: 'actions' }, button('Show Run', 'showRun', { icon: 'pulse', secondary: true, runId: c.runId })),
+    h('div', { class: 'actions' },
+      button('Show Run', 'showRun', { icon: 'pulse', secondary: true, runId: c.runId }),
+      // a run that is not ending and not going here stopped mid-way (the window closed): it can go on
+      interrupted ? button('Resume Run', 'resumeRun', { icon: 'debug-continue', runId: c.runId }) : null,
+    ),
     h('h4', {}, 'Agents'),
     h('ol', { class: 'timeline', id: 'timeline' }, ...c.agents.map((a) =>
       h('li', { class: `agent ${a.status}`, 'data-call': a.callId },

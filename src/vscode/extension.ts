@@ -8,7 +8,7 @@ import { indexWorkspaceCommand, searchCommand } from './commands/memoryCommands'
 import { sendBackCommand } from './commands/sendBackCommand';
 import { WorkspaceIndex } from './memory/workspaceIndex';
 import { acceptCommand, rejectCommand, reviewFileCommand, reviewStateCommand, rollbackCommand } from './commands/reviewCommands';
-import { openSettingsCommand, runObjectiveCommand, setApiKeyCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
+import { offerResume, openSettingsCommand, resumeRunCommand, runObjectiveCommand, setApiKeyCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
 import { ReviewCodeLensProvider, ReviewDecorations } from './review/inlineReview';
 import { PROPOSED_SCHEME, ProposedContentProvider } from './review/proposedContent';
 import { ReviewController } from './review/reviewController';
@@ -58,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): void {
     );
 
   command('codecompanion.runObjective', (arg) => runObjectiveCommand(get(), arg));
+  command('codecompanion.resumeRun', (arg) => resumeRunCommand(get(), arg));
   command('codecompanion.cancelRun', () => {
     if (!companion?.runs.cancel()) void vscode.window.showInformationMessage('CodeCompanion: no run is going.');
   });
@@ -101,6 +102,7 @@ export function activate(context: vscode.ExtensionContext): void {
     );
     void vscode.commands.executeCommand('setContext', 'codecompanion.canSendBack', sendBackCandidates(c.review.state ?? EMPTY_REVIEW).length > 0);
     c.index.start();
+    void offerResume(c).catch((err) => log.warn(`resume offer: ${(err as Error).message}`));
   }
   activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms (bundle loaded ${(started - loadedAt).toFixed(1)} ms before activate)`);

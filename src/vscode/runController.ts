@@ -11,7 +11,7 @@ import type { BudgetExceededError } from '../core/cost/costGovernor';
 import { usd } from '../core/cost/costGovernor';
 import { parseEvent, type RecordedEvent } from '../core/events';
 import { InProcessEventBus } from '../core/orchestrator/eventBus';
-import { reviseTask, runObjective, type OrchestratorDeps, type RevisionRequest } from '../core/orchestrator/orchestrator';
+import { resumeRun, reviseTask, runObjective, type OrchestratorDeps, type RevisionRequest } from '../core/orchestrator/orchestrator';
 import { projectRun, type RunState, type RunStatus } from '../core/orchestrator/runState';
 import { PerformanceStore } from '../core/performance/performanceStore';
 import type { Models } from '../app/engine';
@@ -123,6 +123,27 @@ export class RunController implements vscode.Disposable {
       await this.afterRun(final, autoApplies(settings, trusted, request.apply), request.interactive);
       return { runId: final.runId, status: final.status };
     });
+  }
+
+  /**
+   * Continues a run that stopped without ending (the window closed or crashed mid-run): from its
+   * events, paying for no call that had finished; then its patches go to review as after a run.
+   */
+  async resume(request: { runId: string; interactive: boolean }, token?: vscode.CancellationToken): Promise<RunResult> {
+    return this.execute(request, token, async (settings, trusted, deps, signal) => {
+      await this.select(request.runId);
+      this.log.info(`resume: ${request.runId}`);
+      const final = await resumeRun(deps, request.runId, signal);
+      await this.afterRun(final, autoApplies(settings, trusted, undefined), request.interactive);
+      return { runId: final.runId, status: final.status };
+    });
+  }
+
+  /** Runs in this workspace that stopped without ending, newest first (not the one this window is running). */
+  interrupted(): RunListItem[] {
+    return [...this.runs.values()]
+      .filter((r) => (r.status === 'running' || r.status === 'paused' || r.status === 'pending') && r.runId !== this.running?.runId)
+      .sort((a, b) => b.updatedAt - a.updatedAt);
   }
 
   /**

@@ -76,7 +76,7 @@ interface PhaseResult {
 async function withServer<T>(phase: string, o: { home: string; extensionsDir: string; models: FakeModels; trustAll: boolean; env?: NodeJS.ProcessEnv }, fn: (s: CodeServer, dir: string) => Promise<T>): Promise<T> {
   const dir = path.join(RUN, phase);
   const server = await step(`${phase}: start code-server`, () =>
-    startCodeServer({ home: o.home, dir, extensionsDir: o.extensionsDir, trustAll: o.trustAll, userSettings: USER_SETTINGS, env: { ...o.models.env(process.env), CC_E2E_SERVER_DIR: dir, ...o.env } }),
+    startCodeServer({ home: o.home, dir, extensionsDir: o.extensionsDir, trustAll: o.trustAll, userSettings: USER_SETTINGS, env: { ...o.models.env(process.env), CC_E2E_SERVER_DIR: dir, CC_E2E_CLI: path.join(ROOT, 'dist/cli.js'), ...o.env } }),
   );
   try {
     return await fn(server, dir);

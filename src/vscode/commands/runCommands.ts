@@ -43,6 +43,42 @@ export async function runObjectiveCommand(c: Companion, arg: unknown): Promise<R
   return withProgress(c, objective, (token) => c.runs.run({ objective, ...(budget.trim() ? { budgetUsd: Number(budget.replace(/^\$/, '')) } : {}), interactive: true, preset: narrow }, token));
 }
 
+const ResumeArgs = z.object({ runId: z.string().min(1).optional(), interactive: z.boolean().optional() });
+
+/** Continues a run that stopped without ending; without a run id, the user picks one (or the only one). */
+export async function resumeRunCommand(c: Companion, arg: unknown): Promise<RunResult | undefined> {
+  const parsed = ResumeArgs.safeParse(arg ?? {});
+  if (!parsed.success) throw new Error(`codecompanion.resumeRun takes { runId?: string }: ${parsed.error.issues[0]?.message}`);
+  await c.runs.history();
+  let runId = parsed.data.runId;
+  if (!runId) {
+    const candidates = c.runs.interrupted();
+    if (candidates.length === 0) {
+      void vscode.window.showInformationMessage('CodeCompanion: no run was interrupted in this workspace.');
+      return undefined;
+    }
+    const pick =
+      candidates.length === 1
+        ? candidates[0]
+        : (await vscode.window.showQuickPick(candidates.map((r) => ({ label: r.objective, description: `${r.eventCount} events · ${new Date(r.updatedAt).toLocaleString()}`, run: r })), { title: 'CodeCompanion: resume which run?' }))?.run;
+    if (!pick) return undefined;
+    runId = pick.runId;
+  }
+  const objective = c.runs.runList().find((r) => r.runId === runId)?.objective ?? runId;
+  return withProgress(c, `resuming ${objective}`, (token) => c.runs.resume({ runId: runId!, interactive: parsed.data.interactive ?? arg === undefined }, token));
+}
+
+/** After a window closed mid-run: offer to finish the newest interrupted run (unless another process is running it). */
+export async function offerResume(c: Companion): Promise<void> {
+  await c.runs.history();
+  const [latest] = c.runs.interrupted();
+  if (!latest || c.runs.isRunning) return;
+  if ((await c.store.read()).db.lockHolder) return; // a CLI or another window is writing: probably running it
+  const choice = await vscode.window.showInformationMessage(`CodeCompanion: the run "${latest.objective.slice(0, 60)}" stopped before it finished. Resume it? Calls that finished are not paid for again.`, 'Resume', 'Show Run');
+  if (choice === 'Resume') await vscode.commands.executeCommand('codecompanion.resumeRun', { runId: latest.runId, interactive: true });
+  else if (choice === 'Show Run') await vscode.commands.executeCommand('codecompanion.showRun', latest.runId);
+}
+
 async function askObjective(c: Companion): Promise<string | undefined> {
   const recent = c.context.workspaceState.get<string[]>(RECENT_KEY) ?? [];
   const pick = vscode.window.createQuickPick();

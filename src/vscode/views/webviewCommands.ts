@@ -17,6 +17,9 @@ export async function runWebviewCommand(m: Extract<WebviewMessage, { type: 'comm
     case 'showRun':
       await vscode.commands.executeCommand('codecompanion.showRun', m.runId);
       return;
+    case 'resumeRun':
+      await vscode.commands.executeCommand('codecompanion.resumeRun', { ...(m.runId ? { runId: m.runId } : {}), interactive: true });
+      return;
     case 'rollbackRun':
       await vscode.commands.executeCommand('codecompanion.rollbackRun', m.runId);
       return;

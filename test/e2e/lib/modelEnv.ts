@@ -22,6 +22,7 @@ export interface FakeModels {
 export async function startFakeModels(): Promise<FakeModels> {
   const server = await startFakeModelServer();
   server.respond(sampleTeam);
+  const pace = (ms: number) => server.respond(ms > 0 ? (req) => ({ ...sampleTeam(req), delayMs: ms }) as FakeReply : sampleTeam);
   const control = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://control');
     if (url.pathname === '/requests') {
@@ -37,6 +38,10 @@ export async function startFakeModels(): Promise<FakeModels> {
         system: r.system.slice(0, 120),
       }));
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(rows));
+    } else if (url.pathname === '/pace') {
+      // ?ms=N: every reply waits N ms (a test that needs a run to last, e.g. to stop it mid-way)
+      pace(Number(url.searchParams.get('ms') ?? 0));
+      res.writeHead(204).end();
     } else res.writeHead(404).end();
   });
   await new Promise<void>((r) => control.listen(0, '127.0.0.1', r));
@@ -58,9 +63,7 @@ export async function startFakeModels(): Promise<FakeModels> {
         CC_E2E_FAKE_CONTROL: controlUrl,
       };
     },
-    pace(ms) {
-      server.respond(ms > 0 ? (req) => ({ ...sampleTeam(req), delayMs: ms }) as FakeReply : sampleTeam);
-    },
+    pace,
     async close() {
       await new Promise<void>((r) => control.close(() => r()));
       await server.close();
