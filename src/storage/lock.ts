@@ -54,6 +54,12 @@ export class WriterLock {
   }
 }
 
+/** Who holds the lock at `path` now, if a live process does (a stale lock counts as free). */
+export function liveLockOwner(path: string): LockOwner | undefined {
+  const owner = readOwner(path);
+  return owner && !isStale(owner) ? owner : undefined;
+}
+
 function tryCreate(path: string, purpose: string): boolean {
   const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: Date.now(), purpose };
   try {

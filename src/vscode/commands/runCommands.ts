@@ -73,7 +73,7 @@ export async function offerResume(c: Companion): Promise<void> {
   await c.runs.history();
   const [latest] = c.runs.interrupted();
   if (!latest || c.runs.isRunning) return;
-  if ((await c.store.read()).db.lockHolder) return; // a CLI or another window is writing: probably running it
+  if (c.store.writerElsewhere()) return; // a CLI or another window is writing: probably running it
   const choice = await vscode.window.showInformationMessage(`CodeCompanion: the run "${latest.objective.slice(0, 60)}" stopped before it finished. Resume it? Calls that finished are not paid for again.`, 'Resume', 'Show Run');
   if (choice === 'Resume') await vscode.commands.executeCommand('codecompanion.resumeRun', { runId: latest.runId, interactive: true });
   else if (choice === 'Show Run') await vscode.commands.executeCommand('codecompanion.showRun', latest.runId);

@@ -79,7 +79,7 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
     },
   ],
   [
-    'CodeLens Accept on a hunk writes it into the file; Reject with a reason leaves the other file as it was',
+    'CodeLens Accept on a hunk writes it into the file; Reject with a reason leaves the other file as it was, and Send Back from the notification brings a revised patch',
     async (ctx) => {
       const { page, folder } = ctx;
       const users = path.join(folder, 'src/users.js');
@@ -103,6 +103,21 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       await waitFor(async () => (await codeLenses(page, /^\s*Reject\s*$/).count()) < before, 15_000, 'the rejected hunk still has its CodeLens');
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-after.png') });
       if (fs.readFileSync(tests, 'utf8') !== testsBefore) throw new Error('rejecting a hunk changed test/users.test.js on disk');
+
+      // the reason goes back to the author from the notification the reject raised, and its new patch is up for review
+      const sendBack = page.locator('.notifications-toasts .monaco-button', { hasText: /^Send back to / });
+      await sendBack.first().waitFor({ timeout: 15_000 });
+      const label = (await sendBack.first().innerText()).trim();
+      await sendBack.first().click();
+      await page.locator('.notifications-toasts', { hasText: /revised patch test-pagination\.r\d+ passed review/ }).first().waitFor({ timeout: 60_000 });
+      await waitFor(async () => (await codeLenses(page, /^\s*Reject\s*$/).count()) > 0, 30_000, 'the revised patch shows no CodeLens in test/users.test.js');
+      // the dashboard follows the revision to its end
+      const { frame } = await frameWithText(page, new RegExp(SAMPLE_OBJECTIVE), 10_000);
+      await frame.locator('#current-run[data-status="completed"]').waitFor({ timeout: 15_000 });
+      await waitFor(async () => (await frame.locator('vscode-button', { hasText: 'Cancel Run' }).count()) === 0, 10_000, 'the dashboard still offers Cancel Run after the revision ended');
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-sent-back.png') });
+      ctx.say(`"${label}" clicked: the revised patch is pending in test/users.test.js`);
+      if (fs.readFileSync(tests, 'utf8') !== testsBefore) throw new Error('sending back changed test/users.test.js on disk before any accept');
     },
   ],
   [

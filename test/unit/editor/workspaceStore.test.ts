@@ -42,10 +42,17 @@ describe('editor: the workspace store', () => {
     assert.deepEqual((await cli.store.listRuns()).map((r) => r.runId), ['run-ed'], 'what the window wrote is durable');
     // while the CLI writes, the window can still read, and writing says who is busy
     assert.deepEqual((await (await store.read()).store.listRuns()).map((r) => r.runId), ['run-ed']);
+    assert.equal(store.writerElsewhere()?.purpose, 'codecompanion run');
     await assert.rejects(store.write(), /database is busy .*codecompanion run/);
     await cli.close();
+    assert.equal(store.writerElsewhere(), undefined);
     const again = await store.write();
+    assert.equal(store.writerElsewhere(), undefined, 'this window writing is not someone else');
     await again.store.append('run-ed', [{ type: 'run.note', data: { n: 2 } }]);
+    // a reader never gets the writer, so closing the writer cannot pull a database from under it
+    const reader = await store.read();
+    assert.notEqual(reader, again);
+    assert.equal((await reader.store.readRun('run-ed')).length, 2, 'the reader follows this window’s writes too');
     store.release();
     await store.close();
   });
