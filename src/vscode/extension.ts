@@ -7,7 +7,7 @@ import { sendBackCandidates } from '../app/review/sendBack';
 import { indexWorkspaceCommand, searchCommand } from './commands/memoryCommands';
 import { sendBackCommand } from './commands/sendBackCommand';
 import { WorkspaceIndex } from './memory/workspaceIndex';
-import { acceptCommand, rejectCommand, reviewFileCommand, reviewStateCommand, rollbackCommand } from './commands/reviewCommands';
+import { acceptCommand, rejectCommand, reviewFileCommand, reviewRunCommand, reviewStateCommand, rollbackCommand } from './commands/reviewCommands';
 import { offerResume, openSettingsCommand, resumeRunCommand, runObjectiveCommand, setApiKeyCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
 import { ReviewCodeLensProvider, ReviewDecorations } from './review/inlineReview';
 import { PROPOSED_SCHEME, ProposedContentProvider } from './review/proposedContent';
@@ -73,6 +73,7 @@ export function activate(context: vscode.ExtensionContext): void {
   command('codecompanion.acceptHunk', (...args) => acceptCommand(get(), 'hunk', args));
   command('codecompanion.rejectHunk', (...args) => rejectCommand(get(), 'hunk', args));
   command('codecompanion.reviewFile', (...args) => reviewFileCommand(get(), args));
+  command('codecompanion.reviewRun', (arg) => reviewRunCommand(get(), arg));
   command('codecompanion.rollbackRun', (arg) => rollbackCommand(get(), arg));
   command('codecompanion.sendBack', (arg) => sendBackCommand(get(), arg));
   command('codecompanion.indexWorkspace', () => indexWorkspaceCommand(get()));

@@ -104,6 +104,11 @@ export class RunController implements vscode.Disposable {
     this._onDidChange.fire();
   }
 
+  /** A run's state, rebuilt from its events. */
+  async state(runId: string): Promise<RunState> {
+    return projectRun(runId, await this.events(runId));
+  }
+
   async events(runId: string): Promise<RecordedEvent[]> {
     const opened = await this.store.read();
     return (await opened.store.readRun(runId)).flatMap(tryParse);

@@ -78,3 +78,37 @@ export function reviewStateCommand(c: Companion) {
   const state = c.review.state;
   return state ? { ...reviewSummary(state), checkpoints: c.review.checkpoints().map((cp) => ({ runId: cp.runId, entries: cp.entries.length })) } : null;
 }
+
+const ReviewRunArgs = z.object({ runId: z.string().min(1).optional() });
+
+/**
+ * Goes back to an earlier run's proposals: its accepted patches that no decision has touched yet
+ * become the review (replacing the current one). Without a run id, the user picks among the runs
+ * that still have such patches.
+ */
+export async function reviewRunCommand(c: Companion, arg: unknown): Promise<{ runId: string; patches: number } | undefined> {
+  const parsed = ReviewRunArgs.safeParse(arg ?? {});
+  if (!parsed.success) throw new Error(`codecompanion.reviewRun takes { runId?: string }: ${parsed.error.issues[0]?.message}`);
+  await c.runs.history();
+  let runId = parsed.data.runId;
+  if (!runId) {
+    const candidates: (vscode.QuickPickItem & { runId: string })[] = [];
+    for (const r of c.runs.runList().filter((x) => x.status === 'completed').slice(0, 20)) {
+      const waiting = Object.values((await c.runs.state(r.runId)).patches).filter((p) => p.status === 'accepted').length;
+      if (waiting) candidates.push({ label: r.objective, description: `${waiting} patch(es) to review · ${new Date(r.updatedAt).toLocaleString()}`, runId: r.runId });
+    }
+    if (candidates.length === 0) {
+      void vscode.window.showInformationMessage('CodeCompanion: no run has patches waiting for review.');
+      return undefined;
+    }
+    runId = (await vscode.window.showQuickPick(candidates, { title: 'CodeCompanion: review which run?' }))?.runId;
+    if (!runId) return undefined;
+  }
+  const run = await c.runs.state(runId);
+  if (!run.options) throw new Error(`there is no run ${runId} in this workspace`);
+  if (run.status !== 'completed') throw new Error(`run ${runId} is ${run.status}: only a completed run's patches can be reviewed`);
+  const state = await c.review.load(run);
+  await c.runs.select(runId);
+  if (arg === undefined && state.patches.length) await vscode.commands.executeCommand('codecompanion.reviewFile', { patchId: state.patches[0]!.patchId });
+  return { runId, patches: state.patches.length };
+}

@@ -34,7 +34,7 @@ class E2eReporter extends Mocha.reporters.Base {
 }
 
 /** Files that build on each other run in this order; any other test file runs after them. */
-const ORDER = ['activation', 'apiKey', 'review', 'secretsAfterRun', 'sendBack', 'memory', 'resume'];
+const ORDER = ['activation', 'apiKey', 'review', 'secretsAfterRun', 'sendBack', 'memory', 'resume', 'reviewRun'];
 const rank = (f: string) => {
   const i = ORDER.indexOf(f.replace(/\.test\.js$/, ''));
   return i < 0 ? ORDER.length : i;
