@@ -6,11 +6,31 @@ import { z } from 'zod';
 import { ConsensusRuleSchema, type Role, type RunOptions } from '../core/events';
 import type { ModelCandidate } from '../core/router/router';
 import type { ProviderLimits } from '../core/orchestrator/providerLimiter';
-import type { ProviderId } from '../core/ports/model';
+import type { ModelPrice, ProviderId } from '../core/ports/model';
 import type { ProviderConfig, SdkProvider } from '../providers/config';
+import { parsePriceOverrides, type PriceOverrides } from '../providers/pricing';
 
 const ModelList = z.array(z.string().regex(/^(anthropic|openai|gemini|openai-compatible|vscode-lm):.+$/, 'use PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6')).catch([]);
 const Money = z.number().nonnegative().nullable().catch(null);
+const Price = z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cacheRead: z.number().nonnegative().optional(), cacheWrite: z.number().nonnegative().optional() });
+const PRICED_PROVIDERS: readonly string[] = ['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm'];
+/** provider → model → USD per million tokens; an entry that does not parse is dropped, the rest kept. */
+const Pricing = z
+  .record(z.string(), z.record(z.string(), z.unknown()))
+  .transform((byProvider) => {
+    const out: PriceOverrides = {};
+    for (const [provider, models] of Object.entries(byProvider)) {
+      if (!PRICED_PROVIDERS.includes(provider)) continue;
+      const prices: Record<string, ModelPrice> = {};
+      for (const [model, price] of Object.entries(models)) {
+        const parsed = Price.safeParse(price);
+        if (parsed.success) prices[model] = parsed.data;
+      }
+      out[provider as ProviderId] = prices;
+    }
+    return out;
+  })
+  .catch({});
 const ProviderEntry = z.object({ baseUrl: z.string().optional().catch(undefined), model: z.string().optional().catch(undefined) }).catch({});
 
 export const EditorSettingsSchema = z.object({
@@ -27,6 +47,7 @@ export const EditorSettingsSchema = z.object({
   languageModels: z.enum(['off', 'fallback', 'always']).catch('fallback'),
   replaySession: z.string().catch(''),
   memory: z.object({ autoIndex: z.boolean().catch(false) }).catch({ autoIndex: false }),
+  pricing: Pricing,
   providers: z.object({ anthropic: ProviderEntry, openai: ProviderEntry, gemini: ProviderEntry, openaiCompatible: ProviderEntry }).catch({ anthropic: {}, openai: {}, gemini: {}, openaiCompatible: {} }),
 });
 
@@ -36,7 +57,7 @@ export type EditorSettings = z.infer<typeof EditorSettingsSchema>;
 export const SETTING_KEYS = [
   'models.planner', 'models.coder', 'models.reviewer', 'models.tester',
   'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds',
-  'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex',
+  'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'pricing',
   'providers.anthropic.baseUrl', 'providers.anthropic.model', 'providers.openai.baseUrl', 'providers.openai.model',
   'providers.gemini.baseUrl', 'providers.gemini.model', 'providers.openaiCompatible.baseUrl', 'providers.openaiCompatible.model',
 ] as const;
@@ -113,7 +134,16 @@ export function providerConfigFrom(settings: EditorSettings, keys: Partial<Recor
     const model = entry.model?.trim() || env[envNames[p].model];
     if (p === 'openai-compatible' ? baseUrl : apiKey) providers[p] = { ...(apiKey ? { apiKey } : {}), ...(baseUrl ? { baseUrl } : {}), ...(model ? { model } : {}) };
   }
-  return { providers };
+  // settings win over CODECOMPANION_PRICING, model by model; a malformed variable is ignored here (the CLI names it)
+  let envPrices: PriceOverrides = {};
+  try {
+    envPrices = parsePriceOverrides(env.CODECOMPANION_PRICING, 'CODECOMPANION_PRICING');
+  } catch {
+    envPrices = {};
+  }
+  const prices: PriceOverrides = { ...envPrices };
+  for (const [provider, models] of Object.entries(settings.pricing) as [ProviderId, Record<string, ModelPrice>][]) prices[provider] = { ...prices[provider], ...models };
+  return { providers, prices };
 }
 
 export function limitsFrom(settings: EditorSettings): Partial<Record<ProviderId, ProviderLimits>> {

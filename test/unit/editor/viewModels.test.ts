@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LiveRun, perfRows } from '../../../src/app/dashboard/liveRun';
-import { candidatesFrom, presetCandidates, readSettings, runOptionsFrom, SETTING_KEYS } from '../../../src/app/editorSettings';
+import { candidatesFrom, presetCandidates, providerConfigFrom, readSettings, runOptionsFrom, SETTING_KEYS } from '../../../src/app/editorSettings';
+import { ENV_KEYS } from '../../../src/providers/config';
+import { PricingTable } from '../../../src/providers/pricing';
 import { extractJson } from '../../../src/app/jsonOnly';
 import { event, type RecordedEvent, type RunEvent } from '../../../src/core/events';
 import { DEFAULT_RUN_OPTIONS } from '../../../src/core/orchestrator/orchestrator';
@@ -102,6 +104,19 @@ describe('editor: settings', () => {
     assert.equal(runOptionsFrom(settings, true).checkCommand, 'npm test');
     assert.equal(runOptionsFrom(settings, true).apply, false);
     assert.equal(runOptionsFrom(settings, true, { budgetUsd: 0.5 }).budgetUsd, 0.5);
+  });
+
+  it('price overrides come from settings (winning over CODECOMPANION_PRICING), and a malformed entry is dropped alone', () => {
+    const pricing = { openai: { 'my-finetune': { input: 2, output: 8, cacheRead: 0.5 }, broken: { input: 'cheap' } }, gemini: { 'gemini-2.5-flash': { input: 0.1, output: 0.2 } }, azure: { x: { input: 1, output: 1 } } };
+    const settings = readSettings((k) => (k === 'pricing' ? pricing : undefined));
+    const env = { OPENAI_API_KEY: 'k', CODECOMPANION_PRICING: JSON.stringify({ openai: { 'my-finetune': { input: 99, output: 99 }, 'env-only': { input: 1, output: 1 } } }) };
+    const config = providerConfigFrom(settings, {}, env, ENV_KEYS);
+    const book = new PricingTable(config.prices);
+    assert.deepEqual(book.priceOf('openai', 'my-finetune'), { input: 2, output: 8, cacheRead: 0.5 });
+    assert.deepEqual(book.priceOf('openai', 'env-only'), { input: 1, output: 1 });
+    assert.equal(book.priceOf('openai', 'broken'), undefined, 'unknown, never $0');
+    assert.equal(book.priceOf('gemini', 'gemini-2.5-flash')!.input, 0.1, 'an override replaces the list price');
+    assert.equal(book.priceOf('anthropic', 'claude-sonnet-4-6')!.input, 3, 'the list prices stay for the rest');
   });
 
   it('bad values fall back to defaults instead of breaking a run', () => {
