@@ -10,6 +10,7 @@ import { createProviderRegistry } from '../src/providers/registry';
 import { mulberry32 } from '../src/core/router/router';
 import { startFakeModelServer, type FakeModelServer, type FakeReply, type FakeRequest } from '../test/fakes/fakeModelServer';
 import { percentile, peakRssMb, rowCollector, type BenchSuite } from './harness';
+import { FAKE_KEYS } from '../test/fakes/fakeKeys';
 
 const VENDORS = [
   ['anthropic', 'claude-sonnet-4-6'],
@@ -20,9 +21,9 @@ const VENDORS = [
 function registryFor(server: FakeModelServer, retry: Parameters<typeof createProviderRegistry>[0]['retry']) {
   return createProviderRegistry({
     providers: {
-      anthropic: { apiKey: 'sk-ant-bench-0123456789abcdef', baseUrl: server.urls.anthropic },
-      openai: { apiKey: 'sk-openai-bench-0123456789abcdef', baseUrl: server.urls.openai },
-      gemini: { apiKey: 'AIzaBench0123456789abcdefghijklmnopqrs', baseUrl: server.urls.gemini },
+      anthropic: { apiKey: FAKE_KEYS.anthropic, baseUrl: server.urls.anthropic },
+      openai: { apiKey: FAKE_KEYS.openai, baseUrl: server.urls.openai },
+      gemini: { apiKey: FAKE_KEYS.gemini, baseUrl: server.urls.gemini },
     },
     ...(retry ? { retry } : {}),
   });

@@ -5,9 +5,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startFakeModelServer, type FakeModelServer, type FakeReply } from '../../fakes/fakeModelServer';
 import { sampleTeam } from '../../fakes/sampleTeam';
+import { FAKE_KEYS } from '../../fakes/fakeKeys';
 
-/** Fake keys, distinct per vendor so a test can tell which one a request carried. */
-export const FAKE_KEYS = { anthropic: 'e2e-fake-anthropic-key', openai: 'e2e-fake-openai-key', gemini: 'e2e-fake-gemini-key' } as const;
 
 export interface FakeModels {
   readonly server: FakeModelServer;

@@ -7,7 +7,7 @@ import { parseEvent, type RecordedEvent } from '../../../src/core/events';
 import type { FakeModelServer } from '../../fakes/fakeModelServer';
 
 export const SAMPLES = path.resolve(__dirname, '../../../samples');
-export const SECRET = 'sk-test-SECRET-never-printed-42';
+export const SECRET = 'fake-key-SECRET-never-printed-42';
 
 export function sampleWorkspace(): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-orch-'));

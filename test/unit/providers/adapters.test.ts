@@ -6,6 +6,7 @@ import { collect } from '../../helpers/modelStream';
 import { createProviderRegistry, type ProviderRegistry } from '../../../src/providers/registry';
 import type { SdkProvider } from '../../../src/providers/config';
 import { ModelError, type ModelRequest } from '../../../src/core/ports/model';
+import { FAKE_KEY_PATTERN, FAKE_KEYS } from '../../fakes/fakeKeys';
 
 const VENDORS: SdkProvider[] = ['anthropic', 'openai', 'gemini', 'openai-compatible'];
 const MODELS: Record<SdkProvider, string> = { anthropic: 'claude-sonnet-4-6', openai: 'gpt-5-mini', gemini: 'gemini-2.5-flash', 'openai-compatible': 'qwen2.5-coder' };
@@ -19,9 +20,9 @@ export function registryFor(s: FakeModelServer, clock = new FakeClock(), extra: 
   return createProviderRegistry(
     {
       providers: {
-        anthropic: { apiKey: 'sk-ant-test-key-0123456789abcdef', baseUrl: s.urls.anthropic },
-        openai: { apiKey: 'sk-openai-test-key-0123456789abcdef', baseUrl: s.urls.openai },
-        gemini: { apiKey: 'AIzaTestKey0123456789abcdefghijklmnopqrs', baseUrl: s.urls.gemini },
+        anthropic: { apiKey: FAKE_KEYS.anthropic, baseUrl: s.urls.anthropic },
+        openai: { apiKey: FAKE_KEYS.openai, baseUrl: s.urls.openai },
+        gemini: { apiKey: FAKE_KEYS.gemini, baseUrl: s.urls.gemini },
         'openai-compatible': { baseUrl: s.urls.openai, model: 'qwen2.5-coder' },
       },
       retry: { stallMs: 300, maxAttempts: 4 },
@@ -126,12 +127,12 @@ for (const provider of VENDORS) {
     });
 
     it('does not retry a 400, and its error holds no key', async () => {
-      server.enqueue({ fault: 'http', status: 400, message: 'bad key=sk-openai-test-key-0123456789abcdef in request' });
+      server.enqueue({ fault: 'http', status: 400, message: `bad key=${FAKE_KEYS.openai} in request` });
       await assert.rejects(collect(registryFor(server).client(provider)!.stream(ask(provider))), (err: unknown) => {
         assert.ok(err instanceof ModelError);
         assert.equal(err.kind, 'bad_request');
-        assert.doesNotMatch(err.message, /sk-openai-test|sk-ant-test|AIzaTest/);
-        assert.doesNotMatch(JSON.stringify(err.details), /sk-openai-test|sk-ant-test|AIzaTest/);
+        assert.doesNotMatch(err.message, FAKE_KEY_PATTERN);
+        assert.doesNotMatch(JSON.stringify(err.details), FAKE_KEY_PATTERN);
         return true;
       });
       assert.equal(server.requests.length, 1);

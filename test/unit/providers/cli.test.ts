@@ -2,13 +2,14 @@
 import { strict as assert } from 'node:assert';
 import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeModelServer';
 import { runCli } from '../../helpers/cliRunner';
+import { FAKE_KEYS } from '../../fakes/fakeKeys';
 
 let server: FakeModelServer;
 before(async () => (server = await startFakeModelServer()));
 after(async () => server.close());
 beforeEach(() => server.reset());
 
-const SECRETS = { ANTHROPIC_API_KEY: 'sk-ant-cli-secret-0123456789abcdef', OPENAI_API_KEY: 'sk-openai-cli-secret-0123456789abcdef', GEMINI_API_KEY: 'AIzaCliSecret0123456789abcdefghijklmnop' };
+const SECRETS = { ANTHROPIC_API_KEY: FAKE_KEYS.anthropic, OPENAI_API_KEY: FAKE_KEYS.openai, GEMINI_API_KEY: FAKE_KEYS.gemini };
 
 function env(only?: (keyof typeof SECRETS)[]): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ANTHROPIC_BASE_URL: server.urls.anthropic, OPENAI_BASE_URL: server.urls.openai, GEMINI_BASE_URL: server.urls.gemini };

@@ -6,13 +6,12 @@ import { FakeClock } from '../../fakes/fakeClock';
 import { createProviderRegistry } from '../../../src/providers/registry';
 import { ModelError, type ModelRequest } from '../../../src/core/ports/model';
 import { collect } from '../../helpers/modelStream';
+import { FAKE_KEYS as KEYS } from '../../fakes/fakeKeys';
 
 let server: FakeModelServer;
 before(async () => (server = await startFakeModelServer()));
 after(async () => server.close());
 beforeEach(() => server.reset());
-
-const KEYS = { anthropic: 'sk-ant-test-key-0123456789abcdef', openai: 'sk-openai-test-key-0123456789abcdef', gemini: 'AIzaTestKey0123456789abcdefghijklmnopqrs' };
 
 function registry(clock: FakeClock, extra: Partial<Parameters<typeof createProviderRegistry>[0]> = {}) {
   return createProviderRegistry(
