@@ -3,10 +3,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { resolveInside } from '../../core/patch/applyPatch';
 import { parseText, type FileText } from '../../core/patch/fileText';
 import { textEditsTo, type DocumentLines } from '../../app/review/textEdits';
 
+/** The file's URI; a path that leads outside the workspace (`..`, absolute, a symlink out) is refused, as in the patch engine. */
 export function fileUri(root: string, relative: string): vscode.Uri {
+  resolveInside(root, relative);
+  // the URI keeps the workspace's own spelling of the root (not its realpath), so open documents match
   return vscode.Uri.file(path.join(root, ...relative.split('/')));
 }
 
