@@ -6,21 +6,20 @@ import { z } from 'zod';
 import { ConsensusRuleSchema, type Role, type RunOptions } from '../core/events';
 import type { ModelCandidate } from '../core/router/router';
 import type { ProviderLimits } from '../core/orchestrator/providerLimiter';
-import type { ModelPrice, ProviderId } from '../core/ports/model';
+import { PROVIDER_IDS, type ModelPrice, type ProviderId } from '../core/ports/model';
 import type { ProviderConfig, SdkProvider } from '../providers/config';
 import { parsePriceOverrides, type PriceOverrides } from '../providers/pricing';
 
-const ModelList = z.array(z.string().regex(/^(anthropic|openai|gemini|openai-compatible|vscode-lm):.+$/, 'use PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6')).catch([]);
+const ModelList = z.array(z.string().regex(new RegExp(`^(${PROVIDER_IDS.join('|')}):.+$`), 'use PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6')).catch([]);
 const Money = z.number().nonnegative().nullable().catch(null);
 const Price = z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cacheRead: z.number().nonnegative().optional(), cacheWrite: z.number().nonnegative().optional() });
-const PRICED_PROVIDERS: readonly string[] = ['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm'];
 /** provider → model → USD per million tokens; an entry that does not parse is dropped, the rest kept. */
 const Pricing = z
   .record(z.string(), z.record(z.string(), z.unknown()))
   .transform((byProvider) => {
     const out: PriceOverrides = {};
     for (const [provider, models] of Object.entries(byProvider)) {
-      if (!PRICED_PROVIDERS.includes(provider)) continue;
+      if (!(PROVIDER_IDS as readonly string[]).includes(provider)) continue;
       const prices: Record<string, ModelPrice> = {};
       for (const [model, price] of Object.entries(models)) {
         const parsed = Price.safeParse(price);

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadModels as loadEngineModels, SetupError, type Models } from '../app/engine';
-import { loadProviderConfigFromEnv } from '../providers/config';
+import { loadProviderConfigFromEnv, SET_A_PROVIDER } from '../providers/config';
 import { UsageError } from './io';
 
 export function resolveWorkspace(cwd: string, dir: string | undefined): string {
@@ -22,7 +22,7 @@ export function loadModels(env: NodeJS.ProcessEnv, options: { replay?: string; r
       ...(options.record ? { record: options.record } : {}),
       ...(models ? { models } : {}),
       noProviderHint:
-        'no model provider is configured: set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY (or OPENAI_COMPATIBLE_BASE_URL for a local server), or answer from a recording with --replay FILE',
+        `no model provider is configured: ${SET_A_PROVIDER}, or answer from a recording with --replay FILE`,
     });
   } catch (err) {
     if (err instanceof SetupError) throw new UsageError(err.message);

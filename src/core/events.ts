@@ -7,10 +7,12 @@ import { z } from 'zod';
 import { CodePatchSchema } from './patch/codePatch';
 import { ReviewReportSchema, SpecDocSchema, TestReportSchema } from './artifacts/schemas';
 import type { StoredEvent } from './ports/eventStore';
+import { PROVIDER_IDS } from './ports/model';
 
 export const EVENT_VERSION = 1;
 
-const Provider = z.enum(['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm']);
+export const ProviderSchema = z.enum(PROVIDER_IDS);
+const Provider = ProviderSchema;
 export const RoleSchema = z.enum(['planner', 'coder', 'reviewer', 'validator', 'tester']);
 const Usage = z.object({ inputTokens: z.number(), outputTokens: z.number(), cacheReadTokens: z.number(), cacheWriteTokens: z.number() });
 const ModelRef = { provider: Provider, model: z.string() };

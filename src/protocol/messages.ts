@@ -2,8 +2,9 @@
 // Both sides parse what they receive: a message from a webview is untrusted input, and a message
 // from the host may come from an older or newer build after a reload.
 import { z } from 'zod';
+import { ProviderSchema } from '../core/events';
 
-const Provider = z.enum(['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm']);
+const Provider = ProviderSchema;
 const Role = z.enum(['planner', 'coder', 'reviewer', 'validator', 'tester']);
 const RunStatus = z.enum(['pending', 'running', 'paused', 'completed', 'failed', 'cancelled']);
 const Id = z.string().min(1).max(200);

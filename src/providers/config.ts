@@ -71,6 +71,9 @@ export function parseFallback(value: string): { provider: SdkProvider; model?: s
   return { provider: provider as SdkProvider, ...(model ? { model } : {}) };
 }
 
+/** What to set when no provider at all is configured (the CLI; the editor has Set API Key). */
+export const SET_A_PROVIDER = 'set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY (or OPENAI_COMPATIBLE_BASE_URL for a local server)';
+
 export function missingKeyMessage(provider: SdkProvider): string {
   const names = ENV_KEYS[provider];
   if (provider === 'openai-compatible') return `no OpenAI-compatible server configured: set ${names.baseUrl} (e.g. http://localhost:11434/v1 for Ollama) and ${names.model}`;

@@ -1,6 +1,6 @@
 // Prices per model, from pricing.json plus the user's overrides. A model with no price is unknown:
 // its cost is null, shown as "unknown", never as $0.
-import type { ModelPrice, PriceBook, ProviderId, Usage } from '../core/ports/model';
+import { PROVIDER_IDS, type ModelPrice, type PriceBook, type ProviderId, type Usage } from '../core/ports/model';
 import table from './pricing.json';
 
 export type PriceOverrides = Partial<Record<ProviderId, Record<string, ModelPrice>>>;
@@ -10,7 +10,7 @@ export class PricingTable implements PriceBook {
 
   constructor(overrides: PriceOverrides = {}) {
     this.prices = new Map();
-    for (const provider of ['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm'] as const) {
+    for (const provider of PROVIDER_IDS) {
       const builtin = (table as unknown as Record<string, Record<string, ModelPrice>>)[provider] ?? {};
       this.prices.set(provider, new Map(Object.entries({ ...builtin, ...(overrides[provider] ?? {}) })));
     }

@@ -222,3 +222,8 @@ export function sampleTeam(req: FakeRequest): FakeReply {
   }
   return { fault: 'http', status: 400, message: `the sample team has no answer for this request (${req.system.slice(0, 80)})` };
 }
+
+/** The sample team, each reply after `delayMs` (so parallel calls overlap, or a run lasts long enough to stop). */
+export function pacedSampleTeam(delayMs: number): (req: FakeRequest) => FakeReply {
+  return delayMs > 0 ? (req) => ({ ...sampleTeam(req), delayMs }) as FakeReply : sampleTeam;
+}

@@ -1,7 +1,7 @@
 // codecompanion ask "PROMPT" [--provider P] [--model M] [--json]: one call through the same
 // resilient client the agents use, so a user can check a key and a model in one line.
 import { ModelError, type ModelResult } from '../../core/ports/model';
-import { loadProviderConfigFromEnv, missingKeyMessage, SDK_PROVIDERS, type SdkProvider } from '../../providers/config';
+import { loadProviderConfigFromEnv, missingKeyMessage, SDK_PROVIDERS, SET_A_PROVIDER, type SdkProvider } from '../../providers/config';
 import { createProviderRegistry } from '../../providers/registry';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
@@ -90,7 +90,7 @@ export function pickProvider(name: string | undefined, configured: readonly SdkP
     return name as SdkProvider;
   }
   const first = configured[0];
-  if (!first) throw new UsageError('no model provider is configured: set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY (or OPENAI_COMPATIBLE_BASE_URL for a local server)');
+  if (!first) throw new UsageError(`no model provider is configured: ${SET_A_PROVIDER}`);
   return first;
 }
 

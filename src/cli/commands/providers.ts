@@ -3,7 +3,7 @@
 // wrong key, a wrong base URL or an unknown model shows here rather than in the middle of a run.
 // Keys are never printed: only which variable supplied one.
 import { ModelError, type ModelClient, type ModelResult } from '../../core/ports/model';
-import { ENV_KEYS, loadProviderConfigFromEnv, SDK_PROVIDERS, type SdkProvider } from '../../providers/config';
+import { ENV_KEYS, loadProviderConfigFromEnv, SDK_PROVIDERS, SET_A_PROVIDER, type SdkProvider } from '../../providers/config';
 import { createProviderRegistry } from '../../providers/registry';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
@@ -52,7 +52,7 @@ export const providersCommand: CliCommand = {
     if (values.json) io.stdout.write(JSON.stringify(statuses, null, 2) + '\n');
     else io.stdout.write(render(statuses));
     if (configured.length === 0) {
-      io.stderr.write('codecompanion providers: none configured: set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY (or OPENAI_COMPATIBLE_BASE_URL for a local server)\n');
+      io.stderr.write(`codecompanion providers: none configured: ${SET_A_PROVIDER}\n`);
       return 1;
     }
     return statuses.some((s) => s.check && !s.check.ok) ? 1 : 0;

@@ -1,7 +1,8 @@
 // The one streaming interface every agent calls. src/providers adapts each vendor SDK to it
 // (Anthropic, OpenAI, Gemini, OpenAI-compatible); src/vscode adapts vscode.lm.
 
-export type ProviderId = 'anthropic' | 'openai' | 'gemini' | 'openai-compatible' | 'vscode-lm';
+export const PROVIDER_IDS = ['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm'] as const;
+export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 export interface TextBlock {
   readonly text: string;

@@ -10,11 +10,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { z } from 'zod';
+import { ProviderSchema } from '../events';
 import { ModelError, type ModelClient, type ModelDelta, type ModelRequest, type ModelResult, type ProviderId } from '../ports/model';
 
 export const SESSION_VERSION = 1;
 
-const ProviderSchema = z.enum(['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm']);
 const HeaderSchema = z.object({
   kind: z.literal('header'),
   version: z.literal(SESSION_VERSION),

@@ -3,8 +3,8 @@
 // reads. Real keys from the caller's environment never reach code-server.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startFakeModelServer, type FakeModelServer, type FakeReply } from '../../fakes/fakeModelServer';
-import { sampleTeam } from '../../fakes/sampleTeam';
+import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeModelServer';
+import { pacedSampleTeam, sampleTeam } from '../../fakes/sampleTeam';
 import { FAKE_KEYS } from '../../fakes/fakeKeys';
 
 
@@ -21,7 +21,7 @@ export interface FakeModels {
 export async function startFakeModels(): Promise<FakeModels> {
   const server = await startFakeModelServer();
   server.respond(sampleTeam);
-  const pace = (ms: number) => server.respond(ms > 0 ? (req) => ({ ...sampleTeam(req), delayMs: ms }) as FakeReply : sampleTeam);
+  const pace = (ms: number) => server.respond(pacedSampleTeam(ms));
   const control = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://control');
     if (url.pathname === '/requests') {

@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseEvent, type RecordedEvent } from '../../../src/core/events';
-import type { FakeModelServer } from '../../fakes/fakeModelServer';
+import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeModelServer';
+import { pacedSampleTeam } from '../../fakes/sampleTeam';
 
 export const SAMPLES = path.resolve(__dirname, '../../../samples');
 export const SECRET = 'fake-key-SECRET-never-printed-42';
@@ -39,4 +40,19 @@ export function jsonLines(stdout: string): RecordedEvent[] {
 
 export function ofType<T extends RecordedEvent['type']>(events: readonly RecordedEvent[], type: T): Extract<RecordedEvent, { type: T }>[] {
   return events.filter((e): e is Extract<RecordedEvent, { type: T }> => e.type === type);
+}
+
+/**
+ * For a describe block: one fake vendor server for its tests, reset before each to the sample team
+ * answering after `delayMs`. Returns a getter (the server exists once `before` ran).
+ */
+export function sampleTeamServer(delayMs = 0): () => FakeModelServer {
+  let server: FakeModelServer;
+  before(async () => (server = await startFakeModelServer()));
+  after(() => server.close());
+  beforeEach(() => {
+    server.reset();
+    server.respond(pacedSampleTeam(delayMs));
+  });
+  return () => server;
 }

@@ -5,27 +5,20 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRun } from '../../../src/core/orchestrator/runState';
-import { startFakeModelServer, type FakeModelServer, type FakeReply } from '../../fakes/fakeModelServer';
 import { sampleTeam } from '../../fakes/sampleTeam';
 import { runCli } from '../../helpers/cliRunner';
-import { fakeEnv, jsonLines, ofType, sampleWorkspace, SAMPLES, SECRET } from './helpers';
+import { fakeEnv, jsonLines, ofType, sampleTeamServer, sampleWorkspace, SAMPLES, SECRET } from './helpers';
 
 const OBJECTIVE = 'add pagination to the users API';
 
 describe('orchestrator: a run end to end', function () {
   this.timeout(60_000);
-  let server: FakeModelServer;
-  before(async () => (server = await startFakeModelServer()));
-  after(() => server.close());
-  beforeEach(() => {
-    server.reset();
-    // a little latency, so parallel calls really overlap
-    server.respond((req) => ({ ...sampleTeam(req), delayMs: 60 }) as FakeReply);
-  });
+  // a little latency, so parallel calls really overlap
+  const server = sampleTeamServer(60);
 
   it('plans, runs independent tasks in parallel, rejects a patch that breaks the tests, reviews across models and applies', async () => {
     const root = sampleWorkspace();
-    const r = await runCli(['run', OBJECTIVE, '--cwd', root, '--check', 'node --test', '--reviewers', '2', '--apply', '--json'], { env: fakeEnv(server) });
+    const r = await runCli(['run', OBJECTIVE, '--cwd', root, '--check', 'node --test', '--reviewers', '2', '--apply', '--json'], { env: fakeEnv(server()) });
     assert.equal(r.code, 0, r.stderr);
     const events = jsonLines(r.stdout);
     assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'every event once, in order');
@@ -46,7 +39,7 @@ describe('orchestrator: a run end to end', function () {
     assert.equal(d1.status, 'rejected');
     assert.deepEqual(d1.reviews.map((r) => r.verdict), ['reject', 'reject']);
     assert.match(d1.rejectionReasons.join('\n'), /major \(README\.md\): .*answer 400/);
-    const fixRequest = server.requests.find((q) => q.system.includes('Role: coder') && q.prompt.includes('Your task (document-api)') && q.prompt.includes('was rejected'))!;
+    const fixRequest = server().requests.find((q) => q.system.includes('Role: coder') && q.prompt.includes('Your task (document-api)') && q.prompt.includes('was rejected'))!;
     assert.match(fixRequest.prompt, /bad page\/pageSize values answer 400/);
     const d2 = state.patches['document-api.r2']!;
     assert.equal(`${d2.provider}/${d2.model}`, `${d1.provider}/${d1.model}`);
@@ -76,8 +69,8 @@ describe('orchestrator: a run end to end', function () {
     assert.match(tap, /# pass 4/);
 
     // usage booked equals what the vendors billed, and the key went nowhere
-    assert.equal(state.cost.inputTokens, server.billed.reduce((n, b) => n + b.input, 0));
-    assert.equal(state.cost.outputTokens, server.billed.reduce((n, b) => n + b.output, 0));
+    assert.equal(state.cost.inputTokens, server().billed.reduce((n, b) => n + b.input, 0));
+    assert.equal(state.cost.outputTokens, server().billed.reduce((n, b) => n + b.output, 0));
     const stored = fs.readdirSync(path.join(root, '.codecompanion')).map((f) => fs.readFileSync(path.join(root, '.codecompanion', f)).toString('latin1'));
     for (const text of [r.stdout, r.stderr, ...stored]) assert.ok(!text.includes(SECRET));
 
@@ -94,38 +87,38 @@ describe('orchestrator: a run end to end', function () {
   it('rides out a 429 with Retry-After and a 503 mid-run, billing each answered attempt once', async () => {
     const root = sampleWorkspace();
     let n = 0;
-    server.respond((req) => {
+    server().respond((req) => {
       n++;
       if (n === 2) return { fault: 'rate_limit', retryAfterSeconds: 0.2 };
       if (n === 4) return { fault: 'server', status: 503 };
       return sampleTeam(req);
     });
-    const r = await runCli(['run', OBJECTIVE, '--cwd', root, '--check', 'node --test', '--json'], { env: fakeEnv(server) });
+    const r = await runCli(['run', OBJECTIVE, '--cwd', root, '--check', 'node --test', '--json'], { env: fakeEnv(server()) });
     assert.equal(r.code, 0, r.stderr);
     const state = projectRun(jsonLines(r.stdout)[0]!.runId, jsonLines(r.stdout));
     assert.equal(state.status, 'completed');
-    assert.equal(state.cost.inputTokens, server.billed.reduce((x, b) => x + b.input, 0));
-    assert.ok(server.requests.length > Object.values(state.calls).length, 'the faults were retried');
+    assert.equal(state.cost.inputTokens, server().billed.reduce((x, b) => x + b.input, 0));
+    assert.ok(server().requests.length > Object.values(state.calls).length, 'the faults were retried');
   });
 
   it('gives invalid model output one repair round with the validation error, then fails clearly', async () => {
     const root = sampleWorkspace();
     let planCalls = 0;
-    server.respond((req) => {
+    server().respond((req) => {
       if (req.system.includes('Role: planner') && ++planCalls === 1) return { json: { objective: OBJECTIVE, summary: 'x', tasks: [] } };
       return sampleTeam(req);
     });
-    const r = await runCli(['run', OBJECTIVE, '--cwd', root, '--json'], { env: fakeEnv(server) });
+    const r = await runCli(['run', OBJECTIVE, '--cwd', root, '--json'], { env: fakeEnv(server()) });
     assert.equal(r.code, 0, r.stderr);
     const events = jsonLines(r.stdout);
     const plans = ofType(events, 'agent.call.finished').filter((e) => e.data.callId.startsWith('plan.'));
     assert.deepEqual(plans.map((e) => e.data.outcome), ['invalid', 'valid']);
     assert.match(plans[0]!.data.error!, /SpecDoc schema.*tasks/);
-    const repair = server.requests.filter((q) => q.system.includes('Role: planner'))[1]!;
+    const repair = server().requests.filter((q) => q.system.includes('Role: planner'))[1]!;
     assert.match(repair.prompt, /That output is not valid: SpecDoc schema/);
 
-    server.respond((req) => (req.system.includes('Role: planner') ? { text: 'Sure! Here is my plan: step one...' } : sampleTeam(req)));
-    const failed = await runCli(['run', OBJECTIVE, '--cwd', sampleWorkspace()], { env: fakeEnv(server) });
+    server().respond((req) => (req.system.includes('Role: planner') ? { text: 'Sure! Here is my plan: step one...' } : sampleTeam(req)));
+    const failed = await runCli(['run', OBJECTIVE, '--cwd', sampleWorkspace()], { env: fakeEnv(server()) });
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /failed \(plan\): planning failed: planner output was still invalid after one repair round: not JSON/);
   });
@@ -133,7 +126,7 @@ describe('orchestrator: a run end to end', function () {
   it('never lets parallel agents spend past the run budget, and stops with a clear budget error', async () => {
     const root = sampleWorkspace();
     const budget = 0.03;
-    const r = await runCli(['run', OBJECTIVE, '--cwd', root, '--budget', String(budget), '--reviewers', '2', '--json'], { env: fakeEnv(server) });
+    const r = await runCli(['run', OBJECTIVE, '--cwd', root, '--budget', String(budget), '--reviewers', '2', '--json'], { env: fakeEnv(server()) });
     const events = jsonLines(r.stdout);
     const runId = events[0]!.runId;
     let state = projectRun(runId, []);

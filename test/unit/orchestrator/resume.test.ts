@@ -7,31 +7,25 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { projectRun } from '../../../src/core/orchestrator/runState';
-import { startFakeModelServer, type FakeModelServer, type FakeReply } from '../../fakes/fakeModelServer';
-import { sampleTeam } from '../../fakes/sampleTeam';
 import { runCli } from '../../helpers/cliRunner';
-import { fakeEnv, jsonLines, ofType, sampleWorkspace } from './helpers';
+import { fakeEnv, jsonLines, ofType, sampleTeamServer, sampleWorkspace } from './helpers';
 
 describe('orchestrator: crash and resume', function () {
   this.timeout(120_000);
-  let server: FakeModelServer;
+  const server = sampleTeamServer(80);
   let cliJs: string;
   before(async () => {
-    server = await startFakeModelServer();
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-cli-bundle-'));
     cliJs = path.join(out, 'cli.js');
     await esbuild.build({ entryPoints: [path.resolve(__dirname, '../../../src/cli/main.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: cliJs, logLevel: 'silent' });
     fs.copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(out, 'sql-wasm.wasm'));
   });
-  after(() => server.close());
 
   for (const killAfter of [1, 3, 6]) {
     it(`resumes a run killed after ${killAfter} finished call(s) without paying for them again`, async () => {
-      server.reset();
-      server.respond((req) => ({ ...sampleTeam(req), delayMs: 80 }) as FakeReply);
       const root = sampleWorkspace();
       const args = [cliJs, 'run', 'add pagination to the users API', '--cwd', root, '--check', 'node --test', '--apply', '--json'];
-      const child = spawn(process.execPath, args, { env: { ...process.env, ...fakeEnv(server) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, args, { env: { ...process.env, ...fakeEnv(server()) }, stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       const killed = new Promise<void>((resolve) => {
         child.stdout.on('data', (d: Buffer) => {
@@ -46,10 +40,10 @@ describe('orchestrator: crash and resume', function () {
       const runId = acked[0]!.runId;
       const finishedBefore = new Set(ofType(acked, 'agent.call.finished').map((e) => e.data.callId));
       assert.ok(finishedBefore.size >= killAfter);
-      const chatRequests = () => server.requests.filter((r) => r.kind === 'chat').length; // the run memory also embeds
+      const chatRequests = () => server().requests.filter((r) => r.kind === 'chat').length; // the run memory also embeds
       const requestsBefore = chatRequests();
 
-      const resumed = await runCli(['resume', runId, '--cwd', root, '--json'], { env: fakeEnv(server) });
+      const resumed = await runCli(['resume', runId, '--cwd', root, '--json'], { env: fakeEnv(server()) });
       assert.equal(resumed.code, 0, resumed.stderr);
       const all = jsonLines((await runCli(['events', runId, '--cwd', root, '--json'])).stdout);
       // every acknowledged event is in the store, unchanged

@@ -5,33 +5,25 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRun } from '../../../src/core/orchestrator/runState';
-import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeModelServer';
-import { sampleTeam } from '../../fakes/sampleTeam';
 import { runCli } from '../../helpers/cliRunner';
-import { fakeEnv, jsonLines, ofType, sampleWorkspace } from './helpers';
+import { fakeEnv, jsonLines, ofType, sampleTeamServer, sampleWorkspace } from './helpers';
 
 const REASON = 'Say what GET /users/:id answers when the id is not a number';
 
 describe('orchestrator: revision requested from review', function () {
   this.timeout(60_000);
-  let server: FakeModelServer;
-  before(async () => (server = await startFakeModelServer()));
-  after(() => server.close());
-  beforeEach(() => {
-    server.reset();
-    server.respond(sampleTeam);
-  });
+  const server = sampleTeamServer();
 
   it('sends the patch back to the same author with the reasons, reviews the new round on another model, and completes again', async () => {
     const root = sampleWorkspace();
-    const first = await runCli(['run', 'add pagination to the users API', '--cwd', root, '--apply', '--json'], { env: fakeEnv(server) });
+    const first = await runCli(['run', 'add pagination to the users API', '--cwd', root, '--apply', '--json'], { env: fakeEnv(server()) });
     assert.equal(first.code, 0, first.stderr);
     const runId = jsonLines(first.stdout)[0]!.runId;
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
     assert.match(readme, /One user, or 404\./);
-    const requestsBefore = server.requests.length;
+    const requestsBefore = server().requests.length;
 
-    const r = await runCli(['revise', runId, 'document-api.r2', '--reason', REASON, '--cwd', root, '--json'], { env: fakeEnv(server) });
+    const r = await runCli(['revise', runId, 'document-api.r2', '--reason', REASON, '--cwd', root, '--json'], { env: fakeEnv(server()) });
     assert.equal(r.code, 0, r.stderr);
     const added = jsonLines(r.stdout);
     assert.deepEqual(added.map((e) => e.type).filter((t) => !t.startsWith('agent.') && !t.startsWith('budget.') && t !== 'artifact.produced'), [
@@ -60,12 +52,12 @@ describe('orchestrator: revision requested from review', function () {
     assert.equal(ofType(all, 'run.completed').length, 2);
 
     // the author saw its previous patch, the user's reason, and the file as it is now
-    const coder = server.requests.slice(requestsBefore).find((q) => q.kind === 'chat' && q.system.includes('Role: coder'))!;
+    const coder = server().requests.slice(requestsBefore).find((q) => q.kind === 'chat' && q.system.includes('Role: coder'))!;
     assert.ok(coder.prompt.includes(REASON));
     assert.ok(coder.prompt.includes('the parts of your patch the user accepted are already in them'));
     assert.ok(coder.prompt.includes('Document GET /users (with paging)'), 'the previous patch');
     assert.ok(coder.prompt.includes('One user, or 404.'), 'the README as it is on disk');
-    assert.equal(server.requests.slice(requestsBefore).filter((q) => q.system.includes('Role: planner')).length, 0, 'no new plan');
+    assert.equal(server().requests.slice(requestsBefore).filter((q) => q.system.includes('Role: planner')).length, 0, 'no new plan');
 
     assert.match(fs.readFileSync(path.join(root, 'README.md'), 'utf8'), /404 when there is none, 400 when the id is not a number\./);
     // the other tasks' files are untouched by the revision
@@ -74,20 +66,20 @@ describe('orchestrator: revision requested from review', function () {
 
   it('refuses clearly: an unknown patch, a run that is not finished, no reason', async () => {
     const root = sampleWorkspace();
-    const first = await runCli(['run', 'add pagination to the users API', '--cwd', root, '--json'], { env: fakeEnv(server) });
+    const first = await runCli(['run', 'add pagination to the users API', '--cwd', root, '--json'], { env: fakeEnv(server()) });
     const runId = jsonLines(first.stdout)[0]!.runId;
-    const unknown = await runCli(['revise', runId, 'nope.r1', '--reason', 'x', '--cwd', root], { env: fakeEnv(server) });
+    const unknown = await runCli(['revise', runId, 'nope.r1', '--reason', 'x', '--cwd', root], { env: fakeEnv(server()) });
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /has no patch nope\.r1/);
-    const noReason = await runCli(['revise', runId, 'document-api.r2', '--cwd', root], { env: fakeEnv(server) });
+    const noReason = await runCli(['revise', runId, 'document-api.r2', '--cwd', root], { env: fakeEnv(server()) });
     assert.equal(noReason.code, 2);
     assert.match(noReason.stderr, /say what to change with --reason/);
     const events = jsonLines((await runCli(['events', runId, '--cwd', root, '--json'])).stdout);
     assert.equal(ofType(events, 'task.revision.requested').length, 0, 'nothing was recorded for refused requests');
 
-    const broke = await runCli(['run', 'add pagination to the users API', '--cwd', root, '--budget', '0.0001', '--json'], { env: fakeEnv(server) });
+    const broke = await runCli(['run', 'add pagination to the users API', '--cwd', root, '--budget', '0.0001', '--json'], { env: fakeEnv(server()) });
     assert.equal(broke.code, 1);
-    const failed = await runCli(['revise', jsonLines(broke.stdout)[0]!.runId, 'plan', '--reason', 'x', '--cwd', root], { env: fakeEnv(server) });
+    const failed = await runCli(['revise', jsonLines(broke.stdout)[0]!.runId, 'plan', '--reason', 'x', '--cwd', root], { env: fakeEnv(server()) });
     assert.equal(failed.code, 1);
     assert.match(failed.stderr, /is failed: only a completed run's patches can be sent back/);
   });
