@@ -1,6 +1,7 @@
-// A line diff (Myers' O(ND) algorithm after trimming the common prefix and suffix): the changed
-// regions between two texts, as half-open line ranges. The editor splits a proposed file change
-// into hunks with it, and turns "the text this file should have" into minimal range edits.
+// A line diff: the changed regions between two texts, as half-open line ranges. The editor splits a
+// proposed file change into hunks with it, and turns "the text this file should have" into minimal range
+// edits. jsdiff's diffArrays (Myers' O(ND)) does the work; this only turns its runs into ranges.
+import { diffArrays } from 'diff';
 
 export interface LineChange {
   /** 0-based, half-open: a[oldStart, oldEnd) becomes b[newStart, newEnd). */
@@ -21,58 +22,24 @@ export function diffLines(a: readonly string[], b: readonly string[]): LineChang
   const midA = a.slice(prefix, a.length - suffix);
   const midB = b.slice(prefix, b.length - suffix);
   if (midA.length === 0 && midB.length === 0) return [];
-  const matches = myersMatches(midA, midB);
+  const runs = diffArrays(midA, midB, { maxEditLength: MAX_EDIT_DISTANCE });
+  if (!runs) return [{ oldStart: prefix, oldEnd: prefix + midA.length, newStart: prefix, newEnd: prefix + midB.length }];
   const changes: LineChange[] = [];
   let x = 0;
   let y = 0;
-  for (const [mx, my] of [...matches, [midA.length, midB.length] as const]) {
-    if (mx > x || my > y) changes.push({ oldStart: prefix + x, oldEnd: prefix + mx, newStart: prefix + y, newEnd: prefix + my });
-    x = mx + 1;
-    y = my + 1;
-  }
-  return changes;
-}
-
-/** Matched line pairs (index in a, index in b) of a shortest edit script, in order. */
-function myersMatches(a: readonly string[], b: readonly string[]): [number, number][] {
-  const n = a.length;
-  const m = b.length;
-  const max = n + m;
-  const offset = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  const trace: Int32Array[] = [];
-  for (let d = 0; d <= max; d++) {
-    if (d > MAX_EDIT_DISTANCE) return [];
-    trace.push(v.slice(offset - d - 1, offset + d + 2));
-    for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[offset + k - 1]! < v[offset + k + 1]!) ? v[offset + k + 1]! : v[offset + k - 1]! + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) {
-        x++;
-        y++;
-      }
-      v[offset + k] = x;
-      if (x >= n && y >= m) return backtrack(trace, n, m, d);
+  let open: { x: number; y: number } | undefined;
+  for (const run of runs) {
+    if (!run.added && !run.removed) {
+      if (open) changes.push({ oldStart: prefix + open.x, oldEnd: prefix + x, newStart: prefix + open.y, newEnd: prefix + y });
+      open = undefined;
+      x += run.count;
+      y += run.count;
+      continue;
     }
+    open ??= { x, y };
+    if (run.removed) x += run.count;
+    else y += run.count;
   }
-  return [];
-}
-
-function backtrack(trace: readonly Int32Array[], n: number, m: number, depth: number): [number, number][] {
-  const out: [number, number][] = [];
-  let x = n;
-  let y = m;
-  for (let d = depth; d > 0; d--) {
-    const v = trace[d]!;
-    const at = (k: number) => v[k + d + 1]!;
-    const k = x - y;
-    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
-    const prevX = at(prevK);
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) out.push([--x, --y]);
-    x = prevX;
-    y = prevY;
-  }
-  while (x > 0 && y > 0) out.push([--x, --y]);
-  return out.reverse();
+  if (open) changes.push({ oldStart: prefix + open.x, oldEnd: prefix + x, newStart: prefix + open.y, newEnd: prefix + y });
+  return changes;
 }

@@ -32,13 +32,17 @@ export interface Refused {
 }
 
 export interface LocateOptions {
-  /** 0-based line the model said the block starts at: breaks a tie only when it names one candidate exactly. */
+  /** 0-based line the model said the block starts at: breaks a tie only when it separates the candidates (see pickByHint). */
   readonly hint?: number;
   /** Lines of leading/trailing context that are allowed to be dropped (diff hunks only). */
   readonly context?: { readonly head: number; readonly tail: number };
 }
 
 const MAX_FUZZ = 2;
+/** A hint decides only for a candidate this close to it... */
+const HINT_NEAR = 20;
+/** ...when every other candidate is at least this many lines farther away, and at least twice as far. */
+const HINT_MARGIN = 10;
 
 export function locate(file: readonly string[], search: readonly string[], options: LocateOptions = {}): Located | Refused {
   if (search.length === 0 || search.every((l) => l.trim() === '')) return { kind: 'not-found', candidates: [] };
@@ -75,13 +79,24 @@ function decide(
   trimmedTail: number,
 ): Located | Refused | undefined {
   if (found.length === 0) return undefined;
-  let pick = found.length === 1 ? found[0] : undefined;
-  if (!pick && hint !== undefined) {
-    const exact = found.filter((f) => f.at - trimmedHead === hint);
-    if (exact.length === 1) pick = exact[0];
-  }
+  const pick = found.length === 1 ? found[0] : hint === undefined ? undefined : pickByHint(found, hint + trimmedHead);
   if (!pick) return { kind: 'ambiguous', strategy, candidates: found.map((f) => f.at + 1) };
   return { kind: 'match', strategy, start: pick.at, length, trimmedHead, trimmedTail, indent: pick.indent };
+}
+
+/**
+ * Several places match: the line-number hint decides, as it does for git apply and GNU patch, but only
+ * when it separates them. The nearest candidate wins if it sits where the hint says, or within HINT_NEAR
+ * lines while every other one is both HINT_MARGIN lines farther and twice as far. A hint midway between
+ * two copies, or far from all of them, says nothing about which one was meant: refuse.
+ */
+function pickByHint<T extends { at: number }>(found: readonly T[], hint: number): T | undefined {
+  const byDistance = found.map((f) => ({ f, d: Math.abs(f.at - hint) })).sort((a, b) => a.d - b.d);
+  const [first, second] = byDistance;
+  if (!first || !second) return first?.f;
+  if (first.d === 0 && second.d > 0) return first.f;
+  if (first.d > HINT_NEAR) return undefined;
+  return second.d >= first.d + HINT_MARGIN && second.d >= 2 * first.d ? first.f : undefined;
 }
 
 function matchesAt(file: readonly string[], search: readonly string[], at: number, eq: (a: string, b: string) => boolean): boolean {

@@ -212,14 +212,15 @@ function applyBlock(file: FileText, block: Block, delta: number): { report: Step
     }
     return { report: { status: 'refused', reason: 'the block has no old text to anchor it in a non-empty file; include a few lines around the change' }, delta: 0 };
   }
+  const hint = block.hint !== undefined ? Math.max(0, block.hint + delta) : undefined;
   const found = locate(file.lines, block.old, {
-    ...(block.hint !== undefined ? { hint: Math.max(0, block.hint + delta) } : {}),
+    ...(hint !== undefined ? { hint } : {}),
     ...(block.context ? { context: block.context } : {}),
   });
   if (found.kind !== 'match') {
     const reason =
       found.kind === 'ambiguous'
-        ? `the old text matches ${found.candidates.length} places equally well (lines ${found.candidates.join(', ')}); add surrounding lines to make it unique`
+        ? `the old text matches ${found.candidates.length} places equally well (lines ${found.candidates.join(', ')})${hint !== undefined ? `, and its line number ${hint + 1} is not close to exactly one of them` : ''}; add surrounding lines to make it unique`
         : found.closest
           ? `the old text was not found; the closest region is lines ${found.closest.startLine}-${found.closest.endLine} (similarity ${found.closest.similarity})`
           : 'the old text was not found';
