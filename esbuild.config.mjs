@@ -22,7 +22,7 @@ const assets = [
   ['webview/style.css', 'dist/webview.css'],
   // the workspace memory's chunker: web-tree-sitter's runtime and the grammars in src/core/memory/grammars.ts
   ['node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm'],
-  ...['typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java'].map((l) => [`node_modules/tree-sitter-wasms/out/tree-sitter-${l}.wasm`, `dist/tree-sitter-${l}.wasm`]),
+  ...['typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java'].map((l) => [`node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter-${l}.wasm`, `dist/tree-sitter-${l}.wasm`]),
 ];
 
 mkdirSync('dist', { recursive: true });

@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chunkFile } from '../../../src/core/memory/chunker';
-import { upgradeDylink } from '../../../src/core/memory/grammars';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const summary = (chunks: Awaited<ReturnType<typeof chunkFile>>) => chunks.map((c) => `${c.kind} ${c.symbol ?? '-'} ${c.startLine}-${c.endLine}`);
@@ -132,19 +131,16 @@ describe('memory chunker', () => {
     assert.deepEqual(chunks.filter((c) => c.kind === 'method').map((c) => c.symbol), ['Greeter.greet', 'Greeter.Greeter']);
   });
 
+  it('chunks TSX components, JSX included, along their functions', async () => {
+    const src = `import React from 'react';\n\nexport function Badge({ n }: { n: number }) {\n  return <span className="badge">{n}</span>;\n}\n\nexport interface Props { title: string }\n`;
+    const chunks = await chunkFile('Badge.tsx', src);
+    assert.deepEqual(summary(chunks).filter((c) => !c.startsWith('block')), ['function Badge 3-5', 'interface Props 7-7']);
+  });
+
   it('cuts text without a grammar into overlapping line windows, trimmed of blank lines', async () => {
     const lines = Array.from({ length: 130 }, (_, i) => (i >= 120 ? '' : `line ${i + 1} of the notes`));
     const chunks = await chunkFile('notes.md', lines.join('\n'), { windowLines: 50, overlap: 10 });
     assert.deepEqual(summary(chunks), ['block - 1-50', 'block - 41-90', 'block - 81-120']);
     assert.ok(chunks.every((c) => c.contentHash.length === 64));
-  });
-
-  it('rewrites only a legacy dylink section and leaves modern modules untouched', () => {
-    const legacy = fs.readFileSync(path.join(ROOT, 'node_modules/tree-sitter-wasms/out/tree-sitter-go.wasm'));
-    const upgraded = Buffer.from(upgradeDylink(legacy));
-    assert.equal(upgraded.subarray(11, 19).toString('latin1'), 'dylink.0');
-    assert.equal(Buffer.from(upgradeDylink(upgraded)).compare(upgraded), 0);
-    // everything after the custom section is the original module
-    assert.equal(legacy.subarray(legacy.length - 1000).compare(upgraded.subarray(upgraded.length - 1000)), 0);
   });
 });
