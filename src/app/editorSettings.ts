@@ -75,6 +75,59 @@ export function readSettings(get: (key: string) => unknown): EditorSettings {
   return EditorSettingsSchema.parse(raw);
 }
 
+export interface InvalidSetting {
+  /** The full setting id, e.g. `codecompanion.concurrency`. */
+  readonly key: string;
+  readonly reason: string;
+}
+
+/**
+ * The settings whose value does not parse, each with why; readSettings uses the default for them, so
+ * the editor names them in a warning instead of letting a typo silently change what a run does. A price
+ * override entry that does not parse is named by its provider and model.
+ */
+export function invalidSettings(get: (key: string) => unknown): InvalidSetting[] {
+  const out: InvalidSetting[] = [];
+  for (const key of SETTING_KEYS) {
+    const value = get(key);
+    if (value === undefined) continue;
+    if (key === 'pricing') {
+      out.push(...invalidPrices(value));
+      continue;
+    }
+    const parsed = strictSchemaOf(key).safeParse(value);
+    if (!parsed.success) out.push({ key: `codecompanion.${key}`, reason: parsed.error.issues.map((i) => i.message).join('; ') });
+  }
+  return out;
+}
+
+function invalidPrices(value: unknown): InvalidSetting[] {
+  const byProvider = z.record(z.string(), z.record(z.string(), z.unknown())).safeParse(value);
+  if (!byProvider.success) return [{ key: 'codecompanion.pricing', reason: 'expected { provider: { model: { input, output } } }' }];
+  const out: InvalidSetting[] = [];
+  for (const [provider, models] of Object.entries(byProvider.data)) {
+    if (!(PROVIDER_IDS as readonly string[]).includes(provider)) {
+      out.push({ key: 'codecompanion.pricing', reason: `unknown provider "${provider}" (one of ${PROVIDER_IDS.join(', ')})` });
+      continue;
+    }
+    for (const [model, price] of Object.entries(models)) {
+      if (!Price.safeParse(price).success) out.push({ key: 'codecompanion.pricing', reason: `${provider}/${model}: input and output must be non-negative numbers (USD per million tokens)` });
+    }
+  }
+  return out;
+}
+
+/** The schema of one dotted key with its `.catch()` fallbacks taken off, so a bad value shows as an error. */
+function strictSchemaOf(key: string): z.ZodType {
+  let schema: z.ZodType = EditorSettingsSchema;
+  for (const part of key.split('.')) {
+    while (schema instanceof z.ZodCatch) schema = schema.unwrap() as z.ZodType;
+    schema = (schema as z.ZodObject).shape[part] as z.ZodType;
+  }
+  while (schema instanceof z.ZodCatch) schema = schema.unwrap() as z.ZodType;
+  return schema;
+}
+
 export interface RunRequestOverrides {
   readonly budgetUsd?: number | null;
 }

@@ -3,14 +3,31 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadModels, type Models } from '../app/engine';
-import { candidatesFrom, providerConfigFrom, readSettings, type EditorSettings } from '../app/editorSettings';
+import { candidatesFrom, invalidSettings, providerConfigFrom, readSettings, type EditorSettings } from '../app/editorSettings';
 import { ENV_KEYS } from '../providers/config';
 import { languageModelCandidates, LanguageModelClient, lmPriceBook, LM_PROVIDER } from './lmProvider';
 import type { ApiKeys } from './secrets';
 
 export function currentSettings(): EditorSettings {
   const config = vscode.workspace.getConfiguration('codecompanion');
+  warnAboutInvalidSettings((key) => config.get(key));
   return readSettings((key) => config.get(key));
+}
+
+let lastWarned = '';
+
+/** Names each setting that fell back to its default, once per distinct set of problems, with a way to fix it. */
+function warnAboutInvalidSettings(get: (key: string) => unknown): void {
+  const invalid = invalidSettings(get);
+  const signature = JSON.stringify(invalid);
+  if (signature === lastWarned) return;
+  lastWarned = signature;
+  if (invalid.length === 0) return;
+  const first = invalid[0]!;
+  const more = invalid.length > 1 ? ` (and ${invalid.length - 1} more: ${[...new Set(invalid.slice(1).map((i) => i.key))].join(', ')})` : '';
+  void vscode.window.showWarningMessage(`CodeCompanion: the setting ${first.key} is invalid (${first.reason}); its default is used${more}.`, 'Open Settings').then((choice) => {
+    if (choice === 'Open Settings') void vscode.commands.executeCommand('workbench.action.openSettings', first.key);
+  });
 }
 
 export async function editorModels(settings: EditorSettings, keys: ApiKeys, root: string): Promise<Models> {

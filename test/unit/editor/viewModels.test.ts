@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LiveRun, perfRows } from '../../../src/app/dashboard/liveRun';
-import { candidatesFrom, presetCandidates, providerConfigFrom, readSettings, runOptionsFrom, SETTING_KEYS } from '../../../src/app/editorSettings';
+import { candidatesFrom, invalidSettings, presetCandidates, providerConfigFrom, readSettings, runOptionsFrom, SETTING_KEYS } from '../../../src/app/editorSettings';
 import { ENV_KEYS } from '../../../src/providers/config';
 import { PricingTable } from '../../../src/providers/pricing';
 import { extractJson } from '../../../src/app/jsonOnly';
@@ -124,6 +124,22 @@ describe('editor: settings', () => {
     assert.equal(settings.concurrency, 4);
     assert.equal(settings.consensus, 'majority');
     assert.deepEqual(candidatesFrom(settings), []);
+  });
+
+  it('names each setting whose value was replaced by its default, with why, and no valid one', () => {
+    const values: Record<string, unknown> = {
+      concurrency: -3, consensus: 'coin-flip', 'models.coder': ['nonsense'], maxRounds: 3, checkCommand: 'npm test',
+      'providers.openai.baseUrl': 42, pricing: { openai: { good: { input: 1, output: 2 }, bad: { input: 'cheap' } }, acme: {} },
+    };
+    const invalid = invalidSettings((k) => values[k]);
+    assert.deepEqual(invalid.map((i) => i.key), [
+      'codecompanion.models.coder', 'codecompanion.concurrency', 'codecompanion.consensus', 'codecompanion.pricing', 'codecompanion.pricing', 'codecompanion.providers.openai.baseUrl',
+    ]);
+    assert.match(invalid[0]!.reason, /PROVIDER:MODEL/);
+    assert.match(invalid[1]!.reason, />=\s*1|too small/i);
+    assert.match(invalid[3]!.reason, /openai\/bad/);
+    assert.match(invalid[4]!.reason, /unknown provider "acme"/);
+    assert.deepEqual(invalidSettings((k) => ({ concurrency: 8, maxRounds: 3 } as Record<string, unknown>)[k]), []);
   });
 
   it('per-role models become candidates limited to their roles', () => {
