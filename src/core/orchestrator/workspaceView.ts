@@ -3,7 +3,7 @@
 // scratch copy of it; the user's files change only when accepted patches are applied at the end.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveInside } from '../patch/applyPatch';
+import { resolveInside, WriteGuard } from '../patch/writeGuard';
 import type { CodePatch } from '../patch/codePatch';
 import { decodeFile, parseText, type FileText } from '../patch/fileText';
 import { planPatch, type PatchPlan } from '../patch/planPatch';
@@ -68,16 +68,10 @@ export class WorkspaceView {
   /** Works out what the patch would do to the staged workspace; touches nothing. */
   dryRun(patch: CodePatch): DryRun {
     const problems: string[] = [];
-    for (const edit of patch.edits)
-      for (const p of edit.kind === 'rename' ? [edit.path, edit.to] : [edit.path]) {
-        try {
-          resolveInside(this.root, p);
-        } catch (err) {
-          problems.push((err as Error).message);
-        }
-      }
-    if (problems.length) return { problems };
-    const plan = planPatch(patch, this.source);
+    // the patch engine's write rules (inside the workspace, no protected path) decide here already,
+    // so a patch writing into .git goes back to its author instead of reaching review
+    const guard = new WriteGuard(this.root);
+    const plan = planPatch(patch, this.source, { checkPath: (p) => void guard.check(p) });
     if (!plan.ok)
       for (const e of plan.edits) if (e.status === 'refused') problems.push(`${e.kind} ${e.path}: ${e.reason ?? 'refused'}`);
     return { plan, problems };

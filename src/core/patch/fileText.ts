@@ -1,9 +1,15 @@
-// A file's text as lines, with what must survive an edit kept aside: BOM, line ending, final newline.
+// A file's text as lines, with what must survive an edit kept aside: BOM, line endings (line by
+// line when a file mixes them), final newline.
+
+export type Eol = '\n' | '\r\n';
 
 export interface FileText {
   readonly lines: string[];
   readonly bom: boolean;
-  readonly eol: '\n' | '\r\n';
+  /** The file's usual line ending: what new lines get. */
+  readonly eol: Eol;
+  /** Only for a file that mixes endings: each line's own, kept in step with `lines` by the planner. */
+  eols?: Eol[];
   finalNewline: boolean;
 }
 
@@ -33,11 +39,21 @@ export function parseText(text: string, bom = false): FileText {
   const normalized = text.replace(/\r\n/g, '\n');
   const finalNewline = normalized.endsWith('\n');
   const lines = normalized === '' ? [] : (finalNewline ? normalized.slice(0, -1) : normalized).split('\n');
-  return { lines, bom, eol, finalNewline };
+  if (crlf === 0 || crlf === lf) return { lines, bom, eol, finalNewline };
+  // mixed: each line keeps its own ending (the last one's matters only with a final newline)
+  const raw = text.split('\n');
+  const eols: Eol[] = lines.map((_, i) => (i < raw.length - 1 ? (raw[i]!.endsWith('\r') ? '\r\n' : '\n') : eol));
+  return { lines, bom, eol, eols, finalNewline };
 }
 
 export function encodeFile(file: FileText): string {
-  const body = file.lines.join(file.eol) + (file.finalNewline && file.lines.length > 0 ? file.eol : '');
+  const n = file.lines.length;
+  let body: string;
+  if (file.eols && file.eols.length === n) {
+    const parts: string[] = [];
+    for (let i = 0; i < n; i++) parts.push(file.lines[i]!, i < n - 1 || file.finalNewline ? file.eols[i]! : '');
+    body = parts.join('');
+  } else body = file.lines.join(file.eol) + (file.finalNewline && n > 0 ? file.eol : '');
   return (file.bom ? '\uFEFF' : '') + body;
 }
 

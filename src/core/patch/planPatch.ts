@@ -2,8 +2,9 @@
 // file's current text, or refused with the reason and the places it considered. Nothing touches
 // the disk here; applyPatch commits a plan, and the editor shows one as a diff.
 import type { CodePatch, DiffHunk, FileEdit } from './codePatch';
-import { blockLines, encodeFile, parseText, type FileText } from './fileText';
+import { blockLines, encodeFile, parseText, type Eol, type FileText } from './fileText';
 import { locate, type IndentShift, type Located, type Strategy } from './locate';
+import { checkPathText, PathRefusedError } from './pathRules';
 
 export type EditStatus = 'applied' | 'refused';
 
@@ -48,13 +49,21 @@ export interface PatchPlan {
 /** What the planner knows of the workspace: a file's text (undefined when absent). */
 export type FileSource = (path: string) => FileText | undefined;
 
+export interface PlanOptions {
+  /**
+   * Checks a path the patch writes beyond the rules every plan applies (inside the workspace, no
+   * protected name): throws a PathRefusedError. applyPatch passes its WriteGuard (links, `.git` files).
+   */
+  readonly checkPath?: (path: string) => void;
+}
+
 interface Slot {
   text: FileText | undefined;
   readonly original: FileText | undefined;
   from?: string;
 }
 
-export function planPatch(patch: CodePatch, source: FileSource): PatchPlan {
+export function planPatch(patch: CodePatch, source: FileSource, options: PlanOptions = {}): PatchPlan {
   const slots = new Map<string, Slot>();
   const slot = (p: string): Slot => {
     let s = slots.get(p);
@@ -65,7 +74,21 @@ export function planPatch(patch: CodePatch, source: FileSource): PatchPlan {
     }
     return s;
   };
-  const edits = patch.edits.map((edit, index) => planEdit(edit, index, slot));
+  const refusedPath = (p: string): string | undefined => {
+    try {
+      checkPathText(p);
+      options.checkPath?.(p);
+      return undefined;
+    } catch (err) {
+      if (err instanceof PathRefusedError) return err.message;
+      throw err;
+    }
+  };
+  const edits = patch.edits.map((edit, index) => {
+    // a refused path is never read: the planner does not even look inside .git
+    const refusal = (edit.kind === 'rename' ? [edit.path, edit.to] : [edit.path]).map(refusedPath).find((r) => r !== undefined);
+    return refusal ? { index, path: edit.path, kind: edit.kind, status: 'refused' as const, reason: refusal, steps: [] } : planEdit(edit, index, slot);
+  });
   const ok = edits.every((e) => e.status === 'applied');
   const files: FilePlan[] = [];
   const renamedAway = new Set([...slots.values()].filter((s) => s.from && s.text).map((s) => s.from!));
@@ -96,7 +119,7 @@ function planEdit(edit: FileEdit, index: number, slot: (p: string) => Slot): Edi
       return { ...base, status: 'applied', steps: [] };
     case 'replaceFile': {
       const next = parseText(edit.content);
-      target.text = target.text ? { ...next, bom: target.text.bom, eol: target.text.eol } : next;
+      target.text = target.text ? { lines: next.lines, finalNewline: next.finalNewline, bom: target.text.bom, eol: target.text.eol } : next;
       return { ...base, status: 'applied', steps: [] };
     }
     case 'delete':
@@ -229,14 +252,29 @@ function applyBlock(file: FileText, block: Block, delta: number): { report: Step
   const region = file.lines.slice(found.start, found.start + found.length);
   const oldInner = block.old.slice(found.trimmedHead, block.old.length - found.trimmedTail);
   const newInner = block.new.slice(found.trimmedHead, block.new.length - found.trimmedTail);
-  const replacement = carryUnchanged(unchangedPairs(block, oldInner, newInner, found), newInner, region, found.indent);
+  const pairs = unchangedPairs(block, oldInner, newInner, found);
+  const replacement = carryUnchanged(pairs, newInner, region, found.indent);
   const endsAtEof = found.start + found.length === file.lines.length;
+  if (file.eols) file.eols.splice(found.start, found.length, ...lineEnds(file, found, replacement.length, pairs));
   file.lines.splice(found.start, found.length, ...replacement);
   if (endsAtEof && (block.noEolOld || block.noEolNew)) file.finalNewline = !block.noEolNew;
   return {
     report: { status: 'applied', strategy: found.strategy, startLine: found.start + 1, endLine: found.start + found.length },
     delta: replacement.length - found.length,
   };
+}
+
+/**
+ * In a file that mixes line endings, each new line keeps the ending of the old line it stands for
+ * (the one it leaves unchanged, else the one at its place in the region), so an edit changes no
+ * other line's ending.
+ */
+function lineEnds(file: FileText, found: Located, count: number, pairs: ReadonlyArray<readonly [number, number]>): Eol[] {
+  const region = file.eols!.slice(found.start, found.start + found.length);
+  const fallback = region[region.length - 1] ?? file.eol;
+  const ends: Eol[] = Array.from({ length: count }, (_, n) => region[n] ?? fallback);
+  for (const [o, n] of pairs) if (region[o]) ends[n] = region[o]!;
+  return ends;
 }
 
 /**
@@ -277,6 +315,9 @@ function shift(line: string, indent: IndentShift | undefined): string {
 function lcsPairs(a: readonly string[], b: readonly string[]): Array<[number, number]> {
   const n = a.length;
   const m = b.length;
+  // the table is n*m: a hostile block of 10k by 10k lines would take 400 MB. Past a bound, only the
+  // lines common to both ends are kept (what a model's edit usually leaves alone).
+  if ((n + 1) * (m + 1) > MAX_LCS_CELLS) return commonEnds(a, b);
   const dp = new Uint32Array((n + 1) * (m + 1));
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
@@ -297,6 +338,20 @@ function lcsPairs(a: readonly string[], b: readonly string[]): Array<[number, nu
   return pairs;
 }
 
+const MAX_LCS_CELLS = 4_000_000;
+
+function commonEnds(a: readonly string[], b: readonly string[]): Array<[number, number]> {
+  const pairs: Array<[number, number]> = [];
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) pairs.push([head, head++]);
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) {
+    pairs.push([a.length - 1 - tail, b.length - 1 - tail]);
+    tail++;
+  }
+  return pairs;
+}
+
 function clone(t: FileText): FileText {
-  return { lines: [...t.lines], bom: t.bom, eol: t.eol, finalNewline: t.finalNewline };
+  return { lines: [...t.lines], bom: t.bom, eol: t.eol, ...(t.eols ? { eols: [...t.eols] } : {}), finalNewline: t.finalNewline };
 }

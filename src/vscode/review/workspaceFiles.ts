@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { resolveInside } from '../../core/patch/applyPatch';
+import { resolveInside } from '../../core/patch/writeGuard';
 import { parseText, type FileText } from '../../core/patch/fileText';
 import { textEditsTo, type DocumentLines } from '../../app/review/textEdits';
 

@@ -56,13 +56,14 @@ describe('patch parsing', () => {
     assert.throws(() => parsePatchText('a.ts\n<<<<<<< SEARCH\nx\n=======\ny\n'), /REPLACE end/);
   });
 
-  it('restores every file when writing fails part-way through', async () => {
+  it('refuses a patch that needs a folder where a file is, naming both, before writing anything', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-rollback-'));
     fs.writeFileSync(path.join(root, 'stats.py'), STATS_PY);
     fs.writeFileSync(path.join(root, 'blocker'), 'a file where the patch needs a directory\n');
     const report = await applyPatch(parsePatchText(`stats.py\n<<<<<<< SEARCH\nimport math\n=======\nimport math\nimport statistics\n>>>>>>> REPLACE\n\nblocker/inner.py\n<<<<<<< SEARCH\n=======\nx = 1\n>>>>>>> REPLACE\n`), { root });
     assert.equal(report.ok, false);
-    assert.match(report.writeError!, /every file was restored/);
+    assert.equal(report.written, false);
+    assert.match(report.edits.find((e) => e.status === 'refused')!.reason!, /^blocker\/inner\.py cannot be written: blocker is a file, not a folder$/);
     assert.equal(fs.readFileSync(path.join(root, 'stats.py'), 'utf8'), STATS_PY);
     assert.deepEqual(fs.readdirSync(root).sort(), ['blocker', 'stats.py']);
   });
