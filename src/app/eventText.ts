@@ -28,7 +28,7 @@ export function describeEvent(e: RecordedEvent): string | undefined {
     case 'task.failed':
       return `${e.data.taskId}: failed: ${e.data.reason}`;
     case 'patch.applied':
-      return `${e.data.patchId}: ${e.data.ok ? `applied to ${e.data.files.join(', ')}` : `not applied: ${e.data.error}`}`;
+      return `${e.data.patchId}: ${e.data.ok ? (e.data.files.length ? `applied to ${e.data.files.join(', ')}` : 'nothing applied') : `not applied: ${e.data.error}`}${heldText(e.data.held)}`;
     case 'budget.exceeded':
       return `budget: ${e.data.message}`;
     case 'run.paused':
@@ -67,4 +67,10 @@ export function eventSummary(e: RecordedEvent): string {
     default:
       return e.type;
   }
+}
+
+/** Sensitive files an automatic apply left alone, each with its rule. */
+export function heldText(held: readonly { path: string; rule: string }[] | undefined): string {
+  if (!held?.length) return '';
+  return `; left unapplied for explicit acceptance: ${held.map((h) => `${h.path} (sensitive path rule '${h.rule}')`).join(', ')}`;
 }

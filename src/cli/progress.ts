@@ -2,6 +2,7 @@
 // a terminal a live status line with each agent in flight and what it has streamed.
 import { usd } from '../core/cost/costGovernor';
 import type { RunState } from '../core/orchestrator/runState';
+import { heldText } from '../app/eventText';
 
 /** The live line: agents in flight, chars streamed, cost against the budget. */
 export function statusLine(state: RunState, width: number): string {
@@ -23,10 +24,13 @@ export function summary(state: RunState): string {
     for (const p of final) {
       const artifact = state.artifacts[p.artifactId];
       const what = artifact?.kind === 'CodePatch' ? artifact.body.summary : '';
-      const status = p.status === 'applied' ? 'applied' : p.status === 'apply_failed' ? `NOT applied: ${p.applyError}` : 'proposed (use --apply to apply)';
+      const status = (p.status === 'applied' ? 'applied' : p.status === 'apply_failed' ? `NOT applied: ${p.applyError}` : 'proposed (use --apply to apply)') + heldText(p.held);
       lines.push(`  ${p.patchId} by ${p.provider}/${p.model}: ${what}`, `    files: ${p.files.join(', ')}; ${status}`);
     }
   } else lines.push('No patch passed review.');
+  const held = patches.flatMap((p) => p.held ?? []);
+  if (held.length)
+    lines.push(`Sensitive files left unapplied (${held.map((h) => h.path).join(', ')}): accept each one explicitly, in the editor's review or with --allow-sensitive PATH on the next run`);
   const unfinished = Object.values(state.tasks).filter((t) => t.status !== 'accepted');
   for (const t of unfinished) {
     const last = t.patchIds.map((id) => state.patches[id]).filter(Boolean).at(-1);

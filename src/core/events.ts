@@ -102,7 +102,17 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     type: z.literal('patch.rejected'),
     data: z.object({ patchId: z.string(), taskId: z.string(), reasons: z.array(z.string()), final: z.boolean() }),
   }),
-  z.object({ type: z.literal('patch.applied'), data: z.object({ patchId: z.string(), files: z.array(z.string()), ok: z.boolean(), error: z.string().optional() }) }),
+  z.object({
+    type: z.literal('patch.applied'),
+    data: z.object({
+      patchId: z.string(),
+      files: z.array(z.string()),
+      ok: z.boolean(),
+      error: z.string().optional(),
+      /** Sensitive files left unapplied until a person accepts each one (the rest was applied). */
+      held: z.array(z.object({ path: z.string(), rule: z.string() })).optional(),
+    }),
+  }),
   z.object({ type: z.literal('budget.reserved'), data: z.object({ callId: z.string(), amountUsd: z.number(), runReservedUsd: z.number() }) }),
   z.object({ type: z.literal('budget.released'), data: z.object({ callId: z.string(), reservedUsd: z.number(), spentUsd: z.number().nullable() }) }),
   z.object({

@@ -1,31 +1,31 @@
-// codecompanion patch apply PATCH_FILE --cwd DIR [--dry-run] [--json]
+// codecompanion patch apply PATCH_FILE --cwd DIR [--dry-run] [--json] [--allow-sensitive PATH ...]
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applyPatch, type PatchReport } from '../../core/patch/applyPatch';
+import { applyPatch, normalize, type PatchReport } from '../../core/patch/applyPatch';
 import { parsePatchText, PatchParseError } from '../../core/patch/parsePatch';
+import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
-const OPTIONS = { cwd: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } } as const;
+const OPTIONS = { cwd: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'allow-sensitive': { type: 'string', multiple: true } } as const;
+
+/** A patch file larger than this is not a patch a model wrote (and /dev/zero never ends). */
+export const MAX_PATCH_BYTES = 16 * 1024 * 1024;
 
 export const patchCommand: CliCommand = {
   name: 'patch',
-  usage: 'patch apply PATCH_FILE [--cwd DIR] [--dry-run] [--json]',
-  summary: 'apply a CodePatch, unified diff or SEARCH/REPLACE file: all edits or none',
+  usage: 'patch apply PATCH_FILE [--cwd DIR] [--dry-run] [--json] [--allow-sensitive PATH ...]',
+  summary: 'apply a CodePatch, unified diff or SEARCH/REPLACE file: all edits or none (never .git/ or .codecompanion/; a sensitive file only when named)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     if (positionals[0] !== 'apply' || !positionals[1]) throw new UsageError('expected: patch apply PATCH_FILE');
     const root = path.resolve(io.cwd, values.cwd ?? '.');
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`--cwd ${values.cwd}: no such directory`);
-    const file = path.resolve(io.cwd, positionals[1]);
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      throw new UsageError(`cannot read ${positionals[1]}`);
-    }
+    const text = readPatchFile(path.resolve(io.cwd, positionals[1]), positionals[1]);
+    const allow = new Set((values['allow-sensitive'] ?? []).map(normalize));
     let report: PatchReport;
     try {
-      report = await applyPatch(parsePatchText(text), { root, dryRun: values['dry-run'] ?? false });
+      const sensitive = { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), allow, mode: 'refuse' as const };
+      report = await applyPatch(parsePatchText(text), { root, dryRun: values['dry-run'] ?? false, sensitive });
     } catch (err) {
       if (err instanceof PatchParseError) throw new UsageError(err.message);
       throw err;
@@ -36,15 +36,37 @@ export const patchCommand: CliCommand = {
   },
 };
 
+/** The patch file's text: a regular file of sane size, never a FIFO or a device that blocks or never ends. */
+function readPatchFile(file: string, shown: string): string {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new UsageError(`cannot read ${shown}: no such file`);
+  }
+  if (!stat.isFile()) throw new UsageError(`cannot read ${shown}: it is ${stat.isDirectory() ? 'a folder' : 'not a regular file (a FIFO, socket or device)'}; give a patch file`);
+  if (stat.size > MAX_PATCH_BYTES) throw new UsageError(`cannot read ${shown}: ${stat.size} bytes is larger than a patch may be (${MAX_PATCH_BYTES} bytes)`);
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 function describe(report: PatchReport, dryRun: boolean): string {
   const lines: string[] = [];
+  let sensitive = false;
   for (const edit of report.edits) {
     if (edit.status === 'applied') {
       const where = edit.steps.map((s) => (s.startLine ? `${s.strategy} at ${s.startLine}-${s.endLine}` : s.strategy ?? '')).filter(Boolean).join(', ');
       lines.push(`  applied  ${edit.kind} ${edit.path}${where ? ` (${where})` : ''}`);
-    } else lines.push(`  refused  ${edit.kind} ${edit.path}: ${edit.reason}`);
+    } else {
+      lines.push(`  refused  ${edit.kind} ${edit.path}: ${edit.reason}`);
+      sensitive ||= / is a sensitive path \(rule /.test(edit.reason ?? '');
+    }
   }
+  if (sensitive) lines.push('  to apply a sensitive file, name it: --allow-sensitive PATH (once per file)');
   if (report.writeError) lines.push(`  ${report.writeError}`);
-  const verdict = !report.ok ? 'refused: no file was changed' : dryRun ? `dry run: ${report.files.length} file(s) would change` : `applied: ${report.files.length} file(s) changed`;
+  const verdict = !report.ok ? (report.writeError ? 'failed: see above for what was restored' : 'refused: no file was changed') : dryRun ? `dry run: ${report.files.length} file(s) would change` : `applied: ${report.files.length} file(s) changed`;
   return `${lines.join('\n')}\n${verdict}\n`;
 }

@@ -13,6 +13,8 @@ import { embedderFromEnv } from './memory';
 import { workspaceMemory } from '../../app/memory';
 import { describeEvent } from '../../app/eventText';
 import { statusLine, summary } from '../progress';
+import { normalize } from '../../core/patch/applyPatch';
+import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
 
 const OPTIONS = {
   cwd: { type: 'string' },
@@ -33,13 +35,14 @@ const OPTIONS = {
   seed: { type: 'string' },
   sample: { type: 'boolean' },
   reason: { type: 'string', multiple: true },
+  'allow-sensitive': { type: 'string', multiple: true },
 } as const;
 
 type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 export const runCommand: CliCommand = {
   name: 'run',
-  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply] [--json] [--record FILE | --replay FILE] | run --sample',
+  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--record FILE | --replay FILE] | run --sample',
   summary: 'plan, write, review and validate patches for an objective (--sample: the bundled demo)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -114,6 +117,7 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
       ...(memory.context ? { context: memory.context } : {}),
       memory: memory.memory,
       onEvent,
+      sensitive: { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), allow: new Set((values['allow-sensitive'] ?? []).map(normalize)) },
     };
     io.stderr.write(`models: ${models.source}\n`);
     const final =
@@ -125,10 +129,22 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
     await memory.memory.rememberRun(final).catch(() => undefined); // memory is an aid, never the run's outcome
     if (live) io.stderr.write('\r\x1b[2K');
     if (!values.json) io.stdout.write(summary(final));
-    return final.status === 'completed' ? 0 : final.status === 'cancelled' ? 130 : 1;
+    return final.status === 'completed' ? applyExitCode(final) : final.status === 'cancelled' ? 130 : 1;
   } finally {
     await opened.close();
   }
+}
+
+/**
+ * A completed run whose accepted patches were applied: 0; 1 when a patch could not be applied (so a
+ * script never takes "nothing was written" for success); 4 when everything else was applied but
+ * sensitive files wait for explicit acceptance.
+ */
+export function applyExitCode(final: RunState): number {
+  const patches = Object.values(final.patches);
+  if (patches.some((p) => p.status === 'apply_failed')) return 1;
+  if (patches.some((p) => p.held?.length)) return 4;
+  return 0;
 }
 
 function runOptions(values: Values): Partial<RunOptions> {

@@ -14,6 +14,7 @@ import type { EventStore } from '../ports/eventStore';
 import type { ModelClient, PriceBook, ProviderId } from '../ports/model';
 import type { PerformanceStore } from '../performance/performanceStore';
 import type { ModelCandidate } from '../router/router';
+import type { SensitivePaths } from '../patch/sensitivePaths';
 import type { EventBus } from './eventBus';
 import type { ProviderLimits } from './providerLimiter';
 import { RunDriver } from './runDriver';
@@ -58,6 +59,8 @@ export interface OrchestratorDeps {
   /** The editor pauses for the user here; without it a budget stop ends the run. */
   readonly onBudgetExceeded?: (error: BudgetExceededError) => Promise<number | null | undefined>;
   readonly onEvent?: (event: RecordedEvent) => void;
+  /** Sensitive paths an automatic apply leaves for explicit acceptance (default: the default list, nothing allowed). */
+  readonly sensitive?: { readonly paths: SensitivePaths; readonly allow?: ReadonlySet<string> };
 }
 
 export interface RunRequest {

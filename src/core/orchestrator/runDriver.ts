@@ -9,6 +9,7 @@ import { BudgetExceededError, CostGovernor } from '../cost/costGovernor';
 import { event, type Role, type RunOptions } from '../events';
 import { patchFiles, type CodePatch } from '../patch/codePatch';
 import { applyPatch } from '../patch/applyPatch';
+import { SensitivePaths } from '../patch/sensitivePaths';
 import type { Clock } from '../ports/clock';
 import { PerformanceStore } from '../performance/performanceStore';
 import { NoModelError, Router, type RouteDecision } from '../router/router';
@@ -326,10 +327,13 @@ export class RunDriver {
     for (const p of accepted) {
       const artifact = this.log.state.artifacts[p.artifactId];
       if (artifact?.kind !== 'CodePatch') continue;
-      const report = await applyPatch(artifact.body, { root: this.deps.workspaceRoot });
+      // sensitive files are never applied automatically: the rest of the patch is, they wait
+      const sensitive = { paths: this.deps.sensitive?.paths ?? new SensitivePaths(), ...(this.deps.sensitive?.allow ? { allow: this.deps.sensitive.allow } : {}), mode: 'hold' as const };
+      const report = await applyPatch(artifact.body, { root: this.deps.workspaceRoot, sensitive });
       const refused = report.edits.filter((e) => e.status === 'refused').map((e) => `${e.path}: ${e.reason ?? 'refused'}`);
       const error = report.writeError ?? (refused.length ? refused.join('; ') : undefined);
-      await this.log.append(event('patch.applied', { patchId: p.patchId, files: report.files.map((f) => f.path), ok: report.written, ...(error ? { error } : {}) }));
+      const held = report.held?.map((h) => ({ path: h.path, rule: h.rule })) ?? [];
+      await this.log.append(event('patch.applied', { patchId: p.patchId, files: report.files.map((f) => f.path), ok: report.written, ...(error ? { error } : {}), ...(held.length ? { held } : {}) }));
     }
   }
 

@@ -52,6 +52,8 @@ export interface PatchState {
   /** Order in which patches were accepted: the order they are staged and applied in. */
   readonly acceptedOrder?: number;
   readonly applyError?: string;
+  /** Sensitive files an automatic apply left for a person to accept, each with its rule. */
+  readonly held?: readonly { readonly path: string; readonly rule: string }[];
 }
 
 export interface TaskState {
@@ -210,7 +212,7 @@ function apply(s: RunState, e: RunEvent & { ts?: number }): RunState {
     case 'task.failed':
       return endRevision(updateTask(s, e.data.taskId, (t) => ({ ...t, status: 'failed' })), e.data.taskId);
     case 'patch.applied':
-      return updatePatch(s, e.data.patchId, (p) => ({ ...p, status: e.data.ok ? 'applied' : 'apply_failed', ...(e.data.error ? { applyError: e.data.error } : {}) }));
+      return updatePatch(s, e.data.patchId, (p) => ({ ...p, status: e.data.ok ? 'applied' : 'apply_failed', ...(e.data.error ? { applyError: e.data.error } : {}), ...(e.data.held?.length ? { held: e.data.held } : {}) }));
     case 'budget.reserved':
       return { ...s, reservations: { ...s.reservations, [e.data.callId]: e.data.amountUsd }, cost: { ...s.cost, reservedUsd: s.cost.reservedUsd + e.data.amountUsd } };
     case 'budget.released': {
