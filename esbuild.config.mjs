@@ -9,9 +9,19 @@ const production = process.argv.includes('--production');
 
 const common = { bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', legalComments: 'none' };
 
+// The OpenTelemetry SDK is its own bundle (dist/telemetry.js), required only when export is on:
+// src/telemetry/loadTelemetry.ts's import('./openTelemetry') stays a runtime require of it.
+const lazyTelemetry = {
+  name: 'lazy-telemetry',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/openTelemetry$/ }, (args) => (args.importer.endsWith('loadTelemetry.ts') ? { path: './telemetry.js', external: true } : undefined));
+  },
+};
+
 const builds = [
-  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [lazyTelemetry] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyTelemetry] },
+  { ...common, entryPoints: ['src/telemetry/openTelemetry.ts'], outfile: 'dist/telemetry.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

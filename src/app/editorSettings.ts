@@ -7,7 +7,8 @@ import { ConsensusRuleSchema, type Role, type RunOptions } from '../core/events'
 import type { ModelCandidate } from '../core/router/router';
 import type { ProviderLimits } from '../core/orchestrator/providerLimiter';
 import { PROVIDER_IDS, type ModelPrice, type ProviderId } from '../core/ports/model';
-import type { ProviderConfig, SdkProvider } from '../providers/config';
+import { parseFallback, type ProviderConfig, type SdkProvider } from '../providers/config';
+import { providerLimits, RateLimitSchema, type RateLimits } from './providerLimits';
 import { parsePriceOverrides, type PriceOverrides } from '../providers/pricing';
 
 const ModelList = z.array(z.string().regex(new RegExp(`^(${PROVIDER_IDS.join('|')}):.+$`), 'use PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6')).catch([]);
@@ -30,6 +31,18 @@ const Pricing = z
     return out;
   })
   .catch({});
+/** Per provider; an entry that does not parse is dropped, the rest kept. */
+const RateLimitsSetting = z
+  .record(z.string(), z.unknown())
+  .transform((byProvider) => {
+    const out: Record<string, z.infer<typeof RateLimitSchema>> = {};
+    for (const [provider, limit] of Object.entries(byProvider)) {
+      const parsed = RateLimitSchema.safeParse(limit);
+      if ((PROVIDER_IDS as readonly string[]).includes(provider) && parsed.success) out[provider] = parsed.data;
+    }
+    return out as RateLimits;
+  })
+  .catch({});
 const ProviderEntry = z.object({ baseUrl: z.string().optional().catch(undefined), model: z.string().optional().catch(undefined) }).catch({});
 
 export const EditorSettingsSchema = z.object({
@@ -48,6 +61,10 @@ export const EditorSettingsSchema = z.object({
   memory: z.object({ autoIndex: z.boolean().catch(false) }).catch({ autoIndex: false }),
   pricing: Pricing,
   providers: z.object({ anthropic: ProviderEntry, openai: ProviderEntry, gemini: ProviderEntry, openaiCompatible: ProviderEntry }).catch({ anthropic: {}, openai: {}, gemini: {}, openaiCompatible: {} }),
+  /** "provider" or "provider:model"; empty: CODECOMPANION_FALLBACK, else none. */
+  fallback: z.string().catch(''),
+  rateLimits: RateLimitsSetting,
+  telemetry: z.object({ otlpEndpoint: z.string().catch(''), captureContent: z.boolean().catch(false) }).catch({ otlpEndpoint: '', captureContent: false }),
 });
 
 export type EditorSettings = z.infer<typeof EditorSettingsSchema>;
@@ -59,6 +76,7 @@ export const SETTING_KEYS = [
   'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'pricing',
   'providers.anthropic.baseUrl', 'providers.anthropic.model', 'providers.openai.baseUrl', 'providers.openai.model',
   'providers.gemini.baseUrl', 'providers.gemini.model', 'providers.openaiCompatible.baseUrl', 'providers.openaiCompatible.model',
+  'fallback', 'rateLimits', 'telemetry.otlpEndpoint', 'telemetry.captureContent',
 ] as const;
 
 /** Builds the nested object from `get(key)` for each dotted key, then parses it. */
@@ -195,12 +213,23 @@ export function providerConfigFrom(settings: EditorSettings, keys: Partial<Recor
   }
   const prices: PriceOverrides = { ...envPrices };
   for (const [provider, models] of Object.entries(settings.pricing) as [ProviderId, Record<string, ModelPrice>][]) prices[provider] = { ...prices[provider], ...models };
-  return { providers, prices };
+  const fallback = fallbackFrom(settings, env);
+  return { providers, prices, ...(fallback ? { fallback } : {}) };
+}
+
+/** The setting, else CODECOMPANION_FALLBACK; one that names no known provider is ignored here (doctor names it). */
+export function fallbackFrom(settings: EditorSettings, env: Record<string, string | undefined>): ProviderConfig['fallback'] {
+  const value = settings.fallback.trim() || env.CODECOMPANION_FALLBACK?.trim();
+  if (!value) return undefined;
+  try {
+    return parseFallback(value);
+  } catch {
+    return undefined;
+  }
 }
 
 export function limitsFrom(settings: EditorSettings): Partial<Record<ProviderId, ProviderLimits>> {
-  const limits: ProviderLimits = { concurrency: settings.concurrency };
-  return { anthropic: limits, openai: limits, gemini: limits, 'openai-compatible': limits, 'vscode-lm': limits };
+  return providerLimits(settings.rateLimits, settings.concurrency);
 }
 
 export type ModelPreset = 'balanced' | 'economy' | 'quality';

@@ -40,6 +40,8 @@ export function describeEvent(e: RecordedEvent): string | undefined {
       return `failed (${e.data.reason}): ${e.data.message}`;
     case 'run.cancelled':
       return `cancelled: ${e.data.reason}`;
+    case 'run.traced':
+      return `traced: OpenTelemetry trace ${e.data.traceId}`;
     default:
       return undefined;
   }

@@ -12,12 +12,18 @@ export function resolveWorkspace(cwd: string, dir: string | undefined): string {
   return root;
 }
 
-export function loadModels(env: NodeJS.ProcessEnv, options: { replay?: string; record?: string; models?: string }): Models {
+export function loadModels(env: NodeJS.ProcessEnv, options: { replay?: string; record?: string; models?: string; fallback?: string }): Models {
   // a recording names its own candidates; the environment's list applies to live providers only
   const models = options.models ?? (options.replay ? undefined : env.CODECOMPANION_MODELS);
   try {
+    let config;
+    try {
+      config = loadProviderConfigFromEnv(options.fallback ? { ...env, CODECOMPANION_FALLBACK: options.fallback } : env);
+    } catch (err) {
+      throw new UsageError(options.fallback ? (err as Error).message.replace('CODECOMPANION_FALLBACK', '--fallback') : (err as Error).message);
+    }
     return loadEngineModels({
-      config: loadProviderConfigFromEnv(env),
+      config,
       ...(options.replay ? { replay: options.replay } : {}),
       ...(options.record ? { record: options.record } : {}),
       ...(models ? { models } : {}),

@@ -132,6 +132,8 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run.completed'), data: z.object({ accepted: z.number().int(), rejected: z.number().int(), applied: z.number().int(), costUsd: z.number() }) }),
   z.object({ type: z.literal('run.failed'), data: z.object({ reason: z.enum(['budget', 'model', 'plan', 'internal']), message: z.string() }) }),
   z.object({ type: z.literal('run.cancelled'), data: z.object({ reason: z.string() }) }),
+  /** The OpenTelemetry trace this stretch of the run is exported under (only with export on); a resume starts another. */
+  z.object({ type: z.literal('run.traced'), data: z.object({ traceId: z.string().regex(/^[0-9a-f]{32}$/) }) }),
 ]);
 
 export type RunEvent = z.infer<typeof RunEventSchema>;

@@ -4,6 +4,7 @@
 // and text from a failed attempt is announced as superseded before the next one streams.
 import { systemClock, type Clock } from '../core/ports/clock';
 import { ModelError, ZERO_USAGE, type ModelClient, type ModelDelta, type ModelRequest, type PriceBook, type ProviderId, type StopReason, type ToolCall, type Usage } from '../core/ports/model';
+import { GENAI, genAiProviderName, type TraceSpan } from '../core/ports/telemetry';
 import type { VendorAdapter } from './attempt';
 import { CircuitBreaker } from './circuitBreaker';
 import { classify, RETRYABLE } from './errors';
@@ -66,6 +67,8 @@ export class ResilientModelClient implements ModelClient {
     let total: Usage = ZERO_USAGE;
     let billedCost: number | null = 0;
     let lastError: ModelError | undefined;
+    let waitedMs = 0;
+    let previous: { provider: ProviderId; model: string } | undefined;
     for (const route of this.routes) {
       const model = route.model ?? request.model;
       for (let tries = 0; tries < this.retry.maxAttempts; tries++) {
@@ -74,7 +77,15 @@ export class ResilientModelClient implements ModelClient {
           break;
         }
         attempt++;
+        const failover = tries === 0 && route !== this.routes[0];
+        const span = attempt > 1 || failover ? this.attemptSpan(request, failover, attempt, lastError, waitedMs, previous, route.adapter.provider, model) : undefined;
+        previous = { provider: route.adapter.provider, model };
+        waitedMs = 0;
         const outcome = await this.attemptOnce(route.adapter, { ...request, model }, attempt, out, started);
+        if (span) {
+          if (!outcome.ok) span.fail(outcome.error.kind, outcome.error.message);
+          span.end();
+        }
         total = addUsage(total, outcome.usage);
         const price = this.options.priceBook.priceOf(route.adapter.provider, model);
         billedCost = billedCost === null || !hasUsage(outcome.usage) ? billedCost : price ? billedCost + costOf(outcome.usage, price)! : null;
@@ -102,6 +113,7 @@ export class ResilientModelClient implements ModelClient {
           lastError = new ModelError(error.kind, `${error.message}; giving up: the next try (in ${Math.ceil(wait / 1000)} s) would pass the ${Math.round(this.retry.deadlineMs / 1000)} s deadline`, error.details);
           break;
         }
+        waitedMs = Math.round(wait);
         try {
           await this.clock.sleep(wait, request.signal);
         } catch {
@@ -111,6 +123,17 @@ export class ResilientModelClient implements ModelClient {
     }
     const final = lastError ?? new ModelError('server', 'the call failed');
     throw withTotals(new ModelError(final.kind, attempt > 1 ? `${final.message} (after ${attempt} attempts)` : final.message, final.details), total, billedCost, attempt);
+  }
+
+  /** A retry (same route) or a failover (the first attempt on a fallback route), under the caller's span. */
+  private attemptSpan(request: ModelRequest, failover: boolean, attempt: number, after: ModelError | undefined, waitedMs: number, from: { provider: ProviderId; model: string } | undefined, provider: ProviderId, model: string): TraceSpan | undefined {
+    return request.trace?.child(failover ? 'failover' : 'retry', {
+      'codecompanion.attempt': attempt,
+      'codecompanion.after_error': after?.kind,
+      ...(failover ? { 'codecompanion.failover.from': from && `${from.provider}/${from.model}`, 'codecompanion.failover.to': `${provider}/${model}` } : { 'codecompanion.retry.wait_ms': waitedMs }),
+      [GENAI.provider]: genAiProviderName(provider),
+      [GENAI.requestModel]: model,
+    });
   }
 
   private backoff(tries: number, retryAfterMs: number | undefined): number {

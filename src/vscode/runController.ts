@@ -18,6 +18,9 @@ import type { Models } from '../app/engine';
 import type { CurrentRun, RunListItem } from '../protocol/messages';
 import type { ReviewController } from './review/reviewController';
 import type { WorkspaceIndex } from './memory/workspaceIndex';
+import { TelemetrySession } from '../telemetry/telemetrySession';
+import { describeTelemetry, telemetryConfig } from '../telemetry/telemetryConfig';
+import { codecompanionVersion } from '../app/version';
 
 export interface RunRequest {
   readonly objective: string;
@@ -51,6 +54,7 @@ export class RunController implements vscode.Disposable {
   private loaded: Promise<void> | undefined;
   private live: LiveRun | undefined;
   private running: { runId?: string; abort: AbortController } | undefined;
+  private readonly telemetry = new TelemetrySession();
 
   constructor(
     private readonly root: string,
@@ -183,6 +187,7 @@ export class RunController implements vscode.Disposable {
       writing = true;
       const past = pastRunsFrom(await allEvents(opened.store), Date.now());
       const memory = await this.memory.forRun(opened.db);
+      const telemetry = await this.telemetryFor(settings);
       this.log.info(`models: ${models.source}; memory: ${memory.context ? 'indexed workspace as context' : 'decisions only (Index Workspace adds context)'}`);
       const deps: OrchestratorDeps = {
         store: opened.store,
@@ -198,8 +203,12 @@ export class RunController implements vscode.Disposable {
         memory: memory.memory,
         onBudgetExceeded: (err) => this.askForBudget(err, interactive),
         onEvent: (e) => this.observe(e),
+        telemetry: telemetry.telemetry,
       };
-      const result = await work(settings, trusted, deps, abort.signal);
+      const result = await work(settings, trusted, deps, abort.signal).finally(() => {
+        // sent in the background: a slow or absent collector never holds the run's result
+        void telemetry.flush().catch((err) => this.log.warn(`telemetry: export failed: ${(err as Error).message}`));
+      });
       const final = this.live?.runId === result.runId ? this.live.state : undefined;
       if (final) {
         this.log.info(`run ${final.runId} ${final.status}: ${usd(final.cost.spentUsd)} spent${final.error ? ` (${final.error.message})` : ''}`);
@@ -264,8 +273,22 @@ export class RunController implements vscode.Disposable {
     return choice?.startsWith('Raise') ? raised : undefined;
   }
 
+  /** Export per the settings (or OTEL_*); an unusable endpoint is logged and export stays off. */
+  private async telemetryFor(settings: EditorSettings) {
+    let config;
+    try {
+      config = telemetryConfig(process.env, settings.telemetry, codecompanionVersion());
+    } catch (err) {
+      this.log.warn(`telemetry: ${(err as Error).message}; nothing is exported`);
+    }
+    const handle = await this.telemetry.for(config);
+    if (handle.exporting) this.log.info(`telemetry: ${describeTelemetry(config)}`);
+    return handle;
+  }
+
   dispose(): void {
     this.cancel();
+    void this.telemetry.dispose();
     this._onDidChange.dispose();
   }
 }

@@ -83,6 +83,20 @@ describe('architecture boundaries', () => {
     }
   });
 
+  it('core and providers know OpenTelemetry only through the telemetry port; src/telemetry adapts it', () => {
+    const sdk = ['src/core', 'src/providers', 'src/storage', 'src/app', 'src/cli', 'src/vscode', 'src/protocol', 'webview'].flatMap((dir) =>
+      violations(dir, (spec) => spec.startsWith('@opentelemetry/')),
+    );
+    assert.deepEqual(sdk, []);
+    const bad = violations('src/telemetry', (_spec, layer) => layer !== undefined && layer !== 'src/telemetry' && layer !== 'src/core');
+    assert.deepEqual(bad, []);
+    // the SDK module is loaded lazily: nothing imports it statically but the loader's dynamic import
+    const eager = ['src/app', 'src/cli', 'src/vscode', 'src/telemetry'].flatMap((dir) =>
+      sourceFiles(dir).filter((f) => /(?:^|\n)\s*import\s[^;]*from\s+['"][^'"]*\/openTelemetry['"]/.test(readFileSync(path.join(ROOT, f), 'utf8'))),
+    );
+    assert.deepEqual(eager, []);
+  });
+
   it('src/app (shared host logic) never imports the CLI or the editor adapter', () => {
     const bad = violations('src/app', (_spec, layer) => layer === 'src/cli' || layer === 'src/vscode');
     assert.deepEqual(bad, []);

@@ -15,6 +15,10 @@ import { describeEvent } from '../../app/eventText';
 import { statusLine, summary } from '../progress';
 import { normalize } from '../../core/patch/applyPatch';
 import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
+import { telemetryConfig } from '../../telemetry/telemetryConfig';
+import { loadTelemetry } from '../../telemetry/loadTelemetry';
+import { codecompanionVersion } from '../../app/version';
+import { parseRateLimits, providerLimits, withFlagLimits } from '../../app/providerLimits';
 
 const OPTIONS = {
   cwd: { type: 'string' },
@@ -36,13 +40,16 @@ const OPTIONS = {
   sample: { type: 'boolean' },
   reason: { type: 'string', multiple: true },
   'allow-sensitive': { type: 'string', multiple: true },
+  fallback: { type: 'string' },
+  rpm: { type: 'string', multiple: true },
+  tpm: { type: 'string', multiple: true },
 } as const;
 
 type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 export const runCommand: CliCommand = {
   name: 'run',
-  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--record FILE | --replay FILE] | run --sample',
+  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
   summary: 'plan, write, review and validate patches for an objective (--sample: the bundled demo)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -83,8 +90,16 @@ type Work = { objective: string } | { resume: string } | { revise: RevisionReque
 
 async function execute(io: CliIo, values: Values, root: string, what: Work, extra: Partial<RunOptions> = {}): Promise<number> {
   const options = { ...runOptions(values), ...extra };
-  const models = loadModels(io.env, { ...(values.replay ? { replay: path.resolve(io.cwd, values.replay) } : {}), ...(values.record ? { record: path.resolve(io.cwd, values.record) } : {}), ...(values.models ? { models: values.models } : {}) });
+  const models = loadModels(io.env, { ...(values.replay ? { replay: path.resolve(io.cwd, values.replay) } : {}), ...(values.record ? { record: path.resolve(io.cwd, values.record) } : {}), ...(values.models ? { models: values.models } : {}), ...(values.fallback ? { fallback: values.fallback } : {}) });
+  const limits = rateLimits(io.env, values);
+  let exportConfig;
+  try {
+    exportConfig = telemetryConfig(io.env, {}, codecompanionVersion());
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const opened = await openStore(root, 'write', 'codecompanion run');
+  const telemetry = await loadTelemetry(exportConfig);
   let state: RunState = initialRunState('');
   const live = io.isTty && !values.json;
   let lastStatus = 0;
@@ -114,10 +129,12 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
       clock: systemClock,
       performance: past.performance,
       daySpentUsd: past.daySpentUsd,
+      limits,
       ...(memory.context ? { context: memory.context } : {}),
       memory: memory.memory,
       onEvent,
       sensitive: { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), allow: new Set((values['allow-sensitive'] ?? []).map(normalize)) },
+      telemetry: telemetry.telemetry,
     };
     io.stderr.write(`models: ${models.source}\n`);
     const final =
@@ -131,6 +148,8 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
     if (!values.json) io.stdout.write(summary(final));
     return final.status === 'completed' ? applyExitCode(final) : final.status === 'cancelled' ? 130 : 1;
   } finally {
+    // sends what is buffered (bounded by the exporter's timeout); a collector that is down costs a warning, never the run
+    await telemetry.shutdown();
     await opened.close();
   }
 }
@@ -145,6 +164,16 @@ export function applyExitCode(final: RunState): number {
   if (patches.some((p) => p.status === 'apply_failed')) return 1;
   if (patches.some((p) => p.held?.length)) return 4;
   return 0;
+}
+
+/** CODECOMPANION_RATE_LIMITS (JSON), then --rpm / --tpm PROVIDER=N on top. */
+function rateLimits(env: NodeJS.ProcessEnv, values: Values) {
+  try {
+    const fromEnv = parseRateLimits(env.CODECOMPANION_RATE_LIMITS, 'CODECOMPANION_RATE_LIMITS');
+    return providerLimits(withFlagLimits(withFlagLimits(fromEnv, '--rpm', values.rpm ?? []), '--tpm', values.tpm ?? []));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 function runOptions(values: Values): Partial<RunOptions> {

@@ -10,6 +10,7 @@ import type { RunLog } from '../orchestrator/runLog';
 import type { ProviderLimiter } from '../orchestrator/providerLimiter';
 import type { Clock } from '../ports/clock';
 import { ModelError, type ModelClient, type ModelRequest, type ModelResult, type ProviderId } from '../ports/model';
+import { finishReason, GENAI, genAiProviderName, NO_TELEMETRY, type Telemetry, type TraceSpan } from '../ports/telemetry';
 import { repairMessages, type Prompt } from './prompts';
 
 export const STREAM_FLUSH_CHARS = 2048;
@@ -29,6 +30,7 @@ export interface AgentContext {
   readonly onBudgetExceeded?: (error: BudgetExceededError) => Promise<number | null | undefined>;
   /** Set once the run is stopping: no new call starts. */
   readonly stopped: () => unknown;
+  readonly telemetry?: Telemetry;
 }
 
 export interface AgentCallSpec<K extends ArtifactKind> {
@@ -43,6 +45,8 @@ export interface AgentCallSpec<K extends ArtifactKind> {
   readonly maxOutputTokens: number;
   /** Domain events recorded atomically with the artifact (patch.proposed, review.verdict...). */
   readonly then?: (artifactId: string, body: ArtifactBody<K>) => RunEvent[];
+  /** The task's (or review's) span; the call's span goes under it. */
+  readonly parent?: TraceSpan;
 }
 
 export interface AgentOutput<K extends ArtifactKind> {
@@ -92,10 +96,61 @@ export async function callAgent<K extends ArtifactKind>(ctx: AgentContext, spec:
 
 type CallOutcome<K extends ArtifactKind> = { ok: true; output: AgentOutput<K> } | { ok: false; invalid: { text: string; error: string } };
 
+/** One call's span (GenAI client span, `chat MODEL`) around the call, and its metric point. */
 async function makeCall<K extends ArtifactKind>(ctx: AgentContext, spec: AgentCallSpec<K>, callId: string, attempt: number, messages: Prompt['messages']): Promise<CallOutcome<K>> {
+  const telemetry = ctx.telemetry ?? NO_TELEMETRY;
+  const attributes = {
+    [GENAI.operation]: 'chat',
+    [GENAI.provider]: genAiProviderName(spec.provider),
+    [GENAI.requestModel]: spec.model,
+    [GENAI.maxTokens]: spec.maxOutputTokens,
+    [GENAI.temperature]: 0,
+    [GENAI.outputType]: 'json',
+    [GENAI.agentName]: spec.role,
+    'codecompanion.call.id': callId,
+    'codecompanion.task.id': spec.taskId,
+    'codecompanion.round': spec.round,
+    'codecompanion.artifact.kind': spec.kind,
+    ...(telemetry.captureContent ? { [GENAI.systemInstructions]: JSON.stringify(spec.prompt.system ?? ''), [GENAI.inputMessages]: JSON.stringify(messages) } : {}),
+  };
+  const name = `chat ${spec.model}`;
+  const span = spec.parent ? spec.parent.child(name, attributes, 'client') : telemetry.span(name, attributes, 'client');
+  const started = ctx.clock.now();
+  const point = { operation: 'chat', provider: genAiProviderName(spec.provider), requestModel: spec.model, role: spec.role };
+  try {
+    const outcome = await callModel(ctx, spec, callId, attempt, messages, span);
+    const r = outcome.result;
+    span.set({
+      [GENAI.responseModel]: r.model,
+      [GENAI.inputTokens]: r.usage.inputTokens,
+      [GENAI.outputTokens]: r.usage.outputTokens,
+      [GENAI.cacheReadTokens]: r.usage.cacheReadTokens,
+      [GENAI.cacheWriteTokens]: r.usage.cacheWriteTokens,
+      [GENAI.finishReasons]: [finishReason(r.stopReason)],
+      'codecompanion.cost_usd': r.costUsd ?? undefined,
+      'codecompanion.attempts': r.attempts,
+      'codecompanion.outcome': outcome.ok ? 'valid' : 'invalid',
+      ...(telemetry.captureContent ? { [GENAI.outputMessages]: JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: outputText(r) }], finish_reason: finishReason(r.stopReason) }]) } : {}),
+    });
+    telemetry.recordCall({ ...point, responseModel: r.model, durationMs: ctx.clock.now() - started, inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, costUsd: r.costUsd });
+    return outcome;
+  } catch (err) {
+    const kind = err instanceof AgentFailure && err.cause instanceof ModelError ? err.cause.kind : err instanceof RunStopped ? 'aborted' : err instanceof BudgetExceededError ? 'budget' : 'internal';
+    span.fail(kind, err instanceof Error ? err.message : String(err));
+    const billed = err instanceof AgentFailure && err.cause instanceof ModelError ? err.cause.details : undefined;
+    // a call stopped by the budget or the user before it left has no duration worth recording
+    if (err instanceof AgentFailure) telemetry.recordCall({ ...point, durationMs: ctx.clock.now() - started, errorType: kind, ...(billed?.usage ? { inputTokens: billed.usage.inputTokens, outputTokens: billed.usage.outputTokens } : {}), costUsd: billed?.costUsd ?? null });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+async function callModel<K extends ArtifactKind>(ctx: AgentContext, spec: AgentCallSpec<K>, callId: string, attempt: number, messages: Prompt['messages'], span: TraceSpan): Promise<CallOutcome<K> & { result: ModelResult }> {
   const client = ctx.models(spec.provider);
   if (!client) throw new AgentFailure(`no client for provider ${spec.provider}: set its API key or pick another model`);
   const request: ModelRequest = {
+    trace: span,
     model: spec.model,
     system: spec.prompt.system,
     messages,
@@ -133,7 +188,7 @@ async function makeCall<K extends ArtifactKind>(ctx: AgentContext, spec: AgentCa
   const parsed = parseArtifact(spec.kind, text);
   if (!parsed.ok) {
     await ctx.log.append(event('agent.call.finished', { ...finished, outcome: 'invalid', error: parsed.error, invalidText: text.slice(0, MAX_INVALID_TEXT) }), released);
-    return { ok: false, invalid: { text: text.slice(0, MAX_INVALID_TEXT), error: parsed.error } };
+    return { ok: false, invalid: { text: text.slice(0, MAX_INVALID_TEXT), error: parsed.error }, result };
   }
   const artifactId = `${callId}.out`;
   const body = parsed.value as ArtifactBody<K>;
@@ -143,7 +198,7 @@ async function makeCall<K extends ArtifactKind>(ctx: AgentContext, spec: AgentCa
     ...(spec.then?.(artifactId, body) ?? []),
     released,
   );
-  return { ok: true, output: { callId, artifactId, body } };
+  return { ok: true, output: { callId, artifactId, body }, result };
 }
 
 async function reserve(ctx: AgentContext, callId: string, provider: ProviderId, request: ModelRequest) {

@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../ports/clock';
 import type { ContextProvider } from '../agents/contextProvider';
 import type { BudgetExceededError } from '../cost/costGovernor';
 import type { EventStore } from '../ports/eventStore';
+import type { Telemetry } from '../ports/telemetry';
 import type { ModelClient, PriceBook, ProviderId } from '../ports/model';
 import type { PerformanceStore } from '../performance/performanceStore';
 import type { ModelCandidate } from '../router/router';
@@ -61,6 +62,8 @@ export interface OrchestratorDeps {
   readonly onEvent?: (event: RecordedEvent) => void;
   /** Sensitive paths an automatic apply leaves for explicit acceptance (default: the default list, nothing allowed). */
   readonly sensitive?: { readonly paths: SensitivePaths; readonly allow?: ReadonlySet<string> };
+  /** Spans and metrics (OpenTelemetry when export is on); nothing by default. */
+  readonly telemetry?: Telemetry;
 }
 
 export interface RunRequest {

@@ -11,6 +11,7 @@ import { patchFiles, type CodePatch } from '../patch/codePatch';
 import { applyPatch } from '../patch/applyPatch';
 import { SensitivePaths } from '../patch/sensitivePaths';
 import type { Clock } from '../ports/clock';
+import { GENAI, NO_TELEMETRY, type Telemetry, type TraceSpan } from '../ports/telemetry';
 import { PerformanceStore } from '../performance/performanceStore';
 import { NoModelError, Router, type RouteDecision } from '../router/router';
 import { runCheck } from './checkCommand';
@@ -34,6 +35,8 @@ export class RunDriver {
   private readonly governor: CostGovernor;
   private readonly router: Router;
   private readonly ctx: AgentContext;
+  private readonly telemetry: Telemetry;
+  private runSpan: TraceSpan;
   private stopReason: unknown;
 
   constructor(
@@ -54,6 +57,8 @@ export class RunDriver {
       runSpentUsd: log.state.cost.spentUsd,
       allowUnpriced: this.options.allowUnpriced,
     });
+    this.telemetry = deps.telemetry ?? NO_TELEMETRY;
+    this.runSpan = NO_TELEMETRY.span('');
     this.router = new Router({ candidates: deps.candidates, performance: deps.performance ?? new PerformanceStore(), prices: deps.prices, explore: this.options.explore, seed: this.options.seed });
     this.ctx = {
       log,
@@ -64,10 +69,27 @@ export class RunDriver {
       signal,
       ...(deps.onBudgetExceeded ? { onBudgetExceeded: deps.onBudgetExceeded } : {}),
       stopped: () => this.stopReason ?? (signal.aborted ? signal.reason ?? 'cancelled' : undefined),
+      telemetry: this.telemetry,
     };
   }
 
   async run(): Promise<RunState> {
+    this.runSpan = this.telemetry.span('invoke_workflow codecompanion', {
+      [GENAI.operation]: 'invoke_workflow',
+      [GENAI.workflowName]: 'codecompanion.run',
+      'codecompanion.run.id': this.log.runId,
+      'codecompanion.consensus': this.options.consensus,
+      'codecompanion.resumed': this.log.state.lastSeq > 1,
+    });
+    try {
+      if (this.runSpan.traceId) await this.log.append(event('run.traced', { traceId: this.runSpan.traceId }));
+      return await this.drive();
+    } finally {
+      this.runSpan.end();
+    }
+  }
+
+  private async drive(): Promise<RunState> {
     try {
       const spec = await this.plan();
       const revision = this.log.state.revision;
@@ -85,10 +107,15 @@ export class RunDriver {
         }),
       );
     } catch (err) {
-      await this.log.append(this.terminalEvent(err));
+      const terminal = this.terminalEvent(err);
+      if (terminal.type === 'run.cancelled') this.runSpan.fail('cancelled', terminal.data.reason);
+      else this.runSpan.fail(terminal.data.reason, terminal.data.message);
+      await this.log.append(terminal);
     }
     await this.log.flush();
-    return this.log.state;
+    const s = this.log.state;
+    this.runSpan.set({ 'codecompanion.status': s.status, 'codecompanion.cost_usd': s.cost.spentUsd, [GENAI.inputTokens]: s.cost.inputTokens, [GENAI.outputTokens]: s.cost.outputTokens });
+    return s;
   }
 
   private terminalEvent(err: unknown) {
@@ -106,8 +133,10 @@ export class RunDriver {
     const route = await this.route('plan', 'planner', undefined, [], 'plan/planner');
     const files = this.view.listFiles();
     const context = await this.contextFor({ objective: s.objective, files: [] });
+    const span = this.taskSpan('plan', 'plan');
     try {
       const out = await callAgent(this.ctx, {
+        parent: span,
         baseCallId: 'plan',
         taskId: 'plan',
         role: 'planner',
@@ -121,8 +150,11 @@ export class RunDriver {
       });
       return out.body;
     } catch (err) {
+      span.fail(err instanceof AgentFailure ? 'agent_failure' : 'stopped', err instanceof Error ? err.message : String(err));
       if (err instanceof AgentFailure) throw new PlanFailure(`planning failed: ${err.message}`);
       throw err;
+    } finally {
+      span.end();
     }
   }
 
@@ -136,9 +168,13 @@ export class RunDriver {
           await this.log.append(event('task.failed', { taskId: task.id, reason: `depends on ${blocked.taskId}, which was not accepted` }));
         return 'failed';
       }
+      const span = this.taskSpan(task.id, task.kind);
       try {
-        return await this.runTask(spec, task);
+        const outcome = await this.runTask(spec, task, span);
+        span.set({ 'codecompanion.task.outcome': outcome });
+        return outcome;
       } catch (err) {
+        span.fail(err instanceof AgentFailure ? 'agent_failure' : err instanceof NoModelError ? 'no_model' : 'stopped', err instanceof Error ? err.message : String(err));
         if (err instanceof AgentFailure || err instanceof NoModelError) {
           await this.log.append(event('task.failed', { taskId: task.id, reason: err.message }));
           return 'failed';
@@ -147,19 +183,25 @@ export class RunDriver {
         fatal ??= err;
         this.stopReason ??= err;
         return 'failed';
+      } finally {
+        span.end();
       }
     });
     if (fatal !== undefined) throw fatal;
   }
 
-  private async runTask(spec: SpecDoc, task: PlanTask): Promise<TaskOutcome> {
+  private taskSpan(taskId: string, kind: string): TraceSpan {
+    return this.runSpan.child(`task ${taskId}`, { 'codecompanion.task.id': taskId, 'codecompanion.task.kind': kind });
+  }
+
+  private async runTask(spec: SpecDoc, task: PlanTask, span: TraceSpan): Promise<TaskOutcome> {
     const known = this.log.state.tasks[task.id];
     if (known?.status === 'accepted') {
       this.restage(task.id);
       return 'accepted';
     }
     if (known?.status === 'rejected' || known?.status === 'failed') return known.status;
-    return this.rounds(spec, task, { first: 1 });
+    return this.rounds(spec, task, { first: 1 }, span);
   }
 
   /** The user sent an accepted patch back from review: new rounds by its author, on the files as they are now. */
@@ -170,11 +212,16 @@ export class RunDriver {
     if (!task || !patch || artifact?.kind !== 'CodePatch') throw new Error(`cannot revise ${revision.patchId}: the run has no such patch`);
     const feedback: CoderFeedback = { previous: artifact.body, reasons: revision.reasons, from: 'user' };
     const author: RouteDecision = { provider: patch.provider, model: patch.model, explored: false, reason: 'back to its author' };
+    const span = this.taskSpan(task.id, task.kind);
+    span.set({ 'codecompanion.revision.of': revision.patchId });
     try {
-      await this.rounds(spec, task, { first: revision.firstRound, feedback, author });
+      await this.rounds(spec, task, { first: revision.firstRound, feedback, author }, span);
     } catch (err) {
+      span.fail(err instanceof AgentFailure ? 'agent_failure' : err instanceof NoModelError ? 'no_model' : 'stopped', err instanceof Error ? err.message : String(err));
       if (!(err instanceof AgentFailure || err instanceof NoModelError)) throw err;
       await this.log.append(event('task.failed', { taskId: task.id, reason: err.message }));
+    } finally {
+      span.end();
     }
   }
 
@@ -183,7 +230,7 @@ export class RunDriver {
    * maxRounds rounds. Later rounds go back to the same author with the reasons its patch was
    * rejected; both are read from the log, so a resumed run continues exactly where it stopped.
    */
-  private async rounds(spec: SpecDoc, task: PlanTask, start: { first: number; feedback?: CoderFeedback; author?: RouteDecision }): Promise<TaskOutcome> {
+  private async rounds(spec: SpecDoc, task: PlanTask, start: { first: number; feedback?: CoderFeedback; author?: RouteDecision }, span: TraceSpan): Promise<TaskOutcome> {
     const role: Role = task.kind === 'test' ? 'tester' : 'coder';
     const last = start.first + this.options.maxRounds - 1;
     for (let round = start.first; round <= last; round++) {
@@ -194,6 +241,7 @@ export class RunDriver {
       const feedback = round === start.first ? start.feedback : this.feedbackOn(`${task.id}.r${round - 1}`);
       const context = await this.contextFor({ objective: spec.objective, taskDescription: task.description, files: task.files });
       const written = await callAgent(this.ctx, {
+        parent: span,
         baseCallId: `${patchId}.${role}`,
         taskId: task.id,
         role,
@@ -207,15 +255,18 @@ export class RunDriver {
       });
       const patch = written.body;
       const dry = this.view.dryRun(patch);
-      const validation = await this.validate(patchId, dry);
+      const validation = await this.validate(patchId, dry, span);
       let reasons: string[];
       if (!validation.ok) {
         reasons = [...validation.problems];
         if (!this.log.state.patches[patchId]?.decision)
           await this.log.append(event('consensus.reached', { patchId, rule: this.options.consensus, decision: 'reject', approvals: 0, rejections: 0, reason: 'validation failed: not reviewed' }));
       } else {
-        const reviews = await this.review(spec, task, patchId, patch, author, validation.problems);
+        const reviews = await this.review(spec, task, patchId, patch, author, validation.problems, span);
         const decision = decide(this.options.consensus, true, reviews);
+        span
+          .child('consensus', { 'codecompanion.patch.id': patchId, 'codecompanion.consensus.rule': this.options.consensus, 'codecompanion.consensus.decision': decision.decision, 'codecompanion.consensus.approvals': decision.approvals, 'codecompanion.consensus.rejections': decision.rejections })
+          .end();
         if (!this.log.state.patches[patchId]?.decision) await this.log.append(event('consensus.reached', { patchId, rule: this.options.consensus, ...decision }));
         if (decision.decision === 'accept') {
           if (this.log.state.patches[patchId]?.status !== 'accepted') await this.log.append(event('patch.accepted', { patchId, taskId: task.id }));
@@ -243,7 +294,7 @@ export class RunDriver {
     return artifact?.kind === 'CodePatch' ? { previous: artifact.body, reasons: p!.rejectionReasons } : undefined;
   }
 
-  private async validate(patchId: string, dry: ReturnType<WorkspaceView['dryRun']>): Promise<{ ok: boolean; problems: readonly string[] }> {
+  private async validate(patchId: string, dry: ReturnType<WorkspaceView['dryRun']>, parent: TraceSpan): Promise<{ ok: boolean; problems: readonly string[] }> {
     const recorded = this.log.state.patches[patchId]?.validation;
     if (recorded) return recorded;
     const problems = [...dry.problems];
@@ -251,7 +302,14 @@ export class RunDriver {
     const testArtifactId = `${patchId}.check`;
     let report;
     if (dry.plan?.ok && command) {
-      report = await runCheck(this.view, dry.plan, command, this.options.checkTimeoutMs, this.clock, this.signal);
+      const span = parent.child('check', { 'codecompanion.patch.id': patchId, 'process.command_line': command });
+      try {
+        report = await runCheck(this.view, dry.plan, command, this.options.checkTimeoutMs, this.clock, this.signal);
+        span.set({ 'process.exit.code': report.exitCode ?? undefined, 'codecompanion.check.passed': report.passed, 'codecompanion.check.timed_out': report.timedOut });
+        if (!report.passed) span.fail(report.timedOut ? 'timeout' : 'check_failed');
+      } finally {
+        span.end();
+      }
       if (!report.passed) problems.push(`the check command \`${command}\` ${report.timedOut ? 'timed out' : `exited with ${report.exitCode}`}:\n${report.output.slice(-1500)}`);
     }
     const applies = dry.plan?.ok ?? false;
@@ -262,7 +320,21 @@ export class RunDriver {
     return { ok: problems.length === 0, problems };
   }
 
-  private async review(spec: SpecDoc, task: PlanTask, patchId: string, patch: CodePatch, author: RouteDecision, checks: readonly string[]) {
+  private async review(spec: SpecDoc, task: PlanTask, patchId: string, patch: CodePatch, author: RouteDecision, checks: readonly string[], parent: TraceSpan) {
+    const span = parent.child('review', { 'codecompanion.patch.id': patchId, 'codecompanion.reviewers': this.options.reviewersPerPatch });
+    try {
+      const reports = await this.reviewCalls(spec, task, patchId, patch, author, checks, span);
+      span.set({ 'codecompanion.review.verdicts': reports.map((r) => r.verdict), 'codecompanion.review.mean_score': reports.reduce((n, r) => n + r.score, 0) / Math.max(1, reports.length) });
+      return reports;
+    } catch (err) {
+      span.fail(err instanceof AgentFailure ? 'agent_failure' : 'stopped', err instanceof Error ? err.message : String(err));
+      throw err;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async reviewCalls(spec: SpecDoc, task: PlanTask, patchId: string, patch: CodePatch, author: RouteDecision, checks: readonly string[], span: TraceSpan) {
     const reviewers: RouteDecision[] = [];
     for (let i = 1; i <= this.options.reviewersPerPatch; i++) {
       try {
@@ -278,6 +350,7 @@ export class RunDriver {
     const outputs = await Promise.all(
       reviewers.map((r, i) =>
         callAgent(this.ctx, {
+          parent: span,
           baseCallId: `${patchId}.review${i + 1}`,
           taskId: task.id,
           role: 'reviewer',

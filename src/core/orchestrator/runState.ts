@@ -104,6 +104,8 @@ export interface RunState {
   readonly error?: { readonly reason: string; readonly message: string };
   /** A revision the user asked for that has not ended yet (the task is neither accepted nor rejected again). */
   readonly revision?: { readonly taskId: string; readonly patchId: string; readonly reasons: readonly string[]; readonly firstRound: number };
+  /** OpenTelemetry traces the run was exported under, oldest first (a resume or revision adds one). */
+  readonly traceIds?: readonly string[];
   readonly lastSeq: number;
 }
 
@@ -236,6 +238,8 @@ function apply(s: RunState, e: RunEvent & { ts?: number }): RunState {
       return { ...s, status: 'failed', endedAt: e.ts, error: { reason: e.data.reason, message: e.data.message } };
     case 'run.cancelled':
       return { ...s, status: 'cancelled', endedAt: e.ts, error: { reason: 'cancelled', message: e.data.reason } };
+    case 'run.traced':
+      return { ...s, traceIds: [...(s.traceIds ?? []), e.data.traceId] };
   }
 }
 

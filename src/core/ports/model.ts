@@ -1,5 +1,6 @@
 // The one streaming interface every agent calls. src/providers adapts each vendor SDK to it
 // (Anthropic, OpenAI, Gemini, OpenAI-compatible); src/vscode adapts vscode.lm.
+import type { TraceSpan } from './telemetry';
 
 export const PROVIDER_IDS = ['anthropic', 'openai', 'gemini', 'openai-compatible', 'vscode-lm'] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
@@ -39,6 +40,8 @@ export interface ModelRequest {
   readonly temperature?: number;
   readonly maxOutputTokens: number;
   readonly signal?: AbortSignal;
+  /** The caller's span: a client adds its retries and failovers under it. */
+  readonly trace?: TraceSpan;
 }
 
 export interface Usage {
