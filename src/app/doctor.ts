@@ -40,6 +40,8 @@ export interface DoctorInput {
   /** Each base URL gets this long to answer (any HTTP answer counts). */
   readonly reachTimeoutMs?: number;
   readonly signal?: AbortSignal;
+  /** False: the database and index from file sizes and the lock only, never loading them (the editor's startup line). */
+  readonly deep?: boolean;
 }
 
 /** Where each vendor is reached when no base URL is set. */
@@ -52,7 +54,12 @@ export const DEFAULT_BASE_URLS: Record<Exclude<SdkProvider, 'openai-compatible'>
 export async function diagnose(input: DoctorInput): Promise<DiagnosticsReport> {
   const versions: Record<string, string> = { codecompanion: codecompanionVersion(), node: process.versions.node, platform: `${process.platform}-${process.arch}` };
   if (input.host.version) versions[input.host.name === 'vscode' ? 'vscode' : input.host.name] = input.host.version;
-  const [providers, database, memory] = await Promise.all([providerFindings(input), databaseFinding(input.root), memoryFinding(input.root)]);
+  const deep = input.deep ?? true;
+  const [providers, database, memory] = await Promise.all([
+    providerFindings(input),
+    databaseFinding(input.root, deep),
+    deep ? memoryFinding(input.root) : Promise.resolve<Finding>({ area: 'memory', name: 'memory index', status: 'off', line: 'not loaded for the short report (CodeCompanion: Show Diagnostics has it)' }),
+  ]);
   const fallback = input.config.fallback;
   const findings: Finding[] = [
     ...providers,
@@ -126,7 +133,7 @@ async function reachable(url: string, timeoutMs: number, signal?: AbortSignal): 
   }
 }
 
-async function databaseFinding(root: string): Promise<Finding> {
+async function databaseFinding(root: string, deep: boolean): Promise<Finding> {
   const dir = databaseDir(root);
   if (!fs.existsSync(path.join(dir, SNAPSHOT_FILE)) && listJournals(dir).length === 0) return { area: 'database', name: 'database', status: 'off', line: `${dir}: none yet (the first run creates it)` };
   const bytes = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.statSync(path.join(dir, f)).size : 0);
@@ -134,6 +141,10 @@ async function databaseFinding(root: string): Promise<Finding> {
   const journalBytes = journals.reduce((n, j) => n + fs.statSync(j.path).size, 0);
   const holder = liveLockOwner(path.join(dir, LOCK_FILE));
   const lock = holder ? `locked by ${holder.purpose} (pid ${holder.pid} on ${holder.host})` : 'not locked';
+  if (!deep) {
+    const size = bytes(SNAPSHOT_FILE) + journalBytes;
+    return { area: 'database', name: 'database', status: 'ok', line: `${dir}: ${kib(size)} (journal ${kib(journalBytes)}), ${lock}`, details: { path: dir, bytes: size, journalBytes, lockHolder: holder ?? null } };
+  }
   try {
     const db = await openWorkspaceDatabase(root, { mode: 'read-only', purpose: 'doctor' });
     try {

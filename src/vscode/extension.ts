@@ -5,6 +5,7 @@ import { WorkspaceStore } from '../app/workspaceStore';
 import type { Companion } from './companion';
 import { sendBackCandidates } from '../app/review/sendBack';
 import { indexWorkspaceCommand, searchCommand } from './commands/memoryCommands';
+import { logStartupReport, showDiagnosticsCommand } from './commands/diagnosticsCommand';
 import { sendBackCommand } from './commands/sendBackCommand';
 import { WorkspaceIndex } from './memory/workspaceIndex';
 import { acceptCommand, rejectCommand, reviewFileCommand, reviewRunCommand, reviewStateCommand, rollbackCommand } from './commands/reviewCommands';
@@ -77,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): void {
   command('codecompanion.rollbackRun', (arg) => rollbackCommand(get(), arg));
   command('codecompanion.sendBack', (arg) => sendBackCommand(get(), arg));
   command('codecompanion.indexWorkspace', () => indexWorkspaceCommand(get()));
+  command('codecompanion.showDiagnostics', (arg) => showDiagnosticsCommand(get(), arg));
   command('codecompanion.internal.search', (arg) => searchCommand(get(), arg));
   command('codecompanion.internal.reviewState', () => (workspaceRoot() ? reviewStateCommand(get()) : null));
   command('codecompanion.internal.activationTime', () => ({ activationMs, moduleLoadMs: started - loadedAt }));
@@ -104,6 +106,7 @@ export function activate(context: vscode.ExtensionContext): void {
     void vscode.commands.executeCommand('setContext', 'codecompanion.canSendBack', sendBackCandidates(c.review.state ?? EMPTY_REVIEW).length > 0);
     c.index.start();
     void offerResume(c).catch((err) => log.warn(`resume offer: ${(err as Error).message}`));
+    logStartupReport({ keys, root, log });
   }
   activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms (bundle loaded ${(started - loadedAt).toFixed(1)} ms before activate)`);
