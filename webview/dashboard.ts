@@ -88,10 +88,15 @@ function qualityTable(c: CurrentRun): HTMLElement {
 
 function perfTable(c: CurrentRun): HTMLElement {
   return h('div', {}, h('h4', {}, 'Models'), h('table', { class: 'grid', id: 'perf' },
-    h('thead', {}, h('tr', {}, h('th', {}, 'Model'), h('th', {}, 'Calls'), h('th', {}, 'Failed'), h('th', {}, 'Avg s'), h('th', {}, 'Cost'), h('th', {}, 'Quality'))),
+    h('thead', {}, h('tr', {}, h('th', {}, 'Model'), h('th', {}, 'Role'), h('th', {}, 'Calls'), h('th', {}, 'Failed'), h('th', {}, 'p50 s'), h('th', {}, 'p95 s'), h('th', {}, 'Cost'), h('th', {}, 'Review'), h('th', {}, 'Router'))),
     h('tbody', {}, ...c.perf.map((p) => h('tr', {},
-      h('td', {}, `${p.provider}/${p.model}`), h('td', {}, p.calls), h('td', {}, p.failed), h('td', {}, (p.avgMs / 1000).toFixed(1)), h('td', {}, usd(p.costUsd)), h('td', {}, p.avgScore === null ? '—' : p.avgScore.toFixed(2)),
+      h('td', {}, `${p.provider}/${p.model}`), h('td', {}, p.role ?? ''), h('td', {}, p.calls), h('td', {}, p.failed), h('td', {}, seconds(p.p50Ms ?? p.avgMs)), h('td', {}, seconds(p.p95Ms ?? null)), h('td', {}, usd(p.costUsd)),
+      h('td', {}, p.avgScore === null ? '—' : p.avgScore.toFixed(2)), h('td', {}, p.routerShare == null ? '—' : `${Math.round(p.routerShare * 100)}%`),
     )))));
+}
+
+function seconds(ms: number | null): string {
+  return ms === null ? '—' : (ms / 1000).toFixed(1);
 }
 
 function costChart(c: CurrentRun): SVGElement {

@@ -4,13 +4,14 @@ import { UsageError } from './io';
 import { askCommand } from './commands/ask';
 import { dbCommand } from './commands/db';
 import { doctorCommand } from './commands/doctor';
+import { statsCommand } from './commands/stats';
 import { indexCommand, searchCommand } from './commands/memory';
 import { patchCommand } from './commands/patch';
 import { providersCommand } from './commands/providers';
 import { resumeCommand, reviseCommand, runCommand } from './commands/run';
 import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, reviseCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand, doctorCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, reviseCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand, doctorCommand, statsCommand];
 
 export async function main(io: CliIo): Promise<number> {
   const [name, ...rest] = io.argv;

@@ -43,7 +43,13 @@ export const PerfRowSchema = z.object({
   failed: z.number().int(),
   avgMs: z.number(),
   costUsd: z.number(),
+  /** Mean reviewer score of the patches it wrote in this role. */
   avgScore: z.number().nullable(),
+  role: Role.optional(),
+  p50Ms: z.number().nullable().optional(),
+  p95Ms: z.number().nullable().optional(),
+  /** Share of the router's choices for the role that picked this model. */
+  routerShare: z.number().nullable().optional(),
 });
 
 export const QualityRowSchema = z.object({

@@ -21,6 +21,7 @@ import type { WorkspaceIndex } from './memory/workspaceIndex';
 import { TelemetrySession } from '../telemetry/telemetrySession';
 import { describeTelemetry, telemetryConfig } from '../telemetry/telemetryConfig';
 import { codecompanionVersion } from '../app/version';
+import { ModelStatsFold } from '../app/modelStats';
 
 export interface RunRequest {
   readonly objective: string;
@@ -51,6 +52,7 @@ export class RunController implements vscode.Disposable {
   readonly bus = new InProcessEventBus();
   private runs = new Map<string, RunListItem>();
   private performance = new PerformanceStore();
+  private stats = new ModelStatsFold();
   private loaded: Promise<void> | undefined;
   private live: LiveRun | undefined;
   private running: { runId?: string; abort: AbortController } | undefined;
@@ -80,6 +82,8 @@ export class RunController implements vscode.Disposable {
       const opened = await this.store.read();
       const events = await allEvents(opened.store);
       this.performance = pastRunsFrom(events, Date.now()).performance;
+      this.stats = new ModelStatsFold();
+      for (const e of events) this.stats.observe(e);
       const byRun = new Map<string, RecordedEvent[]>();
       for (const e of events) byRun.set(e.runId, [...(byRun.get(e.runId) ?? []), e]);
       for (const summary of await opened.store.listRuns()) this.runs.set(summary.runId, runListItem(summary, projectRun(summary.runId, byRun.get(summary.runId) ?? [])));
@@ -98,7 +102,7 @@ export class RunController implements vscode.Disposable {
   }
 
   view(): CurrentRun | null {
-    return this.live ? this.live.view(perfRows(this.performance.all()), this.review.pendingByPatch()) : null;
+    return this.live ? this.live.view(perfRows(this.stats.result()), this.review.pendingByPatch()) : null;
   }
 
   async select(runId: string): Promise<void> {
@@ -239,6 +243,7 @@ export class RunController implements vscode.Disposable {
     if (this.live?.runId !== e.runId) this.live = new LiveRun(e.runId);
     this.live.apply(e);
     this.performance.observe(e.runId, e);
+    this.stats.observe(e);
     const s = this.live.state;
     this.runs.set(e.runId, { runId: e.runId, objective: s.objective, status: s.status, costUsd: s.cost.spentUsd, updatedAt: e.ts, eventCount: e.seq });
     this._onDidChange.fire();

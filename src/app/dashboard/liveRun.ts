@@ -2,7 +2,7 @@
 // for the screen (the tail of each agent's stream, cumulative cost over time), and the rows the
 // webview draws. Pure: the editor feeds it events, tests feed it arrays.
 import type { RecordedEvent, Role } from '../../core/events';
-import type { ModelStats } from '../../core/performance/performanceStore';
+import type { ModelRoleStats } from '../modelStats';
 import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
 import type { RunSummary } from '../../core/ports/eventStore';
 import type { AgentRow, CurrentRun, EventRow, PerfRow, QualityRow, RunListItem } from '../../protocol/messages';
@@ -131,17 +131,22 @@ function tokensByRole(s: RunState): CurrentRun['tokensByRole'] {
   return [...by].map(([role, t]) => ({ role, ...t }));
 }
 
-/** One row per model across roles: the router's measurements, as the performance table shows them. */
-export function perfRows(stats: readonly ModelStats[]): PerfRow[] {
-  const by = new Map<string, PerfRow & { qSum: number; qN: number; latency: number }>();
-  for (const s of stats) {
-    const key = `${s.provider}/${s.model}`;
-    const r = by.get(key) ?? { provider: s.provider, model: s.model, calls: 0, valid: 0, failed: 0, avgMs: 0, costUsd: 0, avgScore: null, qSum: 0, qN: 0, latency: 0 };
-    by.set(key, { ...r, calls: r.calls + s.calls, failed: r.failed + s.failures, valid: r.valid + s.calls - s.failures, costUsd: r.costUsd + s.costUsd, qSum: r.qSum + s.qualitySum, qN: r.qN + s.qualityN, latency: r.latency + s.latencyMs });
-  }
-  return [...by.values()]
-    .map(({ qSum, qN, latency, ...r }) => ({ ...r, avgMs: r.valid > 0 ? latency / r.valid : 0, avgScore: qN > 0 ? qSum / qN : null }))
-    .sort((a, b) => b.calls - a.calls);
+/** One row per model and role: the same projection as `codecompanion stats` (src/app/modelStats.ts). */
+export function perfRows(stats: readonly ModelRoleStats[]): PerfRow[] {
+  return stats.map((r) => ({
+    provider: r.provider,
+    model: r.model,
+    role: r.role,
+    calls: r.calls,
+    valid: r.calls - r.failed,
+    failed: r.failed,
+    avgMs: r.meanMs ?? 0,
+    p50Ms: r.p50Ms,
+    p95Ms: r.p95Ms,
+    costUsd: r.costUsd,
+    avgScore: r.reviewScore,
+    routerShare: r.routerShare,
+  }));
 }
 
 export function runListItem(summary: RunSummary, state: RunState): RunListItem {

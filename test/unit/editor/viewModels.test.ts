@@ -55,15 +55,14 @@ describe('editor: view models', () => {
     assert.equal(rows.get('b.r1.review1'), undefined, 'a running call has no outcome yet');
   });
 
-  it('perf rows merge a model across roles', () => {
+  it('perf rows are the stats projection, one per model and role', () => {
     const rows = perfRows([
-      { provider: 'openai', model: 'g', role: 'coder', calls: 2, failures: 1, qualitySum: 1, qualityN: 2, pricedCalls: 2, costUsd: 0.1, latencyMs: 2000 },
-      { provider: 'openai', model: 'g', role: 'reviewer', calls: 2, failures: 0, qualitySum: 2, qualityN: 2, pricedCalls: 2, costUsd: 0.1, latencyMs: 1000 },
+      { provider: 'openai', model: 'g', role: 'coder', calls: 2, failed: 1, failures: { server: 1 }, meanMs: 1500, p50Ms: 1000, p95Ms: 2000, costUsd: 0.1, unpricedCalls: 0, reviewScore: 0.75, reviews: 2, hunkAcceptance: null, routed: 1, routerShare: 0.5 },
+      { provider: 'openai', model: 'g', role: 'reviewer', calls: 2, failed: 0, failures: {}, meanMs: 500, p50Ms: 500, p95Ms: 500, costUsd: 0.1, unpricedCalls: 0, reviewScore: null, reviews: 0, hunkAcceptance: null, routed: 2, routerShare: 1 },
     ]);
-    assert.equal(rows.length, 1);
-    assert.equal(rows[0]!.calls, 4);
-    assert.equal(rows[0]!.avgScore, 0.75);
-    assert.equal(rows[0]!.avgMs, 1000);
+    assert.equal(rows.length, 2);
+    assert.deepEqual(rows[0], { provider: 'openai', model: 'g', role: 'coder', calls: 2, valid: 1, failed: 1, avgMs: 1500, p50Ms: 1000, p95Ms: 2000, costUsd: 0.1, avgScore: 0.75, routerShare: 0.5 });
+    assert.equal(rows[1]!.avgScore, null);
   });
 
   it('the virtual list draws only the rows in view, whatever the total', () => {
