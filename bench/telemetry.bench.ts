@@ -1,0 +1,121 @@
+// Tracing overhead per agent call with OpenTelemetry export on (to a loopback OTLP/HTTP collector)
+// against off, and what the lazily loaded SDK adds to the .vsix. Reproduce: npx tsx bench/run.ts telemetry
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runObjective, type OrchestratorDeps } from '../src/core/orchestrator/orchestrator';
+import type { ModelClient, ModelDelta, ModelRequest, PriceBook, ProviderId } from '../src/core/ports/model';
+import type { Telemetry } from '../src/core/ports/telemetry';
+import { loadTelemetry } from '../src/telemetry/loadTelemetry';
+import { telemetryConfig } from '../src/telemetry/telemetryConfig';
+import { InMemoryEventStore } from '../test/fakes/inMemoryEventStore';
+import { startOtlpReceiver } from '../test/fakes/otlpReceiver';
+import { peakRssMb, percentile, rowCollector, type BenchSuite } from './harness';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** A zero-latency in-process team: the planner splits into `tasks` file creations, reviewers approve. */
+function team(tasks: number): (provider: ProviderId) => ModelClient {
+  const answer = (request: ModelRequest): unknown => {
+    const system = typeof request.system === 'string' ? request.system : (request.system ?? []).map((b) => b.text).join('\n');
+    if (system.includes('Role: planner'))
+      return { objective: 'bench', summary: 'files', tasks: Array.from({ length: tasks }, (_, i) => ({ id: `t${i}`, title: `file ${i}`, description: `create src/f${i}.ts`, kind: 'code', files: [`src/f${i}.ts`], dependsOn: [] })) };
+    if (system.includes('Role: reviewer')) return { verdict: 'approve', score: 0.9, summary: 'fine', issues: [] };
+    const id = /Your task \(t(\d+)\)/.exec(JSON.stringify(request.messages))?.[1] ?? '0';
+    return { summary: `create f${id}`, edits: [{ kind: 'create', path: `src/f${id}.ts`, content: `export const f${id} = ${id};\n` }] };
+  };
+  return (provider) => ({
+    provider,
+    async *stream(request): AsyncIterable<ModelDelta> {
+      const text = JSON.stringify(answer(request));
+      yield { type: 'text', text, attempt: 1 };
+      yield { type: 'done', result: { provider, model: request.model, text, toolCalls: [], stopReason: 'end', usage: { inputTokens: 100, outputTokens: 50, cacheReadTokens: 0, cacheWriteTokens: 0 }, costUsd: 0.0001, attempts: 1 } };
+    },
+  });
+}
+
+const prices: PriceBook = { priceOf: () => ({ input: 1, output: 1 }) };
+
+async function timedRun(telemetry: Telemetry | undefined): Promise<{ ms: number; calls: number }> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-bench-otel-'));
+  const deps: OrchestratorDeps = {
+    store: new InMemoryEventStore(),
+    workspaceRoot: root,
+    models: team(20),
+    candidates: [
+      { provider: 'openai', model: 'author' },
+      { provider: 'openai', model: 'reviewer' },
+    ],
+    prices,
+    limits: { openai: { concurrency: 4 } },
+    ...(telemetry ? { telemetry } : {}),
+  };
+  const t = process.hrtime.bigint();
+  const state = await runObjective(deps, { objective: 'bench', options: { explore: false } }, new AbortController().signal);
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (state.status !== 'completed') throw new Error(`bench run ended ${state.status}`);
+  fs.rmSync(root, { recursive: true, force: true });
+  return { ms, calls: Object.keys(state.calls).length };
+}
+
+/** Compressed size of each entry, from the zip's central directory. */
+function zipEntries(file: string): Map<string, number> {
+  const buf = fs.readFileSync(file);
+  const out = new Map<string, number>();
+  for (let i = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])), at = buf.readUInt32LE(i + 16), n = buf.readUInt16LE(i + 10); n > 0; n--) {
+    const nameLen = buf.readUInt16LE(at + 28);
+    out.set(buf.toString('utf8', at + 46, at + 46 + nameLen), buf.readUInt32LE(at + 20));
+    at += 46 + nameLen + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+  }
+  return out;
+}
+
+export const suite: BenchSuite = {
+  name: 'telemetry',
+  async run(report) {
+    const out = rowCollector(report);
+    out.add({ metric: 'load average (1, 5, 15 min) at start', value: os.loadavg().map((l) => l.toFixed(1)).join(' / ') });
+    const receiver = await startOtlpReceiver();
+    const handle = await loadTelemetry(telemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }));
+    await timedRun(undefined);
+    await timedRun(handle.telemetry);
+    const off: number[] = [];
+    const on: number[] = [];
+    const added: number[] = [];
+    for (let i = 0; i < 15; i++) {
+      const a = await timedRun(undefined);
+      const b = await timedRun(handle.telemetry);
+      off.push(a.ms / a.calls);
+      on.push(b.ms / b.calls);
+      added.push(b.ms / b.calls - a.ms / a.calls);
+    }
+    await handle.shutdown();
+    out.add({ metric: 'per agent call, export off (p50 of 15 runs × 41 calls)', value: percentile(off, 50), unit: 'ms' });
+    out.add({ metric: 'per agent call, export on to a loopback collector (p50)', value: percentile(on, 50), unit: 'ms' });
+    out.add({ metric: 'added by tracing per call (p50 of paired differences)', value: percentile(added, 50), unit: 'ms', goal: '≤ 0.2 ms' });
+    out.add({ metric: 'spans the collector received', value: receiver.spans().length });
+    await receiver.close();
+    out.add({ metric: 'load average (1, 5, 15 min) after', value: os.loadavg().map((l) => l.toFixed(1)).join(' / ') });
+
+    // the .vsix as `npm run package` makes it (minified), and the SDK bundle's share of it
+    const vsix = path.join(os.tmpdir(), `cc-bench-${process.pid}.vsix`);
+    try {
+      execFileSync(process.execPath, ['esbuild.config.mjs', '--production'], { cwd: ROOT, stdio: 'ignore' });
+      execFileSync(process.execPath, [require.resolve('@vscode/vsce/vsce'), 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: ROOT, stdio: 'ignore' });
+      const entries = zipEntries(vsix);
+      const total = fs.statSync(vsix).size;
+      const sdk = entries.get('extension/dist/telemetry.js') ?? 0;
+      out.add({ metric: '.vsix with the SDK (dist/telemetry.js, loaded only when export is on)', value: total / 1e6, unit: 'MB' });
+      out.add({ metric: '.vsix without it', value: (total - sdk) / 1e6, unit: 'MB' });
+      out.add({ metric: 'dist/telemetry.js in the .vsix (deflated) / dist/extension.js', value: `${(sdk / 1024).toFixed(0)} KB / ${((entries.get('extension/dist/extension.js') ?? 0) / 1024).toFixed(0)} KB` });
+    } catch (err) {
+      out.add({ metric: '.vsix sizes', value: `not measured: ${(err as Error).message.split('\n')[0]}` });
+    } finally {
+      fs.rmSync(vsix, { force: true });
+      execFileSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, stdio: 'ignore' });
+    }
+    out.add({ metric: 'peak RSS', value: peakRssMb(), unit: 'MB' });
+    return out.rows;
+  },
+};
