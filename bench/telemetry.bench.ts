@@ -37,7 +37,7 @@ function team(tasks: number): (provider: ProviderId) => ModelClient {
 
 const prices: PriceBook = { priceOf: () => ({ input: 1, output: 1 }) };
 
-async function timedRun(telemetry: Telemetry | undefined): Promise<{ ms: number; calls: number }> {
+async function timedRun(telemetry: Telemetry | undefined): Promise<{ ms: number; cpuMs: number; calls: number }> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-bench-otel-'));
   const deps: OrchestratorDeps = {
     store: new InMemoryEventStore(),
@@ -52,11 +52,14 @@ async function timedRun(telemetry: Telemetry | undefined): Promise<{ ms: number;
     ...(telemetry ? { telemetry } : {}),
   };
   const t = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   const state = await runObjective(deps, { objective: 'bench', options: { explore: false } }, new AbortController().signal);
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
   if (state.status !== 'completed') throw new Error(`bench run ended ${state.status}`);
   fs.rmSync(root, { recursive: true, force: true });
-  return { ms, calls: Object.keys(state.calls).length };
+  return { ms, cpuMs, calls: Object.keys(state.calls).length };
 }
 
 /** Compressed size of each entry, from the zip's central directory. */
@@ -83,17 +86,20 @@ export const suite: BenchSuite = {
     const off: number[] = [];
     const on: number[] = [];
     const added: number[] = [];
+    const addedCpu: number[] = [];
     for (let i = 0; i < 15; i++) {
       const a = await timedRun(undefined);
       const b = await timedRun(handle.telemetry);
       off.push(a.ms / a.calls);
       on.push(b.ms / b.calls);
       added.push(b.ms / b.calls - a.ms / a.calls);
+      addedCpu.push(b.cpuMs / b.calls - a.cpuMs / a.calls);
     }
     await handle.shutdown();
     out.add({ metric: 'per agent call, export off (p50 of 15 runs × 41 calls)', value: percentile(off, 50), unit: 'ms' });
     out.add({ metric: 'per agent call, export on to a loopback collector (p50)', value: percentile(on, 50), unit: 'ms' });
     out.add({ metric: 'added by tracing per call (p50 of paired differences)', value: percentile(added, 50), unit: 'ms', goal: '≤ 0.2 ms' });
+    out.add({ metric: 'CPU time added per call (p50 of paired differences; less sensitive to load)', value: percentile(addedCpu, 50), unit: 'ms' });
     out.add({ metric: 'spans the collector received', value: receiver.spans().length });
     await receiver.close();
     out.add({ metric: 'load average (1, 5, 15 min) after', value: os.loadavg().map((l) => l.toFixed(1)).join(' / ') });
