@@ -4,8 +4,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonSchemaFiles } from '../src/core/artifacts/jsonSchemaFiles';
+import { openApiDocument } from '../src/server/openApi';
 
-function main(): void {
+async function main(): Promise<void> {
   const dir = path.resolve(__dirname, '..', 'schemas');
   fs.mkdirSync(dir, { recursive: true });
   const files = jsonSchemaFiles();
@@ -22,6 +23,12 @@ function main(): void {
     fs.writeFileSync(target, text);
     process.stdout.write(`wrote schemas/${name}\n`);
   }
+  const openapi = `${JSON.stringify(await openApiDocument(), null, 2)}\n`;
+  const target = path.join(dir, 'openapi.json');
+  if (!fs.existsSync(target) || fs.readFileSync(target, 'utf8') !== openapi) {
+    fs.writeFileSync(target, openapi);
+    process.stdout.write('wrote schemas/openapi.json\n');
+  }
 }
 
-main();
+void main();

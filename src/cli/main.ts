@@ -9,9 +9,10 @@ import { indexCommand, searchCommand } from './commands/memory';
 import { patchCommand } from './commands/patch';
 import { providersCommand } from './commands/providers';
 import { resumeCommand, reviseCommand, runCommand } from './commands/run';
+import { serveCommand } from './commands/serve';
 import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, reviseCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand, doctorCommand, statsCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, reviseCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand, doctorCommand, statsCommand, serveCommand];
 
 export async function main(io: CliIo): Promise<number> {
   const [name, ...rest] = io.argv;

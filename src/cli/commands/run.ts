@@ -3,14 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConsensusRuleSchema, type RecordedEvent, type RunOptions } from '../../core/events';
-import { resumeRun, reviseTask, runObjective, type OrchestratorDeps, type RevisionRequest } from '../../core/orchestrator/orchestrator';
 import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
-import { systemClock } from '../../core/ports/clock';
-import { openStore, pastRuns } from '../../app/engine';
+import { openStore } from '../../app/engine';
+import { performWork, type Work } from '../../app/runWork';
 import { loadModels, resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 import { embedderFromEnv } from './memory';
-import { workspaceMemory } from '../../app/memory';
 import { describeEvent } from '../../app/eventText';
 import { statusLine, summary } from '../progress';
 import { normalize } from '../../core/patch/applyPatch';
@@ -86,7 +84,6 @@ export const reviseCommand: CliCommand = {
   },
 };
 
-type Work = { objective: string } | { resume: string } | { revise: RevisionRequest };
 
 async function execute(io: CliIo, values: Values, root: string, what: Work, extra: Partial<RunOptions> = {}): Promise<number> {
   const options = { ...runOptions(values), ...extra };
@@ -118,32 +115,10 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
     } else if (line && !values.json) io.stderr.write(`${line}\n`);
   };
   try {
-    const past = await pastRuns(opened.store, Date.now());
-    const memory = workspaceMemory(opened.db, values.replay ? undefined : embedderFromEnv(io.env));
-    const deps: OrchestratorDeps = {
-      store: opened.store,
-      workspaceRoot: root,
-      models: models.models,
-      candidates: models.candidates,
-      prices: models.prices,
-      clock: systemClock,
-      performance: past.performance,
-      daySpentUsd: past.daySpentUsd,
-      limits,
-      ...(memory.context ? { context: memory.context } : {}),
-      memory: memory.memory,
-      onEvent,
-      sensitive: { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), allow: new Set((values['allow-sensitive'] ?? []).map(normalize)) },
-      telemetry: telemetry.telemetry,
-    };
     io.stderr.write(`models: ${models.source}\n`);
-    const final =
-      'objective' in what
-        ? await runObjective(deps, { objective: what.objective, options }, io.signal)
-        : 'resume' in what
-          ? await resumeRun(deps, what.resume, io.signal)
-          : await reviseTask(deps, what.revise, io.signal);
-    await memory.memory.rememberRun(final).catch(() => undefined); // memory is an aid, never the run's outcome
+    const embedder = values.replay ? undefined : embedderFromEnv(io.env);
+    const extra = { limits, sensitive: { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), allow: new Set((values['allow-sensitive'] ?? []).map(normalize)) }, telemetry: telemetry.telemetry };
+    const final = await performWork({ root, opened, models, embedder, onEvent, extra, signal: io.signal }, 'objective' in what ? { ...what, options } : what);
     if (live) io.stderr.write('\r\x1b[2K');
     if (!values.json) io.stdout.write(summary(final));
     return final.status === 'completed' ? applyExitCode(final) : final.status === 'cancelled' ? 130 : 1;
