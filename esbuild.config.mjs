@@ -1,4 +1,5 @@
-// Bundles the three entry points: the extension host (CJS, `vscode` external), the headless CLI
+// Bundles the entry points: the extension's small entry and its host (CJS, `vscode` external; the
+// entry requires dist/host.js at run time, so a command's first prompt needs only the entry), the headless CLI
 // (CJS with a shebang) and the webview (browser IIFE). Runtime assets (sql.js's wasm, grammars,
 // codicons) are copied next to the bundles so the .vsix and the CLI need no node_modules.
 import * as esbuild from 'esbuild';
@@ -19,7 +20,8 @@ const lazyTelemetry = {
 };
 
 const builds = [
-  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [lazyTelemetry] },
+  { ...common, entryPoints: ['src/vscode/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
+  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/host.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [lazyTelemetry] },
   { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyTelemetry] },
   { ...common, entryPoints: ['src/telemetry/openTelemetry.ts'], outfile: 'dist/telemetry.js', platform: 'node', format: 'cjs', target: 'node20' },
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
@@ -30,6 +32,10 @@ const assets = [
   ['node_modules/@vscode/codicons/dist/codicon.css', 'dist/codicon.css'],
   ['node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/codicon.ttf'],
   ['webview/style.css', 'dist/webview.css'],
+  // "Try the Sample" in the editor: the recorded session, its settings and the workspace it was recorded on
+  ['samples/workspace', 'dist/sample/workspace'],
+  ['samples/session.jsonl', 'dist/sample/session.jsonl'],
+  ['samples/sample.json', 'dist/sample/sample.json'],
   // the workspace memory's chunker: web-tree-sitter's runtime and the grammars in src/core/memory/grammars.ts
   ['node_modules/web-tree-sitter/web-tree-sitter.wasm', 'dist/web-tree-sitter.wasm'],
   ...['typescript', 'tsx', 'javascript', 'python', 'go', 'rust', 'java'].map((l) => [`node_modules/@vscode/tree-sitter-wasm/wasm/tree-sitter-${l}.wasm`, `dist/tree-sitter-${l}.wasm`]),

@@ -10,7 +10,7 @@ export function describeEvent(e: RecordedEvent): string | undefined {
     case 'plan.proposed':
       return `plan: ${e.data.spec.summary}\n${e.data.spec.tasks.map((t) => `  - ${t.id}: ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(', ')})` : ''}`).join('\n')}`;
     case 'task.routed':
-      return `${e.data.taskId}: ${e.data.role} → ${e.data.provider}/${e.data.model} (${e.data.reason})`;
+      return `${e.data.taskId}: ${e.data.role} → ${e.data.provider}/${e.data.model} (${plainRouteReason(e.data.reason)})`;
     case 'agent.call.finished':
       return e.data.outcome === 'invalid'
         ? `${e.data.callId}: invalid output, asking for one repair (${e.data.error?.slice(0, 120)})`
@@ -18,7 +18,7 @@ export function describeEvent(e: RecordedEvent): string | undefined {
     case 'agent.call.failed':
       return `${e.data.callId}: failed (${e.data.kind}): ${e.data.message}`;
     case 'patch.validated':
-      return `${e.data.patchId}: ${e.data.ok ? 'validated' : `validation failed: ${e.data.problems.map((p) => p.split('\n')[0]).join('; ')}`}`;
+      return `${e.data.patchId}: ${e.data.ok ? 'validated' : `validation failed: ${e.data.problems.map(problemLine).join('; ')}`}`;
     case 'review.verdict':
       return `${e.data.patchId}: ${e.data.provider}/${e.data.model} ${e.data.verdict === 'approve' ? 'approves' : 'rejects'} (score ${e.data.score.toFixed(2)})`;
     case 'consensus.reached':
@@ -75,4 +75,24 @@ export function eventSummary(e: RecordedEvent): string {
 export function heldText(held: readonly { path: string; rule: string }[] | undefined): string {
   if (!held?.length) return '';
   return `; left unapplied for explicit acceptance: ${held.map((h) => `${h.path} (sensitive path rule '${h.rule}')`).join(', ')}`;
+}
+
+/**
+ * One line for a validation problem: its first line, and when that only introduces the output
+ * ("`node --test` exited with 1:"), the output line that says why, on the same line.
+ */
+export function problemLine(problem: string): string {
+  const [first = '', ...rest] = problem.split('\n');
+  if (!first.trimEnd().endsWith(':')) return first;
+  const lines = rest.map((l) => l.trim()).filter(Boolean);
+  const why = lines.find((l) => /^(not ok|✖|FAIL|AssertionError|Error|\w*Error:|E\s)/.test(l)) ?? lines.find((l) => /error|fail|expected/i.test(l)) ?? lines[lines.length - 1];
+  return why ? `${first.trimEnd()} ${why.length > 160 ? `${why.slice(0, 159)}…` : why}` : first.trimEnd().replace(/:$/, '');
+}
+
+/** The router's reason in plain words: "explore: quality 0.50 at ~$0.0050/call among 6" → "trying it out: …". */
+export function plainRouteReason(reason: string): string {
+  const m = /^(explore|best): quality ([\d.]+) at ~\$([\d.]+)\/call among (\d+)$/.exec(reason);
+  if (!m) return reason;
+  const [, kind, quality, cost, pool] = m;
+  return `${kind === 'explore' ? 'trying a less-measured model' : 'best value so far'}: review score ${quality} at about $${cost} a call, of ${pool} models`;
 }

@@ -16,6 +16,8 @@ export const RunListItemSchema = z.object({
   costUsd: z.number(),
   updatedAt: z.number(),
   eventCount: z.number().int(),
+  /** Patches that passed review (what the run produced for the user), when known. */
+  forReview: z.number().int().optional(),
 });
 
 export const AgentRowSchema = z.object({
@@ -24,7 +26,8 @@ export const AgentRowSchema = z.object({
   role: Role,
   provider: Provider,
   model: z.string(),
-  status: z.enum(['running', 'valid', 'invalid', 'failed']),
+  /** `cancelled`: the call stopped because the run was cancelled, which is not a failure. */
+  status: z.enum(['running', 'valid', 'invalid', 'failed', 'cancelled']),
   /** The last few hundred characters the agent streamed: the live part of the timeline. */
   streamTail: z.string(),
   /** Once the call has produced its artifact or failed: what came of it, in one line. */
@@ -69,6 +72,12 @@ export const CurrentRunSchema = z.object({
   reservedUsd: z.number(),
   budgetUsd: z.number().nullable(),
   error: z.string().nullable(),
+  /** When the run started (ms since the epoch), for the header's date. */
+  startedAt: z.number().nullable().optional(),
+  /** Patches that passed review and wait for the user. */
+  forReview: z.number().int().optional(),
+  /** A completed run that produced nothing to review says so, in one line. */
+  problem: z.string().optional(),
   agents: z.array(AgentRowSchema),
   quality: z.array(QualityRowSchema),
   perf: z.array(PerfRowSchema),

@@ -1,5 +1,6 @@
-// The editor adapter's entry. Activation registers commands and views and nothing else: the
-// database, the engine and the models load on first use. The activation time goes to the log.
+// The host: everything behind the entry (main.ts), bundled apart as dist/host.js and loaded once
+// the first prompt is on screen. It builds the engine's parts on first use, registers the views and
+// the inline review, and runs the commands the entry hands it.
 import * as vscode from 'vscode';
 import { WorkspaceStore } from '../app/workspaceStore';
 import type { Companion } from './companion';
@@ -9,25 +10,32 @@ import { logStartupReport, showDiagnosticsCommand } from './commands/diagnostics
 import { sendBackCommand } from './commands/sendBackCommand';
 import { WorkspaceIndex } from './memory/workspaceIndex';
 import { acceptCommand, rejectCommand, reviewFileCommand, reviewRunCommand, reviewStateCommand, rollbackCommand } from './commands/reviewCommands';
-import { offerResume, openSettingsCommand, resumeRunCommand, runObjectiveCommand, setApiKeyCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
+import { offerResume, openSettingsCommand, resumeRunCommand, runInteractive, runObjectiveCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
+import type { EditorSettings } from '../app/editorSettings';
 import { ReviewCodeLensProvider, ReviewDecorations } from './review/inlineReview';
 import { PROPOSED_SCHEME, ProposedContentProvider } from './review/proposedContent';
 import { ReviewController } from './review/reviewController';
 import { RunController, workspaceRoot } from './runController';
-import { ApiKeys } from './secrets';
-import { currentSettings, editorModels } from './settings';
+import type { ApiKeys } from './secrets';
+import { editorModels } from './editorModels';
+import { currentSettings } from './settings';
 import { CompanionStatusBar } from './statusBar';
 import { DASHBOARD_VIEW, DashboardView } from './views/dashboardView';
 
-const loadedAt = performance.now();
 const EMPTY_REVIEW = { runId: '', objective: '', patches: [] };
-let activationMs = 0;
 
-export function activate(context: vscode.ExtensionContext): void {
-  const started = performance.now();
-  const log = vscode.window.createOutputChannel('CodeCompanion', { log: true });
-  context.subscriptions.push(log);
-  const keys = new ApiKeys(context.secrets);
+export interface Host {
+  /** Runs a contributed command's handler (the entry registered the command itself). */
+  run(id: string, args: readonly unknown[]): Promise<unknown>;
+  /** The objective the user typed, with the remembered budget and preset (and settings a sample brings). */
+  runInteractive(objective: string, overrides?: Partial<EditorSettings>): Promise<unknown>;
+  /** The objective of the run going in this window, if any. */
+  runningObjective(): string | undefined;
+  cancel(): boolean;
+  readonly root: string | undefined;
+}
+
+export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): Host {
   let companion: Companion | undefined;
   const get = (): Companion => {
     if (companion) return companion;
@@ -42,28 +50,11 @@ export function activate(context: vscode.ExtensionContext): void {
     return companion;
   };
 
-  const command = (id: string, fn: (...args: unknown[]) => unknown) =>
-    context.subscriptions.push(
-      vscode.commands.registerCommand(id, async (...args: unknown[]) => {
-        try {
-          return await fn(...args);
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          log.error(`${id}: ${message}`);
-          // a caller with arguments (a test, another extension) gets the error; a person gets a message
-          if (args.length > 0 && !isFromUi(args)) throw err;
-          void vscode.window.showErrorMessage(`CodeCompanion: ${message}`);
-          return undefined;
-        }
-      }),
-    );
+  const handlers = new Map<string, (...args: unknown[]) => unknown>();
+  const command = (id: string, fn: (...args: unknown[]) => unknown) => handlers.set(id, fn);
 
   command('codecompanion.runObjective', (arg) => runObjectiveCommand(get(), arg));
   command('codecompanion.resumeRun', (arg) => resumeRunCommand(get(), arg));
-  command('codecompanion.cancelRun', () => {
-    if (!companion?.runs.cancel()) void vscode.window.showInformationMessage('CodeCompanion: no run is going.');
-  });
-  command('codecompanion.setApiKey', async (arg) => setApiKeyCommand({ keys, log }, arg));
   command('codecompanion.showRun', (arg) => showRunCommand(get(), arg));
   command('codecompanion.showDashboard', () => showDashboardCommand());
   command('codecompanion.openSettings', () => openSettingsCommand());
@@ -81,7 +72,6 @@ export function activate(context: vscode.ExtensionContext): void {
   command('codecompanion.showDiagnostics', (arg) => showDiagnosticsCommand(get(), arg));
   command('codecompanion.internal.search', (arg) => searchCommand(get(), arg));
   command('codecompanion.internal.reviewState', () => (workspaceRoot() ? reviewStateCommand(get()) : null));
-  command('codecompanion.internal.activationTime', () => ({ activationMs, moduleLoadMs: started - loadedAt }));
 
   const root = workspaceRoot();
   if (root) {
@@ -108,14 +98,15 @@ export function activate(context: vscode.ExtensionContext): void {
     void offerResume(c).catch((err) => log.warn(`resume offer: ${(err as Error).message}`));
     logStartupReport({ keys, root, log });
   }
-  activationMs = performance.now() - started;
-  log.info(`activated in ${activationMs.toFixed(1)} ms (bundle loaded ${(started - loadedAt).toFixed(1)} ms before activate)`);
+  return {
+    root,
+    run: async (id, args) => {
+      const fn = handlers.get(id);
+      if (!fn) throw new Error(`${id} is not a CodeCompanion command`);
+      return fn(...args);
+    },
+    runInteractive: (objective, overrides) => runInteractive(get(), objective, overrides),
+    runningObjective: () => (companion?.runs.isRunning ? (companion.runs.current?.objective ?? '') : undefined),
+    cancel: () => companion?.runs.cancel() ?? false,
+  };
 }
-
-/** CodeLens, menus and notifications pass `askReason` or `interactive: true`; the palette passes nothing. */
-function isFromUi(args: readonly unknown[]): boolean {
-  const first = args[0];
-  return typeof first === 'object' && first !== null && ('askReason' in first || (first as { interactive?: unknown }).interactive === true);
-}
-
-export function deactivate(): void {}

@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { allEvents, pastRunsFrom } from '../app/engine';
-import { LiveRun, perfRows, runListItem } from '../app/dashboard/liveRun';
+import { forReview, LiveRun, perfRows, runListItem } from '../app/dashboard/liveRun';
 import { autoApplies, limitsFrom, runOptionsFrom, type EditorSettings } from '../app/editorSettings';
 import type { WorkspaceStore } from '../app/workspaceStore';
 import type { BudgetExceededError } from '../core/cost/costGovernor';
@@ -22,6 +22,7 @@ import { TelemetrySession } from '../telemetry/telemetrySession';
 import { describeTelemetry, telemetryConfig } from '../telemetry/telemetryConfig';
 import { codecompanionVersion } from '../app/version';
 import { ModelStatsFold } from '../app/modelStats';
+import { revisionOutcome, runOutcome } from './runOutcome';
 
 export interface RunRequest {
   readonly objective: string;
@@ -30,6 +31,8 @@ export interface RunRequest {
   /** False when a test or another extension called: no prompts, no modal questions. */
   readonly interactive: boolean;
   readonly preset?: (models: Models) => Models;
+  /** Settings this run takes over the workspace's (a recorded sample brings its own). */
+  readonly settings?: Partial<EditorSettings>;
 }
 
 export interface RunResult {
@@ -102,7 +105,9 @@ export class RunController implements vscode.Disposable {
   }
 
   view(): CurrentRun | null {
-    return this.live ? this.live.view(perfRows(this.stats.result()), this.review.pendingByPatch()) : null;
+    if (!this.live) return null;
+    const { forReview, problem } = runOutcome(this.live.state);
+    return { ...this.live.view(perfRows(this.stats.result()), this.review.pendingByPatch()), forReview, ...(problem ? { problem } : {}) };
   }
 
   async select(runId: string): Promise<void> {
@@ -169,13 +174,13 @@ export class RunController implements vscode.Disposable {
       this.log.info(`revise: ${request.patchId} of ${request.runId} goes back to its author with ${request.reasons.length} reason(s)`);
       const final = await reviseTask(deps, { runId: request.runId, patchId: request.patchId, reasons: request.reasons, ...(request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {}) }, signal);
       const { patchId } = final.status === 'completed' ? await this.review.loadRevision(final, request.patchId) : { patchId: null };
-      if (request.interactive) void this.announceRevision(final, patchId);
+      if (request.interactive) void this.announceRevision(final, patchId, request.patchId);
       return { runId: final.runId, status: final.status, patchId };
     });
   }
 
   /** One run at a time: models, memory and the store assembled as for every run, then `work`. */
-  private async execute<T extends RunResult>({ interactive, preset }: Pick<RunRequest, 'interactive' | 'preset'>, token: vscode.CancellationToken | undefined, work: (settings: EditorSettings, trusted: boolean, deps: OrchestratorDeps, signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async execute<T extends RunResult>({ interactive, preset, settings: overrides }: Pick<RunRequest, 'interactive' | 'preset' | 'settings'>, token: vscode.CancellationToken | undefined, work: (settings: EditorSettings, trusted: boolean, deps: OrchestratorDeps, signal: AbortSignal) => Promise<T>): Promise<T> {
     if (this.running) throw new Error('a run is already going: cancel it first (CodeCompanion: Cancel Run)');
     const abort = new AbortController();
     this.running = { abort };
@@ -183,7 +188,7 @@ export class RunController implements vscode.Disposable {
     let writing = false;
     try {
       await this.history();
-      const settings = this.settings();
+      const settings = { ...this.settings(), ...overrides };
       const trusted = vscode.workspace.isTrusted;
       const base = await this.models(settings);
       const models = preset ? preset(base) : base;
@@ -227,10 +232,11 @@ export class RunController implements vscode.Disposable {
     }
   }
 
-  private async announceRevision(final: RunState, patchId: string | null): Promise<void> {
+  private async announceRevision(final: RunState, patchId: string | null, sentBack: string): Promise<void> {
     if (final.status !== 'completed') return;
     if (!patchId) {
-      void vscode.window.showWarningMessage(`CodeCompanion: the revision was not accepted by review; nothing new to look at (Show Run has the details).`);
+      const choice = await vscode.window.showWarningMessage(`CodeCompanion: ${revisionOutcome(final, sentBack)}.`, 'Show Run');
+      if (choice) await vscode.commands.executeCommand('codecompanion.showRun', final.runId);
       return;
     }
     const file = this.review.state?.patches.find((p) => p.patchId === patchId)?.files[0];
@@ -245,13 +251,17 @@ export class RunController implements vscode.Disposable {
     this.performance.observe(e.runId, e);
     this.stats.observe(e);
     const s = this.live.state;
-    this.runs.set(e.runId, { runId: e.runId, objective: s.objective, status: s.status, costUsd: s.cost.spentUsd, updatedAt: e.ts, eventCount: e.seq });
+    this.runs.set(e.runId, { runId: e.runId, objective: s.objective, status: s.status, costUsd: s.cost.spentUsd, updatedAt: e.ts, eventCount: e.seq, forReview: forReview(s) });
     this._onDidChange.fire();
   }
 
   private async afterRun(final: RunState, apply: boolean, interactive: boolean): Promise<void> {
     const reviewable = Object.values(final.patches).filter((p) => p.status === 'accepted').length;
-    if (reviewable === 0) return;
+    if (reviewable === 0) {
+      const { problem } = runOutcome(final);
+      if (problem && interactive) void vscode.window.showWarningMessage(`CodeCompanion: ${problem}.`, 'Show Run').then((x) => x && vscode.commands.executeCommand('codecompanion.showRun', final.runId));
+      return;
+    }
     const review = await this.review.load(final);
     if (apply) {
       const outcome = await this.review.accept({});

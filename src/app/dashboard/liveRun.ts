@@ -44,7 +44,7 @@ export class LiveRun {
     } else if (e.type === 'artifact.produced' && e.data.callId) {
       this.outcomes.set(e.data.callId, outcomeOf(e.data));
     }
-    if (e.type === 'agent.call.failed') this.outcomes.set(e.data.callId, `failed: ${e.data.message}`.slice(0, 300));
+    if (e.type === 'agent.call.failed') this.outcomes.set(e.data.callId, e.data.kind === 'aborted' ? 'stopped: the run was cancelled' : `failed: ${e.data.message}`.slice(0, 300));
     if ((e.type === 'agent.call.finished' || e.type === 'agent.call.failed') && e.data.costUsd !== null) {
       const t = Math.max(0, (e.ts - (this.current.startedAt ?? e.ts)) / 1000);
       this.series.push({ t, usd: this.current.cost.spentUsd });
@@ -63,6 +63,7 @@ export class LiveRun {
       reservedUsd: s.cost.reservedUsd,
       budgetUsd: s.options?.budgetUsd ?? null,
       error: s.error?.message ?? null,
+      startedAt: s.startedAt ?? null,
       agents: this.agents(),
       quality: qualityRows(s, pending),
       perf: [...perf],
@@ -75,13 +76,15 @@ export class LiveRun {
     const calls = Object.values(this.current.calls);
     // the running ones first, then the most recent
     const ordered = [...calls.filter((c) => c.status === 'running'), ...calls.filter((c) => c.status !== 'running').reverse()].slice(0, MAX_AGENTS);
+    const cancelled = this.current.status === 'cancelled';
     return ordered.map((c) => ({
       callId: c.callId,
       taskId: c.taskId,
       role: c.role,
       provider: c.provider,
       model: c.model,
-      status: c.status,
+      // a call the user's cancel stopped did not fail
+      status: c.error?.startsWith('aborted') || (cancelled && (c.status === 'running' || (c.status === 'failed' && /cancel|abort/i.test(c.error ?? '')))) ? ('cancelled' as const) : c.status,
       streamTail: this.tails.get(c.callId) ?? '',
       ...(this.outcomes.has(c.callId) ? { outcome: this.outcomes.get(c.callId)! } : {}),
       costUsd: c.costUsd,
@@ -150,7 +153,12 @@ export function perfRows(stats: readonly ModelRoleStats[]): PerfRow[] {
 }
 
 export function runListItem(summary: RunSummary, state: RunState): RunListItem {
-  return { runId: summary.runId, objective: state.objective || '(no objective)', status: state.status, costUsd: state.cost.spentUsd, updatedAt: summary.updatedAt, eventCount: summary.eventCount };
+  return { runId: summary.runId, objective: state.objective || '(no objective)', status: state.status, costUsd: state.cost.spentUsd, updatedAt: summary.updatedAt, eventCount: summary.eventCount, forReview: forReview(state) };
+}
+
+/** Patches of a run that passed review: what it produced for the user. */
+export function forReview(state: RunState): number {
+  return Object.values(state.patches).filter((p) => p.status === 'accepted' || p.status === 'applied').length;
 }
 
 export function eventRow(e: RecordedEvent): EventRow {

@@ -8,29 +8,22 @@ export async function openWorkbench(page: Page, url: string): Promise<void> {
 }
 
 /**
- * F1, type the title, Enter on the matching row. The extension's commands appear only once the
- * extension host has read the contributions, so the palette is retried until the row shows.
+ * F1, type the title, Enter on the matching row; returns when Enter was pressed (Date.now()). The
+ * extension's commands appear only once the extension host has read the contributions, so the
+ * palette is retried until the row shows. Every wait is on a condition, under a generous ceiling.
  */
-export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+export async function runCommand(page: Page, title: string, timeoutMs = 90_000): Promise<number> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     await page.keyboard.press('Escape');
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible', timeout: 15_000 });
+    await input.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill(`>${title}`);
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-    if (await row.waitFor({ timeout: 3_000 }).then(() => true, () => false)) {
+    if (await row.waitFor({ timeout: 5_000 }).then(() => true, () => false)) {
       await page.keyboard.press('Enter');
-      // the palette and the command's own quick inputs share one widget: wait until the palette has let go
-      await page
-        .waitForFunction(() => {
-          const i = document.querySelector<HTMLInputElement>('.quick-input-widget input');
-          const w = document.querySelector<HTMLElement>('.quick-input-widget');
-          return !w || w.style.display === 'none' || !i || !i.value.startsWith('>');
-        }, undefined, { timeout: 5_000 })
-        .catch(() => undefined);
-      return;
+      return Date.now();
     }
     if (Date.now() > until) throw new Error(`the palette never offered "${title}"`);
   }
@@ -46,24 +39,36 @@ export async function quickInputPrompt(page: Page): Promise<string | undefined> 
   return parts;
 }
 
-/**
- * Answers the quick inputs a command opens, one after another: `answer(prompt)` returns the text to
- * type (or '' to accept the default / first item). Stops when no quick input is open for a moment.
- */
-export async function answerQuickInputs(page: Page, answer: (prompt: string) => string, max = 6): Promise<string[]> {
-  const seen: string[] = [];
-  for (let i = 0; i < max; i++) {
-    const visible = await page.locator('.quick-input-widget').waitFor({ state: 'visible', timeout: 4_000 }).then(() => true, () => false);
-    if (!visible) return seen;
-    const prompt = (await quickInputPrompt(page)) ?? '';
-    seen.push(prompt);
-    const text = answer(prompt);
-    const input = page.locator('.quick-input-widget input');
-    if (text) await input.fill(text);
-    await page.keyboard.press('Enter');
-    await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 2_000 }).catch(() => undefined);
+/** Waits until a quick input whose prompt matches is open (the command palette is not one); returns when it showed. */
+export async function waitForPrompt(page: Page, prompt: RegExp, timeoutMs = 90_000): Promise<{ shownAt: number; text: string }> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const text = (await quickInputPrompt(page).catch(() => undefined)) ?? '';
+    const value = await page.locator('.quick-input-widget input').inputValue().catch(() => '');
+    if (text && prompt.test(text) && !value.startsWith('>')) return { shownAt: Date.now(), text };
+    if (text) last = text;
+    if (Date.now() > until) throw new Error(`no prompt matching ${prompt} within ${timeoutMs} ms; last quick input: ${JSON.stringify(last.slice(0, 200))}`);
+    await page.waitForTimeout(50); // a polling interval, not a wait for something
   }
-  return seen;
+}
+
+/**
+ * Answers one prompt: waits for it (generous ceiling), types the text ('' keeps the default or the
+ * first item), Enter, and waits until that prompt has gone. Returns when the prompt showed.
+ */
+export async function answerPrompt(page: Page, prompt: RegExp, text: string, timeoutMs = 90_000): Promise<{ shownAt: number; text: string }> {
+  const shown = await waitForPrompt(page, prompt, timeoutMs);
+  const input = page.locator('.quick-input-widget input');
+  if (text) await input.fill(text);
+  await page.keyboard.press('Enter');
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    const now = await quickInputPrompt(page).catch(() => undefined);
+    if (now === undefined || now !== shown.text) return shown;
+    await page.waitForTimeout(50);
+  }
+  throw new Error(`the prompt ${JSON.stringify(shown.text.slice(0, 80))} stayed open after Enter`);
 }
 
 /** Ctrl+P, the workspace-relative path, Enter; waits for the editor tab. */
@@ -71,12 +76,12 @@ export async function openFile(page: Page, relPath: string): Promise<void> {
   await page.keyboard.press('Escape');
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: 15_000 });
+  await input.waitFor({ state: 'visible', timeout: 30_000 });
   await input.fill(relPath);
   const name = relPath.split('/').pop()!;
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 15_000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor({ timeout: 30_000 });
   await page.keyboard.press('Enter');
-  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+  await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
 }
 
 /** The first frame (webviews included) whose body text matches, polling until the deadline. */

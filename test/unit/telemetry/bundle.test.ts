@@ -12,8 +12,9 @@ const DIST = path.resolve(__dirname, '../../../dist');
 describe('telemetry: the lazily loaded SDK bundle', function () {
   this.timeout(120_000);
 
-  it('keeps the OpenTelemetry SDK out of dist/cli.js and dist/extension.js', () => {
-    for (const f of ['cli.js', 'extension.js']) {
+  it('keeps the OpenTelemetry SDK out of dist/cli.js and the extension (dist/extension.js, its entry, and dist/host.js)', () => {
+    assert.ok(!fs.readFileSync(path.join(DIST, 'extension.js'), 'utf8').includes('BatchSpanProcessor'), 'extension.js bundles the SDK');
+    for (const f of ['cli.js', 'host.js']) {
       const text = fs.readFileSync(path.join(DIST, f), 'utf8');
       assert.ok(!text.includes('BatchSpanProcessor') && !text.includes('OTLPTraceExporter'), `${f} bundles the SDK`);
       assert.match(text, /import\("\.\/telemetry\.js"\)/, `${f} loads it lazily`);

@@ -1,0 +1,69 @@
+// The objective prompt: one quick pick, the typed text first and recent objectives below. The
+// budget and model preset are remembered per workspace (the sidebar changes them), not asked.
+import * as vscode from 'vscode';
+import type { ModelPreset } from '../../app/editorSettings';
+import { chosenObjective, objectiveItems, type ObjectiveItem } from '../onboarding/objectiveItems';
+
+const RECENT_KEY = 'codecompanion.recentObjectives';
+const RUN_SETTINGS_KEY = 'codecompanion.runSettings';
+
+export interface RunSettings {
+  /** undefined: the codecompanion.budgetUsd setting; null: no budget. */
+  readonly budgetUsd?: number | null;
+  readonly preset: ModelPreset;
+}
+
+export function rememberedRunSettings(memento: vscode.Memento): RunSettings {
+  const raw = memento.get<Partial<RunSettings>>(RUN_SETTINGS_KEY) ?? {};
+  const preset = raw.preset === 'economy' || raw.preset === 'quality' ? raw.preset : 'balanced';
+  const budget = raw.budgetUsd === null || (typeof raw.budgetUsd === 'number' && raw.budgetUsd >= 0) ? { budgetUsd: raw.budgetUsd } : {};
+  return { preset, ...budget };
+}
+
+export async function rememberRunSettings(memento: vscode.Memento, settings: RunSettings): Promise<void> {
+  await memento.update(RUN_SETTINGS_KEY, settings);
+}
+
+export function recentObjectives(memento: vscode.Memento): string[] {
+  return memento.get<string[]>(RECENT_KEY) ?? [];
+}
+
+export async function rememberObjective(memento: vscode.Memento, objective: string): Promise<void> {
+  const recent = recentObjectives(memento);
+  await memento.update(RECENT_KEY, [objective, ...recent.filter((o) => o !== objective)].slice(0, 10));
+}
+
+export function describeRunSettings(s: RunSettings, defaultBudget: number | null): string {
+  const budget = s.budgetUsd === undefined ? defaultBudget : s.budgetUsd;
+  return `${budget ? `budget $${budget.toFixed(2)}` : 'no budget'} · ${s.preset} models`;
+}
+
+export function askObjective(memento: vscode.Memento, settings: RunSettings, onShown: () => void): Promise<string | undefined> {
+  const recent = recentObjectives(memento);
+  const defaultBudget = vscode.workspace.getConfiguration('codecompanion').get<number | null>('budgetUsd') ?? null;
+  const pick = vscode.window.createQuickPick<vscode.QuickPickItem & ObjectiveItem>();
+  pick.title = `CodeCompanion: Run Objective (${describeRunSettings(settings, defaultBudget)}; change them in the sidebar)`;
+  pick.placeholder = 'What should the agents do? e.g. add pagination to the users API';
+  pick.matchOnDescription = false;
+  const refresh = () => {
+    const items = objectiveItems(pick.value, recent);
+    pick.items = items;
+    // Enter runs what was typed; a recent objective runs only when the user moves to it
+    const typed = items.find((i) => i.typed);
+    if (typed) pick.activeItems = [typed];
+  };
+  refresh();
+  return new Promise((resolve) => {
+    pick.onDidChangeValue(refresh);
+    pick.onDidAccept(() => {
+      resolve(chosenObjective(pick.value, pick.selectedItems[0] ?? pick.activeItems[0]));
+      pick.hide();
+    });
+    pick.onDidHide(() => {
+      resolve(undefined);
+      pick.dispose();
+    });
+    pick.show();
+    onShown();
+  });
+}
