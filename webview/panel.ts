@@ -36,7 +36,7 @@ export class RunPanelView {
     } else if (m.type === 'panel/events') {
       if (m.reset) this.list.set([...m.rows]);
       else this.list.append(m.rows);
-      this.count.textContent = `(${this.list.length})`;
+      this.count.textContent = this.list.length >= this.total ? `(${this.list.length})` : `(${this.list.length} of ${this.total}, loading…)`;
       if (!this.measured && this.list.length >= this.total) {
         this.measured = true;
         // after the browser has laid the rows out

@@ -8,6 +8,7 @@ import { sendBackCandidates } from '../app/review/sendBack';
 import { indexWorkspaceCommand, searchCommand } from './commands/memoryCommands';
 import { logStartupReport, showDiagnosticsCommand } from './commands/diagnosticsCommand';
 import { sendBackCommand } from './commands/sendBackCommand';
+import { decideHunkAtCursor, navigateHunk } from './commands/hunkNavigation';
 import { WorkspaceIndex } from './memory/workspaceIndex';
 import { acceptCommand, rejectCommand, reviewFileCommand, reviewRunCommand, reviewStateCommand, rollbackCommand } from './commands/reviewCommands';
 import { offerResume, openSettingsCommand, resumeRunCommand, runInteractive, runObjectiveCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
@@ -65,6 +66,10 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
   command('codecompanion.acceptHunk', (...args) => acceptCommand(get(), 'hunk', args));
   command('codecompanion.rejectHunk', (...args) => rejectCommand(get(), 'hunk', args));
   command('codecompanion.reviewFile', (...args) => reviewFileCommand(get(), args));
+  command('codecompanion.nextHunk', () => navigateHunk(get(), 1));
+  command('codecompanion.previousHunk', () => navigateHunk(get(), -1));
+  command('codecompanion.acceptHunkAtCursor', () => decideHunkAtCursor(get(), 'accept'));
+  command('codecompanion.rejectHunkAtCursor', () => decideHunkAtCursor(get(), 'reject'));
   command('codecompanion.reviewRun', (arg) => reviewRunCommand(get(), arg));
   command('codecompanion.rollbackRun', (arg) => rollbackCommand(get(), arg));
   command('codecompanion.sendBack', (arg) => sendBackCommand(get(), arg));

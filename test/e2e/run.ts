@@ -128,7 +128,10 @@ async function main(): Promise<number> {
     const ctx = { home, extensionsDir, extensionDir, testsEntry: path.join(suiteDir, 'index.js'), models };
     if (wanted('host')) results.push(await hostPhase('trusted', ctx));
     const uiFolder = freshWorkspace('ui');
-    if (wanted('ui')) await step('ui: seed a 10,000-event run for the run panel', () => seedBigRun(uiFolder));
+    if (wanted('ui')) {
+      const seeded = await step('ui: seed a 10,000-event run for the run panel (the sample run, repeated)', () => seedBigRun(uiFolder, path.join(ROOT, 'dist/cli.js')));
+      say(`10,000-event run: ${seeded.types} event types, largest event ${seeded.maxBytes} bytes`);
+    }
     if (wanted('ui')) results.push(
       await withServer('ui', { home, extensionsDir, models, trustAll: true }, async (server, dir) => {
         const ui = await runUiTests({ base: server.url, folder: uiFolder, extensionDir, userDataDir: server.userDataDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say, pace: (ms) => models.pace(ms) });

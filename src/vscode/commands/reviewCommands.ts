@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { reviewSummary, selectHunks, type HunkTarget, type ReviewPatch } from '../../app/review/reviewState';
 import type { Companion } from '../companion';
 import { openProposedDiff } from '../review/proposedContent';
+import { reviewPath } from './hunkNavigation';
 
 const TargetArgs = z.object({
   patchId: z.string().optional(),
@@ -29,15 +30,24 @@ function hunkTarget(t: Target): HunkTarget {
   return { ...(t.patchId !== undefined ? { patchId: t.patchId } : {}), ...(t.file !== undefined ? { file: t.file } : {}), ...(t.hunk !== undefined ? { hunk: t.hunk } : {}) };
 }
 
+/** The diff editor's title bar passes the document's URI: that file is the target (a person clicked). */
+function fromEditorTitle(c: Companion, args: readonly unknown[], extra: Record<string, unknown>): readonly unknown[] {
+  const [first] = args;
+  if (!(first instanceof vscode.Uri)) return args;
+  const file = reviewPath(c, first);
+  if (!file) throw new Error('this editor shows no file of the workspace');
+  return [{ file, ...extra }];
+}
+
 export async function acceptCommand(c: Companion, scope: 'all' | 'file' | 'hunk', args: readonly unknown[]) {
-  const t = scope === 'all' ? {} : parseTarget(args);
+  const t = scope === 'all' ? {} : parseTarget(fromEditorTitle(c, args, {}));
   const outcome = await c.review.accept(hunkTarget(t));
   if (outcome.conflicts) void vscode.window.showWarningMessage(`CodeCompanion: ${outcome.conflicts} hunk(s) no longer match the file (edited since) and were not applied.`);
   return outcome;
 }
 
 export async function rejectCommand(c: Companion, scope: 'all' | 'file' | 'hunk', args: readonly unknown[]) {
-  const t = scope === 'all' ? {} : parseTarget(args);
+  const t = scope === 'all' ? {} : parseTarget(fromEditorTitle(c, args, { askReason: true }));
   let reason = t.reason;
   if (reason === undefined && t.askReason) {
     reason = await vscode.window.showInputBox({ title: 'Why reject? (optional)', prompt: 'Your reason goes back to the agent that wrote the change.', placeHolder: 'e.g. keep the old error message' });

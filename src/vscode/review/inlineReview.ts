@@ -8,7 +8,7 @@ import type { ReviewController } from './reviewController';
 import { PROPOSED_SCHEME, pathOfProposed } from './proposedContent';
 import { currentFile, relativePath } from './workspaceFiles';
 
-interface Placed {
+export interface Placed {
   readonly id: string;
   readonly patchId: string;
   readonly index: number;
@@ -17,7 +17,8 @@ interface Placed {
   readonly added: number;
 }
 
-function placedHunks(root: string, review: ReviewController, path: string): Placed[] {
+/** The pending hunks of a file where they sit in it now (line: 0-based first line they replace or insert before), in file order. */
+export function placedHunks(root: string, review: ReviewController, path: string): Placed[] {
   const refs = review.pendingIn(path);
   const file = refs.length ? currentFile(root, path) : undefined;
   const out: Placed[] = [];
@@ -25,7 +26,7 @@ function placedHunks(root: string, review: ReviewController, path: string): Plac
     const line = file ? locate(file.lines, hunk, hunk.oldStart) : 0;
     if (line !== undefined) out.push({ id: hunk.id, patchId: patch.patchId, index: hunk.index, line, removed: hunk.oldLines.length, added: hunk.newLines.length });
   }
-  return out;
+  return out.sort((a, b) => a.line - b.line);
 }
 
 export class ReviewCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
@@ -58,9 +59,12 @@ export class ReviewCodeLensProvider implements vscode.CodeLensProvider, vscode.D
       new vscode.CodeLens(top, { title: '$(close-all) Reject File', command: 'codecompanion.rejectFile', arguments: [{ file: path, askReason: true }] }),
       new vscode.CodeLens(top, { title: `$(diff) ${refs[0]!.patch.summary.slice(0, 80)}${patches.length > 1 ? ` (+${patches.length - 1} patch)` : ''}`, command: 'codecompanion.reviewFile', arguments: [{ file: path }] }),
     ];
-    if (doc.uri.scheme === PROPOSED_SCHEME) return lenses;
+    // on the proposed side of the diff editor every earlier hunk has shifted the lines by what it adds minus what it removes
+    let shift = 0;
     for (const h of placedHunks(this.root, this.review, path)) {
-      const at = new vscode.Range(Math.min(h.line, doc.lineCount - 1), 0, Math.min(h.line, doc.lineCount - 1), 0);
+      const line = doc.uri.scheme === PROPOSED_SCHEME ? h.line + shift : h.line;
+      shift += h.added - h.removed;
+      const at = new vscode.Range(Math.min(line, doc.lineCount - 1), 0, Math.min(line, doc.lineCount - 1), 0);
       const what = `${h.removed ? `-${h.removed}` : ''}${h.added ? ` +${h.added}` : ''}`.trim();
       lenses.push(
         new vscode.CodeLens(at, { title: `$(check) Accept`, tooltip: `Accept hunk ${h.index + 1} of ${h.patchId} (${what})`, command: 'codecompanion.acceptHunk', arguments: [{ hunk: h.id }] }),

@@ -9,13 +9,17 @@ import type { RunController } from '../runController';
 import { WebviewChannel, webviewHtml, webviewOptions } from './webviewChannel';
 import { runWebviewCommand } from './webviewCommands';
 
-const CHUNK = 2_000;
+/** The first rows go alone, so the panel shows them while the rest of a long run follows. */
+const FIRST = 100;
+const CHUNK = 5_000;
 
 export class RunPanel implements vscode.Disposable {
   private static current: RunPanel | undefined;
   private readonly channel: WebviewChannel;
   private readonly disposables: vscode.Disposable[] = [];
   private events: RecordedEvent[] = [];
+  private webviewReady = false;
+  private loaded = false;
   private pending: RecordedEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private live: vscode.Disposable | undefined;
@@ -58,14 +62,29 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private async load(): Promise<void> {
+    const t0 = performance.now();
+    this.loaded = false;
     this.events = await this.runs.events(this.runId);
-    this.sendAll();
+    this.loaded = true;
+    this.log.info(`run panel: ${this.events.length} events read in ${(performance.now() - t0).toFixed(0)} ms`);
+    // the webview gets everything once it has said ready (held messages would go twice otherwise)
+    if (this.webviewReady) this.sendAll();
   }
 
   private sendAll(): void {
-    const state = projectRun(this.runId, this.events);
-    this.channel.post({ type: 'panel/init', runId: this.runId, objective: state.objective, status: state.status, total: this.events.length, artifacts: artifacts(state), patches: patches(state) });
-    for (let i = 0; i < this.events.length || i === 0; i += CHUNK) this.channel.post({ type: 'panel/events', rows: this.events.slice(i, i + CHUNK).map(eventRow), reset: i === 0 });
+    const runId = this.runId;
+    const listed = this.runs.runList().find((r) => r.runId === runId);
+    const first = this.events.slice(0, FIRST).map(eventRow);
+    // header, count and the first screenful first; the run's artifacts and patches (a fold over
+    // every event) and the other rows follow, so a long run is on screen before it is all sent
+    this.channel.post({ type: 'panel/init', runId, objective: listed?.objective ?? '', status: listed?.status ?? 'pending', total: this.events.length, artifacts: [], patches: [] });
+    this.channel.post({ type: 'panel/events', rows: first, reset: true });
+    setImmediate(() => {
+      if (this.runId !== runId) return;
+      for (let i = FIRST; i < this.events.length; i += CHUNK) this.channel.post({ type: 'panel/events', rows: this.events.slice(i, i + CHUNK).map(eventRow), reset: false });
+      const state = projectRun(runId, this.events);
+      this.channel.post({ type: 'panel/update', status: state.status, artifacts: artifacts(state), patches: patches(state) });
+    });
   }
 
   private onLiveEvent(e: RecordedEvent): void {
@@ -88,8 +107,9 @@ export class RunPanel implements vscode.Disposable {
   private async onMessage(m: WebviewMessage): Promise<void> {
     if (m.type === 'ready') {
       // a webview that was hidden comes back empty: send it everything again
+      this.webviewReady = true;
       this.pending = [];
-      this.sendAll();
+      if (this.loaded) this.sendAll();
     } else if (m.type === 'panel/eventDetail') {
       const e = this.events.find((x) => x.seq === m.seq);
       if (e) this.channel.post({ type: 'panel/eventDetail', seq: m.seq, json: JSON.stringify({ seq: e.seq, ts: new Date(e.ts).toISOString(), type: e.type, data: e.data }, null, 2).slice(0, 200_000) });

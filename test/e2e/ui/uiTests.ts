@@ -81,6 +81,23 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       const cost = /\$(\d+\.\d{2,})/.exec(done.text);
       if (!cost || !(Number(cost[1]) > 0)) throw new Error(`the dashboard shows no cost in USD for the run: ${done.text.slice(0, 400)}`);
       ctx.say(`dashboard: run shown with cost $${cost[1]}`);
+      // read at a glance: the tables fit the sidebar, the charts have axes, values and a legend,
+      // the runs are dated with cost and outcome, and nothing is "held" once the run is over
+      const layout = await done.frame.evaluate(() => {
+        const perf = document.querySelector<HTMLElement>('#perf');
+        return {
+          perfFits: perf ? perf.scrollWidth <= (perf.parentElement?.clientWidth ?? 0) + 1 : null,
+          axisLabels: document.querySelectorAll('#cost-chart .axis-label').length,
+          legend: document.querySelectorAll('#tokens-chart .legend text').length,
+          barValues: document.querySelectorAll('#tokens-chart .value').length,
+          runMeta: document.querySelector('#runs li .run-meta')?.textContent ?? '',
+          text: document.body.innerText,
+        };
+      });
+      if (layout.perfFits !== true) throw new Error(`the Models table does not fit the sidebar (${layout.perfFits === null ? 'no table' : 'it overflows'})`);
+      if (layout.axisLabels < 4 || layout.legend < 2 || layout.barValues < 1) throw new Error(`the charts lack axes, legend or values: ${JSON.stringify({ axis: layout.axisLabels, legend: layout.legend, values: layout.barValues })}`);
+      if (!/\$\d/.test(layout.runMeta) || !/passed review|nothing to review/.test(layout.runMeta)) throw new Error(`the run list shows no cost or outcome: ${JSON.stringify(layout.runMeta)}`);
+      if (/\bheld\b/.test(layout.text)) throw new Error('the dashboard still says "held" after the run ended');
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-dashboard-done.png') });
 
       // warm: the prompt again; typing a prefix of the recent objective keeps the typed text first
@@ -147,6 +164,10 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       await runCommand(page, title(ctx, 'codecompanion.showRun'));
       await answerPrompt(page, /Show Run/, BIG_RUN_OBJECTIVE);
       const t0 = Date.now();
+      // on screen: the panel with the run's first rows; then all 10,000 rows loaded into the list
+      await frameWithText(page, /Events \(\d+( of 10000)?/, 60_000);
+      const firstMs = Date.now() - t0;
+      ctx.measure('runPanelFirstRowsMs', firstMs);
       const panel = await frameWithText(page, /\(10000\)/, 60_000);
       const shownMs = Date.now() - t0;
       ctx.measure('runPanel10kMs', shownMs);
@@ -155,7 +176,7 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       if (rows === 0 || rows > 300) throw new Error(`the run panel drew ${rows} rows for 10,000 events: expected only the rows in view`);
       let reported: string | undefined;
       await waitFor(() => (reported = renderLine(ctx.userDataDir)) !== undefined, 30_000, 'the run panel never reported its render time to the log').catch(() => undefined);
-      ctx.say(`run panel, 10,000 events: on screen ${shownMs} ms after the run was picked (${rows} rows in the DOM); webview: ${reported ?? 'no report'}`);
+      ctx.say(`run panel, 10,000 events: first rows on screen ${firstMs} ms, all rows ${shownMs} ms after the run was picked (${rows} rows in the DOM); webview: ${reported ?? 'no report'}`);
     },
   ],
 ];
