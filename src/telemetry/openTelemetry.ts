@@ -33,7 +33,7 @@ export function startOpenTelemetry(config: TelemetryConfig): TelemetryHandle {
 
   const telemetry: Telemetry = {
     captureContent: config.captureContent,
-    span: (name, attributes, kind) => new OtelSpan(tracer, tracer.startSpan(name, { kind: spanKind(kind), attributes: clean(attributes) })),
+    span: (name, attributes, kind) => new OtelSpan(tracer, tracer.startSpan(name, { kind: spanKind(kind), attributes: clean(attributes) }), config.captureContent),
     recordCall: (p: CallPoint) => {
       const attrs = clean({
         [GENAI.operation]: p.operation,
@@ -62,7 +62,12 @@ export function startOpenTelemetry(config: TelemetryConfig): TelemetryHandle {
 }
 
 class OtelSpan implements TraceSpan {
-  constructor(private readonly tracer: Tracer, private readonly span: Span) {}
+  constructor(
+    private readonly tracer: Tracer,
+    private readonly span: Span,
+    /** Error messages can quote model output (a JSON parse error does): exported only with content capture. */
+    private readonly capture: boolean,
+  ) {}
 
   get traceId(): string {
     return this.span.spanContext().traceId;
@@ -70,7 +75,7 @@ class OtelSpan implements TraceSpan {
 
   child(name: string, attributes?: TraceAttributes, kind?: 'client' | 'internal'): TraceSpan {
     const parent = trace.setSpan(context.active(), this.span);
-    return new OtelSpan(this.tracer, this.tracer.startSpan(name, { kind: spanKind(kind), attributes: clean(attributes) }, parent));
+    return new OtelSpan(this.tracer, this.tracer.startSpan(name, { kind: spanKind(kind), attributes: clean(attributes) }, parent), this.capture);
   }
 
   set(attributes: TraceAttributes): void {
@@ -79,7 +84,7 @@ class OtelSpan implements TraceSpan {
 
   fail(errorType: string, message?: string): void {
     this.span.setAttribute(GENAI.errorType, errorType);
-    this.span.setStatus({ code: SpanStatusCode.ERROR, ...(message ? { message: message.split('\n')[0]!.slice(0, 500) } : {}) });
+    this.span.setStatus({ code: SpanStatusCode.ERROR, ...(message && this.capture ? { message: message.split('\n')[0]!.slice(0, 500) } : {}) });
   }
 
   end(): void {

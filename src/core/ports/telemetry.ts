@@ -12,7 +12,7 @@ export interface TraceSpan {
   /** A client span is a call leaving the process (a model request); the rest are internal. */
   child(name: string, attributes?: TraceAttributes, kind?: 'client' | 'internal'): TraceSpan;
   set(attributes: TraceAttributes): void;
-  /** Marks the span failed: `error.type` and an error status with the message. */
+  /** Marks the span failed: `error.type` and an error status (the message only with content capture: it may quote model output). */
   fail(errorType: string, message?: string): void;
   end(): void;
 }

@@ -78,6 +78,7 @@ describe('telemetry: OpenTelemetry export of a run', function () {
     for (const r of under.slice(0, 3)) {
       assert.equal(r.attributes['error.type'], 'server');
       assert.equal(r.status.code, 2, 'error status');
+      assert.equal(r.status.message, undefined, 'error messages can quote model output: exported only with content capture');
       assert.equal(r.attributes['codecompanion.after_error'], 'server');
       assert.ok(Number(r.attributes['codecompanion.retry.wait_ms']) > 0);
     }
