@@ -8,25 +8,23 @@ import type { ModelCandidate } from '../core/router/router';
 import type { ProviderLimits } from '../core/orchestrator/providerLimiter';
 import { PROVIDER_IDS, type ModelPrice, type ProviderId } from '../core/ports/model';
 import { parseFallback, type ProviderConfig, type SdkProvider } from '../providers/config';
+import { ConfigError } from '../providers/configError';
 import { providerLimits, RateLimitSchema, type RateLimits } from './providerLimits';
-import { parsePriceOverrides, type PriceOverrides } from '../providers/pricing';
+import { checkPriceOverrides, parsePriceOverrides, type PriceOverrides } from '../providers/pricing';
 
 const ModelList = z.array(z.string().regex(new RegExp(`^(${PROVIDER_IDS.join('|')}):.+$`), 'use PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6')).catch([]);
 const Money = z.number().nonnegative().nullable().catch(null);
-const Price = z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cacheRead: z.number().nonnegative().optional(), cacheWrite: z.number().nonnegative().optional() });
-/** provider → model → USD per million tokens; an entry that does not parse is dropped, the rest kept. */
+/** provider → model → USD per million tokens; an entry that does not pass the price rules is dropped (and warned about), the rest kept. */
 const Pricing = z
-  .record(z.string(), z.record(z.string(), z.unknown()))
+  .record(z.string(), z.unknown())
   .transform((byProvider) => {
     const out: PriceOverrides = {};
-    for (const [provider, models] of Object.entries(byProvider)) {
-      if (!(PROVIDER_IDS as readonly string[]).includes(provider)) continue;
-      const prices: Record<string, ModelPrice> = {};
-      for (const [model, price] of Object.entries(models)) {
-        const parsed = Price.safeParse(price);
-        if (parsed.success) prices[model] = parsed.data;
+    for (const { provider, model, price } of priceEntries(byProvider)) {
+      try {
+        Object.assign((out[provider as ProviderId] ??= {}), checkPriceOverrides({ [provider]: { [model]: price } }, 'codecompanion.pricing')[provider as ProviderId]);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
       }
-      out[provider as ProviderId] = prices;
     }
     return out;
   })
@@ -43,6 +41,25 @@ const RateLimitsSetting = z
     return out as RateLimits;
   })
   .catch({});
+
+function priceEntries(byProvider: Record<string, unknown>): { provider: string; model: string; price: unknown }[] {
+  const out = [];
+  for (const [provider, models] of Object.entries(byProvider))
+    for (const [model, price] of Object.entries(typeof models === 'object' && models !== null ? models : { '': models })) out.push({ provider, model, price });
+  return out;
+}
+
+/** Why CODECOMPANION_PRICING is not used in the editor (malformed, a negative or infinite price), if it is not. */
+export function envPricingProblem(env: Record<string, string | undefined>): string | undefined {
+  try {
+    parsePriceOverrides(env.CODECOMPANION_PRICING, 'CODECOMPANION_PRICING');
+    return undefined;
+  } catch (err) {
+    if (err instanceof ConfigError) return `${err.message}; the variable is not used`;
+    throw err;
+  }
+}
+
 const ProviderEntry = z.object({ baseUrl: z.string().optional().catch(undefined), model: z.string().optional().catch(undefined) }).catch({});
 
 export const EditorSettingsSchema = z.object({
@@ -129,7 +146,13 @@ function invalidPrices(value: unknown): InvalidSetting[] {
       continue;
     }
     for (const [model, price] of Object.entries(models)) {
-      if (!Price.safeParse(price).success) out.push({ key: 'codecompanion.pricing', reason: `${provider}/${model}: input and output must be non-negative numbers (USD per million tokens)` });
+      // the same rule as CODECOMPANION_PRICING: finite prices >= 0, known fields only
+      try {
+        checkPriceOverrides({ [provider]: { [model]: price } }, 'pricing');
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        out.push({ key: 'codecompanion.pricing', reason: err.message.replace(/^pricing: /, '') });
+      }
     }
   }
   return out;
@@ -204,7 +227,7 @@ export function providerConfigFrom(settings: EditorSettings, keys: Partial<Recor
     const model = entry.model?.trim() || env[envNames[p].model];
     if (p === 'openai-compatible' ? baseUrl : apiKey) providers[p] = { ...(apiKey ? { apiKey } : {}), ...(baseUrl ? { baseUrl } : {}), ...(model ? { model } : {}) };
   }
-  // settings win over CODECOMPANION_PRICING, model by model; a malformed variable is ignored here (the CLI names it)
+  // settings win over CODECOMPANION_PRICING, model by model; a malformed variable is not used here (envPricingProblem says why)
   let envPrices: PriceOverrides = {};
   try {
     envPrices = parsePriceOverrides(env.CODECOMPANION_PRICING, 'CODECOMPANION_PRICING');

@@ -57,6 +57,8 @@ export interface ModelOptions {
   readonly record?: string;
   /** "provider:model,..." restricting the candidates. */
   readonly models?: string;
+  /** Where `models` came from, for its error message (default CODECOMPANION_MODELS). */
+  readonly modelsSource?: string;
   /** Candidates chosen by the host (per-role settings); take precedence over `models`. */
   readonly candidates?: readonly ModelCandidate[];
   readonly extra?: ExtraModels;
@@ -68,7 +70,7 @@ export function loadModels(options: ModelOptions): Models {
   if (options.replay) {
     const replayer = new SessionReplayer(options.replay);
     const clients = new Map<ProviderId, ModelClient>();
-    const candidates = options.candidates?.length ? options.candidates : options.models ? parseCandidates(options.models) : replayer.header.candidates;
+    const candidates = options.candidates?.length ? options.candidates : options.models ? parseCandidates(options.models, options.modelsSource) : replayer.header.candidates;
     return {
       models: (p) => {
         if (!clients.has(p)) clients.set(p, replayer.client(p));
@@ -84,7 +86,7 @@ export function loadModels(options: ModelOptions): Models {
   const all = options.candidates?.length
     ? options.candidates
     : options.models
-      ? parseCandidates(options.models)
+      ? parseCandidates(options.models, options.modelsSource)
       : [...defaultCandidates(registry), ...(options.extra?.candidates ?? [])];
   const usable = all.filter((c) => configured.includes(c.provider));
   if (usable.length === 0) throw new SetupError(options.noProviderHint);
@@ -124,8 +126,11 @@ export async function allEvents(store: SqlEventStore): Promise<RecordedEvent[]> 
 export function pastRunsFrom(events: readonly RecordedEvent[], now: number): { performance: PerformanceStore; daySpentUsd: number } {
   const dayStart = new Date(now).setHours(0, 0, 0, 0);
   let daySpentUsd = 0;
-  for (const e of events)
-    if (e.ts >= dayStart && (e.type === 'agent.call.finished' || e.type === 'agent.call.failed')) daySpentUsd += e.data.costUsd ?? 0;
+  for (const e of events) {
+    if (e.ts < dayStart) continue;
+    if (e.type === 'agent.call.finished' || e.type === 'agent.call.failed') daySpentUsd += e.data.costUsd ?? 0;
+    else if (e.type === 'budget.released' && e.data.unknownUsage) daySpentUsd += e.data.spentUsd ?? 0;
+  }
   return { performance: PerformanceStore.fromEvents(events), daySpentUsd };
 }
 

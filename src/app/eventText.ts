@@ -65,6 +65,7 @@ export function eventSummary(e: RecordedEvent): string {
     case 'budget.reserved':
       return `${e.data.callId}: reserved ${usd(e.data.amountUsd)} (run holds ${usd(e.data.runReservedUsd)})`;
     case 'budget.released':
+      if (e.data.unknownUsage) return `${e.data.callId}: cut off with its usage unknown, charged its whole hold of ${usd(e.data.reservedUsd)}`;
       return `${e.data.callId}: released ${usd(e.data.reservedUsd)}${e.data.spentUsd === null ? '' : `, spent ${usd(e.data.spentUsd)}`}`;
     default:
       return e.type;

@@ -26,7 +26,7 @@ export function loadModels(env: NodeJS.ProcessEnv, options: { replay?: string; r
       config,
       ...(options.replay ? { replay: options.replay } : {}),
       ...(options.record ? { record: options.record } : {}),
-      ...(models ? { models } : {}),
+      ...(models ? { models, modelsSource: options.models ? '--models' : 'CODECOMPANION_MODELS' } : {}),
       noProviderHint:
         `no model provider is configured: ${SET_A_PROVIDER}, or answer from a recording with --replay FILE`,
     });

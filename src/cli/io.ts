@@ -38,3 +38,21 @@ export function parseCommandLine<const O extends Options>(argv: readonly string[
     throw new UsageError((err as Error).message);
   }
 }
+
+/** A whole number written in decimal digits only ("0x10", "1e3", " 2" and "" are refused), from min to max. */
+export function wholeNumber(text: string, flag: string, min: number, max: number): number {
+  const n = /^\d{1,15}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, not '${clip(text)}'`);
+  return n;
+}
+
+/** An amount in US dollars as plain decimals, an optional leading $ ("2", "2.50", "$0.75"); nothing else. */
+export function usdAmount(text: string, flag: string): number {
+  const n = /^\$?(\d{1,12}(\.\d{0,12})?|\.\d{1,12})$/.test(text) ? Number(text.replace(/^\$/, '')) : NaN;
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} takes an amount in US dollars, e.g. ${flag} 2.50, not '${clip(text)}'`);
+  return n;
+}
+
+function clip(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}

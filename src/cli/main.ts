@@ -1,6 +1,7 @@
 // The headless entry: `codecompanion <command> [args]`. Each command lives in commands/<name>.ts.
 import type { CliCommand, CliIo } from './io';
 import { UsageError } from './io';
+import { ConfigError } from '../providers/configError';
 import { askCommand } from './commands/ask';
 import { dbCommand } from './commands/db';
 import { doctorCommand } from './commands/doctor';
@@ -34,6 +35,10 @@ export async function main(io: CliIo): Promise<number> {
   } catch (err) {
     if (err instanceof UsageError) {
       io.stderr.write(`codecompanion ${command.name}: ${err.message}\nusage: ${command.usage}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr.write(`codecompanion ${command.name}: ${err.message}\n`);
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);

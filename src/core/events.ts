@@ -114,7 +114,15 @@ export const RunEventSchema = z.discriminatedUnion('type', [
     }),
   }),
   z.object({ type: z.literal('budget.reserved'), data: z.object({ callId: z.string(), amountUsd: z.number(), runReservedUsd: z.number() }) }),
-  z.object({ type: z.literal('budget.released'), data: z.object({ callId: z.string(), reservedUsd: z.number(), spentUsd: z.number().nullable() }) }),
+  /**
+   * A call's hold is given back. Its cost is booked by agent.call.finished / failed, except for a call
+   * cut off by a crash (`unknownUsage`): nothing says what the vendor billed, so its whole hold is
+   * booked here as spent (the worst case, never $0).
+   */
+  z.object({
+    type: z.literal('budget.released'),
+    data: z.object({ callId: z.string(), reservedUsd: z.number(), spentUsd: z.number().nullable(), unknownUsage: z.boolean().optional() }),
+  }),
   z.object({
     type: z.literal('budget.exceeded'),
     data: z.object({ callId: z.string(), scope: z.enum(['run', 'day', 'unpriced']), neededUsd: z.number().nullable(), limitUsd: z.number().nullable(), committedUsd: z.number(), message: z.string() }),

@@ -4,6 +4,7 @@
 import type { ModelCandidate } from '../core/router/router';
 import type { ProviderRegistry } from './registry';
 import type { SdkProvider } from './config';
+import { ConfigError } from './configError';
 
 const PAIRS: Record<Exclude<SdkProvider, 'openai-compatible'>, readonly { model: string; priorQuality: number }[]> = {
   anthropic: [
@@ -37,8 +38,8 @@ export function defaultCandidates(registry: ProviderRegistry): ModelCandidate[] 
 }
 
 /** Parses "anthropic:claude-sonnet-4-6,openai:gpt-5" (CODECOMPANION_MODELS, --models). */
-export function parseCandidates(value: string): ModelCandidate[] {
-  return value
+export function parseCandidates(value: string, source = 'CODECOMPANION_MODELS'): ModelCandidate[] {
+  const candidates = value
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
@@ -47,7 +48,9 @@ export function parseCandidates(value: string): ModelCandidate[] {
       const provider = entry.slice(0, at);
       const model = entry.slice(at + 1);
       if (at <= 0 || !model || !['anthropic', 'openai', 'gemini', 'openai-compatible'].includes(provider))
-        throw new Error(`'${entry}' is not PROVIDER:MODEL (providers: anthropic, openai, gemini, openai-compatible)`);
+        throw new ConfigError(`${source}: '${entry}' is not PROVIDER:MODEL (providers: anthropic, openai, gemini, openai-compatible)`);
       return { provider: provider as SdkProvider, model };
     });
+  if (candidates.length === 0) throw new ConfigError(`${source} names no model: use PROVIDER:MODEL[,PROVIDER:MODEL...]`);
+  return candidates;
 }

@@ -1,6 +1,7 @@
 // Which providers are configured, from the environment (CLI) or from the editor's SecretStorage +
 // settings. Keys are held here and handed to SDKs; nothing here logs or prints them.
 import type { ProviderId } from '../core/ports/model';
+import { ConfigError } from './configError';
 import { parsePriceOverrides, type PriceOverrides } from './pricing';
 import type { RetryPolicy } from './resilientClient';
 
@@ -48,7 +49,7 @@ export function loadProviderConfigFromEnv(env: NodeJS.ProcessEnv): ProviderConfi
   for (const p of SDK_PROVIDERS) {
     const names = ENV_KEYS[p];
     const apiKey = env[names.key] || (p === 'gemini' ? env.GOOGLE_API_KEY : undefined);
-    const baseUrl = env[names.baseUrl];
+    const baseUrl = env[names.baseUrl] ? checkBaseUrl(env[names.baseUrl]!, names.baseUrl) : undefined;
     const model = env[names.model];
     // A local server needs only its URL; vendors need a key.
     if (p === 'openai-compatible' ? baseUrl : apiKey) {
@@ -66,9 +67,21 @@ export function loadProviderConfigFromEnv(env: NodeJS.ProcessEnv): ProviderConfi
 /** "provider" or "provider:model". */
 export function parseFallback(value: string): { provider: SdkProvider; model?: string } {
   const [provider, ...rest] = value.split(':');
-  if (!SDK_PROVIDERS.includes(provider as SdkProvider)) throw new Error(`CODECOMPANION_FALLBACK names an unknown provider '${provider}': use one of ${SDK_PROVIDERS.join(', ')}`);
+  if (!SDK_PROVIDERS.includes(provider as SdkProvider)) throw new ConfigError(`CODECOMPANION_FALLBACK names an unknown provider '${provider}': use one of ${SDK_PROVIDERS.join(', ')}`);
   const model = rest.join(':');
   return { provider: provider as SdkProvider, ...(model ? { model } : {}) };
+}
+
+/** An http(s) URL, or a ConfigError naming the variable (the URL itself may hold credentials: not echoed). */
+export function checkBaseUrl(value: string, source: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${source} is not a URL: use e.g. https://api.example.com/v1`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${source} must be an http:// or https:// URL, not ${url.protocol}`);
+  return value;
 }
 
 /** What to set when no provider at all is configured (the CLI; the editor has Set API Key). */

@@ -1,7 +1,7 @@
 // Settings as the editor reads them: settings.json parsed through the one schema, a bad value named
 // in a warning. No engine here (the models are assembled in editorModels.ts).
 import * as vscode from 'vscode';
-import { invalidSettings, readSettings, type EditorSettings } from '../app/editorSettings';
+import { envPricingProblem, invalidSettings, readSettings, type EditorSettings } from '../app/editorSettings';
 
 export function currentSettings(): EditorSettings {
   const config = vscode.workspace.getConfiguration('codecompanion');
@@ -17,6 +17,8 @@ function warnAboutInvalidSettings(get: (key: string) => unknown): void {
   const signature = JSON.stringify(invalid);
   if (signature === lastWarned) return;
   lastWarned = signature;
+  const envPrices = envPricingProblem(process.env);
+  if (envPrices) void vscode.window.showWarningMessage(`CodeCompanion: ${envPrices}.`);
   if (invalid.length === 0) return;
   const first = invalid[0]!;
   const more = invalid.length > 1 ? ` (and ${invalid.length - 1} more: ${[...new Set(invalid.slice(1).map((i) => i.key))].join(', ')})` : '';

@@ -3,7 +3,7 @@
 import { ModelError, type ModelResult } from '../../core/ports/model';
 import { loadProviderConfigFromEnv, missingKeyMessage, SDK_PROVIDERS, SET_A_PROVIDER, type SdkProvider } from '../../providers/config';
 import { createProviderRegistry } from '../../providers/registry';
-import { parseCommandLine, UsageError, type CliCommand } from '../io';
+import { parseCommandLine, UsageError, wholeNumber, type CliCommand } from '../io';
 
 const OPTIONS = {
   provider: { type: 'string' },
@@ -21,8 +21,7 @@ export const askCommand: CliCommand = {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     const prompt = positionals.join(' ').trim();
     if (!prompt) throw new UsageError('give the prompt, e.g. codecompanion ask "say hello"');
-    const maxTokens = values['max-tokens'] === undefined ? 4096 : Number(values['max-tokens']);
-    if (!Number.isInteger(maxTokens) || maxTokens <= 0) throw new UsageError(`--max-tokens must be a positive integer, got '${values['max-tokens']}'`);
+    const maxTokens = values['max-tokens'] === undefined ? 4096 : wholeNumber(values['max-tokens'], '--max-tokens', 1, 1_000_000);
 
     const registry = createProviderRegistry(loadProviderConfigFromEnv(io.env));
     const provider = pickProvider(values.provider, registry.configured());

@@ -9,7 +9,7 @@ import { embedderFrom } from '../../app/memory';
 import { SqlMemoryStore } from '../../storage/memoryStore';
 import { openWorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
+import { parseCommandLine, UsageError, wholeNumber, type CliCommand, type CliIo } from '../io';
 
 const OPTIONS = {
   cwd: { type: 'string' },
@@ -68,8 +68,7 @@ export const searchCommand: CliCommand = {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     const query = positionals.join(' ').trim();
     if (!query) throw new UsageError('give the query, e.g. codecompanion search "where are retries configured"');
-    const limit = values.limit === undefined ? 10 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new UsageError('--limit takes a whole number from 1 to 200');
+    const limit = values.limit === undefined ? 10 : wholeNumber(values.limit, '--limit', 1, 200);
     const root = resolveWorkspace(io.cwd, values.cwd);
     const db = await openWorkspaceDatabase(root, { mode: 'auto', lockTimeoutMs: 0, purpose: 'codecompanion search' });
     try {

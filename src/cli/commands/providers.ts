@@ -4,6 +4,7 @@
 // Keys are never printed: only which variable supplied one.
 import { ModelError, type ModelClient, type ModelResult } from '../../core/ports/model';
 import { ENV_KEYS, loadProviderConfigFromEnv, SDK_PROVIDERS, SET_A_PROVIDER, type SdkProvider } from '../../providers/config';
+import { parseCandidates } from '../../providers/candidates';
 import { createProviderRegistry } from '../../providers/registry';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
@@ -28,6 +29,7 @@ export const providersCommand: CliCommand = {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     if (positionals.length) throw new UsageError(`providers takes no arguments, got '${positionals[0]}'`);
     const config = loadProviderConfigFromEnv(io.env);
+    if (io.env.CODECOMPANION_MODELS) parseCandidates(io.env.CODECOMPANION_MODELS); // a bad list is a configuration error here too
     const registry = createProviderRegistry(config);
     const configured = registry.configured();
     const statuses: ProviderStatus[] = [];
@@ -53,7 +55,7 @@ export const providersCommand: CliCommand = {
     else io.stdout.write(render(statuses));
     if (configured.length === 0) {
       io.stderr.write(`codecompanion providers: none configured: ${SET_A_PROVIDER}\n`);
-      return 1;
+      return 2;
     }
     return statuses.some((s) => s.check && !s.check.ok) ? 1 : 0;
   },

@@ -7,7 +7,7 @@ import { evolve, initialRunState, type RunState } from '../../core/orchestrator/
 import { openStore } from '../../app/engine';
 import { performWork, type Work } from '../../app/runWork';
 import { loadModels, resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
+import { parseCommandLine, usdAmount as money, UsageError, wholeNumber as int, type CliCommand, type CliIo } from '../io';
 import { embedderFromEnv } from './memory';
 import { describeEvent } from '../../app/eventText';
 import { statusLine, summary } from '../progress';
@@ -169,18 +169,6 @@ function runOptions(values: Values): Partial<RunOptions> {
   if (values['no-explore']) out.explore = false;
   if (values.seed !== undefined) out.seed = int(values.seed, '--seed', 0, 2 ** 31 - 1);
   return out;
-}
-
-function money(text: string, flag: string): number {
-  const n = Number(text.replace(/^\$/, ''));
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`${flag} takes an amount in USD, e.g. ${flag} 2.50`);
-  return n;
-}
-
-function int(text: string, flag: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${flag} takes a whole number from ${min} to ${max}`);
-  return n;
 }
 
 /**

@@ -91,8 +91,10 @@ export async function resumeRun(deps: OrchestratorDeps, runId: string, signal: A
   const state = log.state;
   if (!state.options) throw new Error(`there is no run ${runId} in this workspace ('codecompanion runs' lists them)`);
   if (state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled') return state;
-  // Calls cut off by the crash hold budget that nothing will release: their cost is unknown.
-  const dangling = Object.entries(state.reservations).map(([callId, held]) => event('budget.released', { callId, reservedUsd: held, spentUsd: null }));
+  // Calls cut off by the crash still hold budget. What the vendor billed for them is unknown, and the
+  // call will be made again: each is charged its whole hold (the most it could have cost), never $0,
+  // so kill-and-resume cycles can never spend past the budget.
+  const dangling = Object.entries(state.reservations).map(([callId, held]) => event('budget.released', { callId, reservedUsd: held, spentUsd: held, unknownUsage: true }));
   await log.append(...dangling, event('run.resumed', {}));
   return new RunDriver(deps, log, deps.clock ?? systemClock, signal).run();
 }

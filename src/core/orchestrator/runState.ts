@@ -219,7 +219,8 @@ function apply(s: RunState, e: RunEvent & { ts?: number }): RunState {
       return { ...s, reservations: { ...s.reservations, [e.data.callId]: e.data.amountUsd }, cost: { ...s.cost, reservedUsd: s.cost.reservedUsd + e.data.amountUsd } };
     case 'budget.released': {
       const { [e.data.callId]: held, ...rest } = s.reservations;
-      return { ...s, reservations: rest, cost: { ...s.cost, reservedUsd: Math.max(0, s.cost.reservedUsd - (held ?? 0)) } };
+      const cost = { ...s.cost, reservedUsd: Math.max(0, s.cost.reservedUsd - (held ?? 0)) };
+      return { ...s, reservations: rest, cost: e.data.unknownUsage ? addSpend(cost, e.data.spentUsd, 0, 0) : cost };
     }
     case 'budget.exceeded':
       return { ...s, cost: { ...s.cost, exceeded: { scope: e.data.scope, message: e.data.message } } };

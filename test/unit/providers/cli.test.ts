@@ -115,9 +115,9 @@ describe('codecompanion providers', () => {
     assert.match(r.stdout, /anthropic\s+not configured \(set ANTHROPIC_API_KEY\)/);
   });
 
-  it('exits 1 with the variables to set when nothing is configured', async () => {
+  it('exits 2 (a configuration error) with the variables to set when nothing is configured', async () => {
     const r = await runCli(['providers', '--no-check'], { env: {} });
-    assert.equal(r.code, 1);
+    assert.equal(r.code, 2);
     assert.match(r.stderr, /none configured: set ANTHROPIC_API_KEY, OPENAI_API_KEY or GEMINI_API_KEY/);
   });
 });
