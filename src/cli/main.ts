@@ -2,6 +2,9 @@
 import type { CliCommand, CliIo } from './io';
 import { UsageError } from './io';
 import { ConfigError } from '../providers/configError';
+import { describeFsError } from '../core/fsErrors';
+import { InputFileError } from '../core/inputFile';
+import { redactUrlsIn } from '../core/urlRedaction';
 import { askCommand } from './commands/ask';
 import { dbCommand } from './commands/db';
 import { doctorCommand } from './commands/doctor';
@@ -37,15 +40,20 @@ export async function main(io: CliIo): Promise<number> {
       io.stderr.write(`codecompanion ${command.name}: ${err.message}\nusage: ${command.usage}\n`);
       return 2;
     }
-    if (err instanceof ConfigError) {
-      io.stderr.write(`codecompanion ${command.name}: ${err.message}\n`);
+    if (err instanceof ConfigError || err instanceof InputFileError) {
+      io.stderr.write(`codecompanion ${command.name}: ${redactUrlsIn(err.message)}\n`);
       return 2;
     }
-    const message = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`codecompanion ${command.name}: ${message.split('\n')[0]}\n`);
+    io.stderr.write(`codecompanion ${command.name}: ${oneLine(err)}\n`);
     if (io.env.CODECOMPANION_DEBUG && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
     return 1;
   }
+}
+
+/** An error as one line: errno errors in words (naming the file and what to do), URLs without credentials. */
+export function oneLine(err: unknown): string {
+  const message = describeFsError(err) ?? (err instanceof Error ? err.message : String(err));
+  return redactUrlsIn(message.split('\n')[0] ?? '');
 }
 
 function helpText(): string {
@@ -70,7 +78,7 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err) => {
-      process.stderr.write(`codecompanion: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.stderr.write(`codecompanion: ${oneLine(err)}\n`);
       process.exitCode = 1;
     },
   );

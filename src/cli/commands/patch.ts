@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import { applyPatch, normalize, type PatchReport } from '../../core/patch/applyPatch';
 import { parsePatchText, PatchParseError } from '../../core/patch/parsePatch';
 import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
+import { MiB, readInputText } from '../../core/inputFile';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
 const OPTIONS = { cwd: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'allow-sensitive': { type: 'string', multiple: true } } as const;
 
 /** A patch file larger than this is not a patch a model wrote (and /dev/zero never ends). */
-export const MAX_PATCH_BYTES = 16 * 1024 * 1024;
+export const MAX_PATCH_BYTES = 16 * MiB;
 
 export const patchCommand: CliCommand = {
   name: 'patch',
@@ -20,7 +21,7 @@ export const patchCommand: CliCommand = {
     if (positionals[0] !== 'apply' || !positionals[1]) throw new UsageError('expected: patch apply PATCH_FILE');
     const root = path.resolve(io.cwd, values.cwd ?? '.');
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`--cwd ${values.cwd}: no such directory`);
-    const text = readPatchFile(path.resolve(io.cwd, positionals[1]), positionals[1]);
+    const text = readInputText(path.resolve(io.cwd, positionals[1]), { what: `the patch file ${positionals[1]}`, maxBytes: MAX_PATCH_BYTES });
     const allow = new Set((values['allow-sensitive'] ?? []).map(normalize));
     let report: PatchReport;
     try {
@@ -37,22 +38,6 @@ export const patchCommand: CliCommand = {
 };
 
 /** The patch file's text: a regular file of sane size, never a FIFO or a device that blocks or never ends. */
-function readPatchFile(file: string, shown: string): string {
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(file);
-  } catch {
-    throw new UsageError(`cannot read ${shown}: no such file`);
-  }
-  if (!stat.isFile()) throw new UsageError(`cannot read ${shown}: it is ${stat.isDirectory() ? 'a folder' : 'not a regular file (a FIFO, socket or device)'}; give a patch file`);
-  if (stat.size > MAX_PATCH_BYTES) throw new UsageError(`cannot read ${shown}: ${stat.size} bytes is larger than a patch may be (${MAX_PATCH_BYTES} bytes)`);
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UsageError(`cannot read ${shown}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-}
-
 function describe(report: PatchReport, dryRun: boolean): string {
   const lines: string[] = [];
   let sensitive = false;

@@ -3,6 +3,7 @@
 // wrong key, a wrong base URL or an unknown model shows here rather than in the middle of a run.
 // Keys are never printed: only which variable supplied one.
 import { ModelError, type ModelClient, type ModelResult } from '../../core/ports/model';
+import { redactUrlsIn, redactUrl } from '../../core/urlRedaction';
 import { ENV_KEYS, loadProviderConfigFromEnv, SDK_PROVIDERS, SET_A_PROVIDER, type SdkProvider } from '../../providers/config';
 import { parseCandidates } from '../../providers/candidates';
 import { createProviderRegistry } from '../../providers/registry';
@@ -45,7 +46,7 @@ export const providersCommand: CliCommand = {
         provider,
         configured: true,
         keyFrom,
-        baseUrl: settings.baseUrl ?? null,
+        baseUrl: settings.baseUrl ? redactUrl(settings.baseUrl) : null,
         model,
         priced: registry.priceBook.priceOf(provider, model) !== undefined,
         check: values['no-check'] ? null : await check(registry.client(provider)!, model, io.signal),
@@ -72,7 +73,7 @@ async function check(client: ModelClient, model: string, signal: AbortSignal): P
     return { ok: true, latencyMs: Math.round(performance.now() - started), detail: `answered (${result?.usage.inputTokens ?? 0} in, ${result?.usage.outputTokens ?? 0} out, ${cost})` };
   } catch (err) {
     const message = err instanceof ModelError ? err.message : err instanceof Error ? err.message.split('\n')[0]! : String(err);
-    return { ok: false, latencyMs: Math.round(performance.now() - started), detail: message };
+    return { ok: false, latencyMs: Math.round(performance.now() - started), detail: redactUrlsIn(message) };
   }
 }
 

@@ -1,13 +1,29 @@
 // codecompanion runs | events RUN_ID | replay RUN_ID: reading the event log (read-only if another
 // process holds the database).
 import { usd } from '../../core/cost/costGovernor';
-import { parseEvent } from '../../core/events';
+import { EventParseError, parseEvent } from '../../core/events';
 import { projectRun } from '../../core/orchestrator/runState';
 import { openStore } from '../../app/engine';
 import { resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 import { describeEvent } from '../../app/eventText';
 import { summary } from '../progress';
+
+interface RunRow {
+  readonly runId: string;
+  readonly status: string;
+  readonly objective: string;
+  readonly createdAt: string;
+  readonly events: number;
+  readonly costUsd: number | null;
+  /** Why the run could not be read: its first event that does not match the schema. */
+  readonly damage?: string;
+}
+
+/** Objectives and damage reports are text from outside this program: no control characters reach the terminal. */
+function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
+}
 
 const OPTIONS = { cwd: { type: 'string' }, json: { type: 'boolean' } } as const;
 
@@ -34,14 +50,25 @@ export const runsCommand: CliCommand = {
     const { values } = parseCommandLine(io.argv, OPTIONS);
     return withStore(io, values.cwd, async (store) => {
       const runs = await store.listRuns();
-      const rows = [];
+      const rows: RunRow[] = [];
       for (const r of runs) {
-        const state = projectRun(r.runId, (await store.readRun(r.runId)).map(parseEvent));
-        rows.push({ runId: r.runId, status: state.status, objective: state.objective, createdAt: new Date(r.createdAt).toISOString(), events: r.eventCount, costUsd: state.cost.spentUsd });
+        const common = { runId: r.runId, createdAt: new Date(r.createdAt).toISOString(), events: r.eventCount };
+        try {
+          const state = projectRun(r.runId, (await store.readRun(r.runId)).map(parseEvent));
+          rows.push({ ...common, status: state.status, objective: state.objective, costUsd: state.cost.spentUsd });
+        } catch (err) {
+          // one run's bad event marks that run, never the list
+          if (!(err instanceof EventParseError)) throw err;
+          rows.push({ ...common, status: 'damaged', objective: '', costUsd: null, damage: err.message });
+        }
       }
       if (values.json) io.stdout.write(`${JSON.stringify(rows)}\n`);
       else if (rows.length === 0) io.stdout.write('no runs yet\n');
-      else for (const r of rows) io.stdout.write(`${r.runId}  ${r.status.padEnd(9)}  ${usd(r.costUsd).padStart(7)}  ${r.events} events  ${r.objective}\n`);
+      else
+        for (const r of rows)
+          io.stdout.write(`${r.runId}  ${r.status.padEnd(9)}  ${(r.costUsd === null ? '?' : usd(r.costUsd)).padStart(7)}  ${r.events} events  ${terminalSafe(r.damage ?? r.objective)}\n`);
+      const damaged = rows.filter((r) => r.damage).length;
+      if (damaged) io.stderr.write(`codecompanion runs: ${damaged} run(s) could not be read (marked damaged); the others are listed\n`);
       return 0;
     });
   },

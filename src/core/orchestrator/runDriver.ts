@@ -7,6 +7,7 @@ import { callAgent, AgentFailure, RunStopped, type AgentContext } from '../agent
 import { coderPrompt, plannerPrompt, reviewerPrompt, reviewReasons, type CoderFeedback } from '../agents/prompts';
 import { BudgetExceededError, CostGovernor } from '../cost/costGovernor';
 import { event, type Role, type RunOptions } from '../events';
+import { describeFsError } from '../fsErrors';
 import { patchFiles, type CodePatch } from '../patch/codePatch';
 import { applyPatch } from '../patch/applyPatch';
 import { SensitivePaths } from '../patch/sensitivePaths';
@@ -119,7 +120,7 @@ export class RunDriver {
   }
 
   private terminalEvent(err: unknown) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeFsError(err) ?? (err instanceof Error ? err.message : String(err));
     if (this.signal.aborted || err instanceof RunStopped) return event('run.cancelled', { reason: describe(this.signal.reason ?? message) });
     if (err instanceof BudgetExceededError) return event('run.failed', { reason: 'budget', message });
     if (err instanceof NoModelError) return event('run.failed', { reason: 'model', message });

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { z } from 'zod';
 import { ProviderSchema } from '../events';
+import { MiB, readInputText } from '../inputFile';
 import { ModelError, type ModelClient, type ModelDelta, type ModelRequest, type ModelResult, type ProviderId } from '../ports/model';
 
 export const SESSION_VERSION = 1;
@@ -93,6 +94,8 @@ function toPlain(r: ModelResult): Exchange['result'] {
 
 export class SessionFileError extends Error {}
 
+const MAX_SESSION_BYTES = 256 * MiB;
+
 /** Answers requests from a recording; a request it has no answer for is a clear error, never a guess. */
 export class SessionReplayer {
   readonly header: SessionHeader;
@@ -100,12 +103,8 @@ export class SessionReplayer {
   private readonly served = new Set<Exchange>();
 
   constructor(private readonly file: string) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (err) {
-      throw new SessionFileError(`cannot read the recorded session ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
+    // a user-given path: a regular file under the cap, or a one-line InputFileError (never a hang on a FIFO)
+    const text = readInputText(file, { what: `the recorded session ${file}`, maxBytes: MAX_SESSION_BYTES });
     const lines = text.split('\n').filter((l) => l.trim());
     const parse = <T>(schema: z.ZodType<T>, line: string, n: number): T => {
       let json: unknown;
