@@ -99,7 +99,12 @@ export async function loadImage(dir: string): Promise<Image> {
       for (const record of scan.records) {
         if (record.tx <= lastTx) continue;
         if (record.tx !== lastTx + 1) throw new DatabaseFileError(file.path, `transaction ${lastTx + 1} is missing before ${record.tx}`);
-        applyTransaction(db, statements, record);
+        try {
+          applyTransaction(db, statements, record);
+        } catch (err) {
+          // an intact frame that SQLite refuses was not written by this program: report, never skip
+          throw new DatabaseFileError(file.path, `transaction ${record.tx} cannot be replayed (${(err as Error).message})`);
+        }
         lastTx = record.tx;
         replayed++;
       }

@@ -55,8 +55,12 @@ function decodeValue(v: EncodedValue): SqlValue {
   return v !== null && typeof v === 'object' ? new Uint8Array(Buffer.from(v.b, 'base64')) : v;
 }
 
-/** Parses the frame at pos, or returns undefined if it is not a complete, intact frame. */
-function frameAt(buf: Buffer, pos: number): { records: JournalRecord[]; end: number } | undefined {
+/**
+ * Parses the frame at pos, or returns undefined if it is not a complete, intact frame. A frame whose
+ * checksum is right but whose content is not transactions was written whole by something other than
+ * this writer: 'foreign', which the scan reports as corruption (never cut as a torn tail, never replayed).
+ */
+function frameAt(buf: Buffer, pos: number): { records: JournalRecord[]; end: number } | 'foreign' | undefined {
   if (pos + FRAME_HEADER > buf.length || buf.compare(FRAME_MAGIC, 0, 4, pos, pos + 4) !== 0) return undefined;
   const len = buf.readUInt32LE(pos + 4);
   const end = pos + FRAME_HEADER + len;
@@ -66,20 +70,30 @@ function frameAt(buf: Buffer, pos: number): { records: JournalRecord[]; end: num
   try {
     const parsed = JSON.parse(payload.toString('utf8')) as { tx: number; s: [string, EncodedValue[]][] }[];
     const records = parsed.map((r) => ({ tx: r.tx, statements: r.s.map(([sql, params]) => ({ sql, params: params.map(decodeValue) })) }));
-    return { records, end };
+    return records.every(isRecord) ? { records, end } : 'foreign';
   } catch {
-    return undefined;
+    return 'foreign';
   }
+}
+
+function isRecord(r: JournalRecord): boolean {
+  return Number.isSafeInteger(r.tx) && r.tx > 0 && r.statements.every((s) => typeof s.sql === 'string' && Array.isArray(s.params) && s.params.every(isSqlValue));
+}
+
+function isSqlValue(v: unknown): boolean {
+  return v === null || typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v)) || v instanceof Uint8Array;
 }
 
 /** Reads every valid frame from `offset`; tells a torn tail from corruption in the middle. */
 export function scanJournal(buf: Buffer, offset = JOURNAL_MAGIC.length): JournalScan {
   const records: JournalRecord[] = [];
   let pos = offset;
-  for (let frame = frameAt(buf, pos); frame; frame = frameAt(buf, pos)) {
+  let frame = frameAt(buf, pos);
+  for (; frame && frame !== 'foreign'; frame = frameAt(buf, pos)) {
     records.push(...frame.records);
     pos = frame.end;
   }
+  if (frame === 'foreign') return { records, validEnd: pos, tornBytes: buf.length - pos, corruptAt: pos };
   for (let probe = buf.indexOf(FRAME_MAGIC, pos + 1); probe !== -1; probe = buf.indexOf(FRAME_MAGIC, probe + 1)) {
     if (frameAt(buf, probe)) return { records, validEnd: pos, tornBytes: buf.length - pos, corruptAt: pos };
   }
