@@ -218,7 +218,8 @@ function apply(s: RunState, e: RunEvent & { ts?: number }): RunState {
     case 'budget.reserved':
       return { ...s, reservations: { ...s.reservations, [e.data.callId]: e.data.amountUsd }, cost: { ...s.cost, reservedUsd: s.cost.reservedUsd + e.data.amountUsd } };
     case 'budget.released': {
-      const { [e.data.callId]: held, ...rest } = s.reservations;
+      const { [e.data.callId]: _held, ...rest } = s.reservations;
+      const held = own(s.reservations, e.data.callId);
       const cost = { ...s.cost, reservedUsd: Math.max(0, s.cost.reservedUsd - (held ?? 0)) };
       return { ...s, reservations: rest, cost: e.data.unknownUsage ? addSpend(cost, e.data.spentUsd, 0, 0) : cost };
     }
@@ -261,16 +262,21 @@ function endRevision(s: RunState, taskId: string): RunState {
 }
 
 function updateTask(s: RunState, taskId: string, f: (t: TaskState) => TaskState): RunState {
-  const t = s.tasks[taskId];
+  const t = own(s.tasks, taskId);
   return t ? { ...s, tasks: { ...s.tasks, [taskId]: f(t) } } : s;
 }
 
 function updateCall(s: RunState, callId: string, f: (c: CallState) => CallState): RunState {
-  const c = s.calls[callId];
+  const c = own(s.calls, callId);
   return c ? { ...s, calls: { ...s.calls, [callId]: f(c) } } : s;
 }
 
 function updatePatch(s: RunState, patchId: string, f: (p: PatchState) => PatchState): RunState {
-  const p = s.patches[patchId];
+  const p = own(s.patches, patchId);
   return p ? { ...s, patches: { ...s.patches, [patchId]: f(p) } } : s;
+}
+
+/** Ids come from events (and models): '__proto__' or 'constructor' must find nothing, not Object.prototype. */
+function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
