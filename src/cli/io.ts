@@ -35,7 +35,8 @@ export function parseCommandLine<const O extends Options>(argv: readonly string[
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // node:util's messages can span lines (an ambiguous '--budget --cwd'): one line, as every error here
+    throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, ' ').trim());
   }
 }
 
