@@ -20,7 +20,9 @@ export function loadModels(env: NodeJS.ProcessEnv, options: { replay?: string; r
     try {
       config = loadProviderConfigFromEnv(options.fallback ? { ...env, CODECOMPANION_FALLBACK: options.fallback } : env);
     } catch (err) {
-      throw new UsageError(options.fallback ? (err as Error).message.replace('CODECOMPANION_FALLBACK', '--fallback') : (err as Error).message);
+      // a bad --fallback is a usage error (with the usage); the environment's is a ConfigError (exit 2, one line)
+      if (options.fallback) throw new UsageError((err as Error).message.replace('CODECOMPANION_FALLBACK', '--fallback'));
+      throw err;
     }
     return loadEngineModels({
       config,
