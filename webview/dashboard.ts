@@ -15,6 +15,7 @@ export function renderDashboard(root: HTMLElement, s: DashboardState): void {
   const parts: (HTMLElement | null)[] = [
     h('section', { class: 'actions' },
       s.running ? button('Cancel Run', 'cancelRun', { icon: 'debug-stop', secondary: true }) : button('Run Objective', 'runObjective', { icon: 'play' }),
+      button('Budget & Preset', 'changeRunSettings', { icon: 'symbol-misc', secondary: true }),
       button('Settings', 'openSettings', { icon: 'gear', secondary: true }),
     ),
     !s.trusted ? h('p', { class: 'note' }, icon('shield'), ' Restricted mode: changes are proposed, never applied; no check command runs.') : null,

@@ -111,7 +111,7 @@ export const PatchViewSchema = z.object({
 });
 
 /** Host commands a webview may ask for; the host re-checks trust and arguments itself. */
-export const WebviewCommandSchema = z.enum(['runObjective', 'cancelRun', 'resumeRun', 'showRun', 'acceptAll', 'rejectAll', 'rollbackRun', 'setApiKey', 'openSettings', 'reviewPatch', 'acceptPatch', 'rejectPatch']);
+export const WebviewCommandSchema = z.enum(['runObjective', 'cancelRun', 'resumeRun', 'showRun', 'acceptAll', 'rejectAll', 'rollbackRun', 'setApiKey', 'openSettings', 'reviewPatch', 'acceptPatch', 'rejectPatch', 'changeRunSettings']);
 
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dashboard/state'), state: DashboardStateSchema }),

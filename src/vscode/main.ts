@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Host } from './extension';
-import { askObjective, rememberedRunSettings } from './commands/objectivePrompt';
+import { askObjective, changeRunSettings, rememberedRunSettings } from './commands/objectivePrompt';
 import { setApiKeyCommand } from './commands/apiKeyCommand';
 import { modelSetup, offerOnboarding, useVsCodeModels } from './onboarding/onboarding';
 import { startSampleIfMarked, trySample } from './onboarding/sample';
@@ -61,6 +61,7 @@ export function activate(context: vscode.ExtensionContext): void {
     'codecompanion.setApiKey': (arg) => setApiKeyCommand({ keys, log }, arg),
     'codecompanion.useVsCodeModels': () => useVsCodeModels(shell),
     'codecompanion.trySample': () => trySample(shell),
+    'codecompanion.changeRunSettings': () => changeRunSettings(context.workspaceState),
     'codecompanion.cancelRun': () => {
       if (!host?.cancel()) void vscode.window.showInformationMessage('CodeCompanion: no run is going.');
     },

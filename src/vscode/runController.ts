@@ -16,6 +16,7 @@ import { projectRun, type RunState, type RunStatus } from '../core/orchestrator/
 import { PerformanceStore } from '../core/performance/performanceStore';
 import type { Models } from '../app/engine';
 import type { CurrentRun, RunListItem } from '../protocol/messages';
+import type { StoredEvent } from '../core/ports/eventStore';
 import type { ReviewController } from './review/reviewController';
 import type { WorkspaceIndex } from './memory/workspaceIndex';
 import { TelemetrySession } from '../telemetry/telemetrySession';
@@ -120,6 +121,12 @@ export class RunController implements vscode.Disposable {
   /** A run's state, rebuilt from its events. */
   async state(runId: string): Promise<RunState> {
     return projectRun(runId, await this.events(runId));
+  }
+
+  /** A run's events as stored, not parsed: for the event log's rows, which a long run needs fast. */
+  async storedEvents(runId: string): Promise<StoredEvent[]> {
+    const opened = await this.store.read();
+    return opened.store.readRun(runId);
   }
 
   async events(runId: string): Promise<RecordedEvent[]> {
@@ -308,7 +315,7 @@ export class RunController implements vscode.Disposable {
   }
 }
 
-function tryParse(e: Parameters<typeof parseEvent>[0]): RecordedEvent[] {
+export function tryParse(e: Parameters<typeof parseEvent>[0]): RecordedEvent[] {
   try {
     return [parseEvent(e)];
   } catch {

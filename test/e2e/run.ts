@@ -1,9 +1,10 @@
 // The e2e runner: the packaged extension inside a real VS Code (code-server 4.100.3) with headless
 // Debian chromium as the client and the loopback fake model servers as the vendors.
-//   npm run test:e2e     (env: CC_E2E_WORK work folder, CC_E2E_CACHE code-server cache, CC_E2E_ONLY=host,ui,untrusted)
+//   npm run test:e2e     (env: CC_E2E_WORK work folder, CC_E2E_CACHE code-server cache, CC_E2E_ONLY=host,ui,onboarding,untrusted)
 // Phases, each on a fresh copy of samples/workspace and its own code-server process group:
 //   host       mocha inside the extension host (test/e2e/suite/*.test.ts)
 //   ui         the palette, the dashboard webview and the CodeLens through chromium (test/e2e/ui/)
+//   onboarding no key and no folder: the three ways in, then Try the Sample end to end (ui/onboardingTests.ts)
 //   untrusted  the extension-host suite for restricted mode (suite/untrusted*.test.ts)
 // Exits non-zero if any phase fails; prints each step's time.
 import { spawnSync } from 'node:child_process';
@@ -14,6 +15,7 @@ import { seedBigRun } from './lib/bigRun';
 import { runExtensionTests } from './lib/browser';
 import { installExtension, startCodeServer, type CodeServer } from './lib/codeServer';
 import { startFakeModels, type FakeModels } from './lib/modelEnv';
+import { runOnboardingTests } from './ui/onboardingTests';
 import { runUiTests } from './ui/uiTests';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -136,6 +138,13 @@ async function main(): Promise<number> {
       await withServer('ui', { home, extensionsDir, models, trustAll: true }, async (server, dir) => {
         const ui = await runUiTests({ base: server.url, folder: uiFolder, extensionDir, userDataDir: server.userDataDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say, pace: (ms) => models.pace(ms) });
         return { phase: 'ui', passed: ui.filter((r) => r.ok).length, failed: ui.filter((r) => !r.ok).length, notes: ui.filter((r) => !r.ok).map((r) => `FAIL ${r.name}\n    ${r.error}`) };
+      }),
+    );
+    if (wanted('onboarding')) results.push(
+      // a new user: no key in the environment (the vendors' base URLs stay, unused) and no folder open
+      await withServer('onboarding', { home, extensionsDir, models, trustAll: true, env: { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '', GEMINI_API_KEY: '', GOOGLE_API_KEY: '' } }, async (server, dir) => {
+        const r = await runOnboardingTests({ base: server.url, extensionDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say });
+        return { phase: 'onboarding', passed: r.filter((x) => x.ok).length, failed: r.filter((x) => !x.ok).length, notes: r.filter((x) => !x.ok).map((x) => `FAIL ${x.name}\n    ${x.error}`) };
       }),
     );
     if (wanted('untrusted') && fs.readdirSync(suiteDir).some((f) => f.startsWith('untrusted') && f.endsWith('.test.js'))) results.push(await hostPhase('untrusted', ctx));

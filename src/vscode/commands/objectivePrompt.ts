@@ -42,7 +42,9 @@ export function askObjective(memento: vscode.Memento, settings: RunSettings, onS
   const recent = recentObjectives(memento);
   const defaultBudget = vscode.workspace.getConfiguration('codecompanion').get<number | null>('budgetUsd') ?? null;
   const pick = vscode.window.createQuickPick<vscode.QuickPickItem & ObjectiveItem>();
-  pick.title = `CodeCompanion: Run Objective (${describeRunSettings(settings, defaultBudget)}; change them in the sidebar)`;
+  pick.title = `CodeCompanion: Run Objective (${describeRunSettings(settings, defaultBudget)}; the gear changes them)`;
+  const change: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('gear'), tooltip: 'Change the budget and the model preset' };
+  pick.buttons = [change];
   pick.placeholder = 'What should the agents do? e.g. add pagination to the users API';
   pick.matchOnDescription = false;
   const refresh = () => {
@@ -55,6 +57,11 @@ export function askObjective(memento: vscode.Memento, settings: RunSettings, onS
   refresh();
   return new Promise((resolve) => {
     pick.onDidChangeValue(refresh);
+    pick.onDidTriggerButton(() => {
+      // back to the objective prompt once the settings are set
+      pick.hide();
+      void changeRunSettings(memento).then(() => vscode.commands.executeCommand('codecompanion.runObjective'));
+    });
     pick.onDidAccept(() => {
       resolve(chosenObjective(pick.value, pick.selectedItems[0] ?? pick.activeItems[0]));
       pick.hide();
@@ -66,4 +73,29 @@ export function askObjective(memento: vscode.Memento, settings: RunSettings, onS
     pick.show();
     onShown();
   });
+}
+
+/** Asks the budget, then the preset; remembers both for this workspace. */
+export async function changeRunSettings(memento: vscode.Memento): Promise<RunSettings | undefined> {
+  const current = rememberedRunSettings(memento);
+  const defaultBudget = vscode.workspace.getConfiguration('codecompanion').get<number | null>('budgetUsd') ?? null;
+  const budget = await vscode.window.showInputBox({
+    title: 'CodeCompanion: budget per run (USD)',
+    prompt: 'A run stops (or asks) before spending more. Empty: the codecompanion.budgetUsd setting; 0: no budget.',
+    value: current.budgetUsd === undefined ? '' : String(current.budgetUsd ?? 0),
+    placeHolder: defaultBudget === null ? 'no budget' : `${defaultBudget}`,
+    validateInput: (v) => (v.trim() === '' || (Number.isFinite(Number(v.replace(/^\$/, ''))) && Number(v.replace(/^\$/, '')) >= 0) ? undefined : 'an amount in USD, e.g. 0.50'),
+  });
+  if (budget === undefined) return undefined;
+  const presets: (vscode.QuickPickItem & { preset: ModelPreset })[] = [
+    { label: '$(symbol-misc) Balanced', description: 'the router picks among every configured model', preset: 'balanced' },
+    { label: '$(dashboard) Economy', description: 'the cheaper half of the models', preset: 'economy' },
+    { label: '$(star) Quality', description: 'the stronger (dearer) half of the models', preset: 'quality' },
+  ];
+  const preset = await vscode.window.showQuickPick(presets.map((p) => ({ ...p, picked: p.preset === current.preset })), { title: 'CodeCompanion: model preset' });
+  if (!preset) return undefined;
+  const amount = budget.trim() === '' ? undefined : Number(budget.replace(/^\$/, ''));
+  const next: RunSettings = { preset: preset.preset, ...(amount === undefined ? {} : { budgetUsd: amount === 0 ? null : amount }) };
+  await rememberRunSettings(memento, next);
+  return next;
 }

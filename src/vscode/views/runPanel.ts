@@ -4,8 +4,9 @@ import * as vscode from 'vscode';
 import { eventRow } from '../../app/dashboard/liveRun';
 import type { RecordedEvent } from '../../core/events';
 import { projectRun, type RunState } from '../../core/orchestrator/runState';
-import type { ArtifactView, PatchView, WebviewMessage } from '../../protocol/messages';
-import type { RunController } from '../runController';
+import type { ArtifactView, EventRow, PatchView, WebviewMessage } from '../../protocol/messages';
+import type { StoredEvent } from '../../core/ports/eventStore';
+import { tryParse, type RunController } from '../runController';
 import { WebviewChannel, webviewHtml, webviewOptions } from './webviewChannel';
 import { runWebviewCommand } from './webviewCommands';
 
@@ -17,7 +18,8 @@ export class RunPanel implements vscode.Disposable {
   private static current: RunPanel | undefined;
   private readonly channel: WebviewChannel;
   private readonly disposables: vscode.Disposable[] = [];
-  private events: RecordedEvent[] = [];
+  /** As stored (unparsed): a row needs only a summary; the fold over them parses, after the first rows are out. */
+  private events: StoredEvent[] = [];
   private webviewReady = false;
   private loaded = false;
   private pending: RecordedEvent[] = [];
@@ -64,7 +66,7 @@ export class RunPanel implements vscode.Disposable {
   private async load(): Promise<void> {
     const t0 = performance.now();
     this.loaded = false;
-    this.events = await this.runs.events(this.runId);
+    this.events = await this.runs.storedEvents(this.runId);
     this.loaded = true;
     this.log.info(`run panel: ${this.events.length} events read in ${(performance.now() - t0).toFixed(0)} ms`);
     // the webview gets everything once it has said ready (held messages would go twice otherwise)
@@ -74,15 +76,15 @@ export class RunPanel implements vscode.Disposable {
   private sendAll(): void {
     const runId = this.runId;
     const listed = this.runs.runList().find((r) => r.runId === runId);
-    const first = this.events.slice(0, FIRST).map(eventRow);
+    const first = this.events.slice(0, FIRST).map(rowOf);
     // header, count and the first screenful first; the run's artifacts and patches (a fold over
     // every event) and the other rows follow, so a long run is on screen before it is all sent
     this.channel.post({ type: 'panel/init', runId, objective: listed?.objective ?? '', status: listed?.status ?? 'pending', total: this.events.length, artifacts: [], patches: [] });
     this.channel.post({ type: 'panel/events', rows: first, reset: true });
     setImmediate(() => {
       if (this.runId !== runId) return;
-      for (let i = FIRST; i < this.events.length; i += CHUNK) this.channel.post({ type: 'panel/events', rows: this.events.slice(i, i + CHUNK).map(eventRow), reset: false });
-      const state = projectRun(runId, this.events);
+      for (let i = FIRST; i < this.events.length; i += CHUNK) this.channel.post({ type: 'panel/events', rows: this.events.slice(i, i + CHUNK).map(rowOf), reset: false });
+      const state = projectRun(runId, this.events.flatMap(tryParse));
       this.channel.post({ type: 'panel/update', status: state.status, artifacts: artifacts(state), patches: patches(state) });
     });
   }
@@ -98,7 +100,7 @@ export class RunPanel implements vscode.Disposable {
       this.events.push(...fresh);
       this.channel.post({ type: 'panel/events', rows: fresh.map(eventRow), reset: false });
       if (fresh.some((x) => x.type !== 'agent.call.streamed' && x.type !== 'budget.reserved' && x.type !== 'budget.released')) {
-        const state = projectRun(this.runId, this.events);
+        const state = projectRun(this.runId, this.events.flatMap(tryParse));
         this.channel.post({ type: 'panel/update', status: state.status, artifacts: artifacts(state), patches: patches(state) });
       }
     }, 100);
@@ -125,6 +127,15 @@ export class RunPanel implements vscode.Disposable {
     this.live?.dispose();
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
+  }
+}
+
+/** An event's row; an event this build cannot summarise (an older or newer shape) still gets one. */
+function rowOf(e: StoredEvent): EventRow {
+  try {
+    return eventRow(e as RecordedEvent);
+  } catch {
+    return { seq: e.seq, ts: e.ts, type: e.type, summary: e.type };
   }
 }
 
