@@ -1,6 +1,7 @@
 // `npm run bench`: runs every bench/*.bench.ts (or those named on the command line), prints each
 // suite's table and writes all results to .bench/results.json. Timings are reported, never asserted.
 import { readdirSync, mkdirSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { BenchSuite, BenchRow } from './harness';
 
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
   const results: Record<string, BenchRow[]> = {};
   for (const file of files) {
     const mod = (await import(path.join(dir, file))) as { suite: BenchSuite };
-    process.stdout.write(`\n## ${mod.suite.name}  (${file})\n`);
+    // the machine is shared: every suite's numbers are read against the load it ran under
+    process.stdout.write(`\n## ${mod.suite.name}  (${file}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} cores)\n`);
     const started = Date.now();
     const rows = await mod.suite.run((row) => {
       process.stdout.write(`  ${row.metric.padEnd(58)} ${formatValue(row)}${row.goal ? `   goal ${row.goal}` : ''}\n`);
