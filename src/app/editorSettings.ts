@@ -72,6 +72,7 @@ export const EditorSettingsSchema = z.object({
   maxRounds: z.number().int().min(1).max(10).catch(2),
   checkCommand: z.string().catch(''),
   checkTimeoutSeconds: z.number().int().min(1).max(86_400).catch(120),
+  check: z.object({ env: z.array(z.string()).catch([]) }).catch({ env: [] }),
   autoApply: z.boolean().catch(false),
   languageModels: z.enum(['off', 'fallback', 'always']).catch('fallback'),
   replaySession: z.string().catch(''),
@@ -89,7 +90,7 @@ export type EditorSettings = z.infer<typeof EditorSettingsSchema>;
 /** Every key under `codecompanion.` the schema reads, as dotted paths (for the manifest check). */
 export const SETTING_KEYS = [
   'models.planner', 'models.coder', 'models.reviewer', 'models.tester',
-  'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds',
+  'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds', 'check.env',
   'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'pricing',
   'providers.anthropic.baseUrl', 'providers.anthropic.model', 'providers.openai.baseUrl', 'providers.openai.model',
   'providers.gemini.baseUrl', 'providers.gemini.model', 'providers.openaiCompatible.baseUrl', 'providers.openaiCompatible.model',

@@ -40,6 +40,8 @@ export interface Models {
   readonly prices: PriceBook;
   /** How the models are reached, for a progress line: "replaying FILE" or the providers. */
   readonly source: string;
+  /** The configured keys (environment or SecretStorage): what the run's redactor scrubs. */
+  readonly secrets?: readonly string[];
 }
 
 /** Models the host reaches by itself (the editor's vscode.lm), offered next to the SDK providers. */
@@ -67,6 +69,7 @@ export interface ModelOptions {
 }
 
 export function loadModels(options: ModelOptions): Models {
+  const secrets = Object.values(options.config.providers).flatMap((p) => (p?.apiKey ? [p.apiKey] : []));
   if (options.replay) {
     const replayer = new SessionReplayer(options.replay);
     const clients = new Map<ProviderId, ModelClient>();
@@ -79,6 +82,7 @@ export function loadModels(options: ModelOptions): Models {
       candidates,
       prices: new PricingTable(options.config.prices ?? {}),
       source: `replaying ${replayer.exchangeCount} recorded exchanges from ${options.replay} (no network)`,
+      secrets,
     };
   }
   const registry = createProviderRegistry(options.config);
@@ -103,6 +107,7 @@ export function loadModels(options: ModelOptions): Models {
     candidates: usable,
     prices,
     source: `${[...new Set(usable.map((c) => c.provider))].join(', ')}${recorder ? `, recording to ${options.record}` : ''}`,
+    secrets,
   };
 }
 

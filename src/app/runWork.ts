@@ -6,6 +6,7 @@ import { resumeRun, reviseTask, runObjective, type OrchestratorDeps, type Revisi
 import type { RunState } from '../core/orchestrator/runState';
 import { systemClock } from '../core/ports/clock';
 import type { Embedder } from '../core/ports/model';
+import { Redactor } from '../core/security/redaction';
 import { pastRuns, type Models, type OpenedStore } from './engine';
 import { workspaceMemory } from './memory';
 
@@ -21,8 +22,8 @@ export interface WorkContext {
   /** For the workspace memory; none when answering from a recording (its prompts must not change). */
   readonly embedder: Embedder | undefined;
   readonly onEvent?: (event: RecordedEvent) => void;
-  /** What the host adds: provider limits, sensitive-path rules, telemetry. */
-  readonly extra?: Pick<OrchestratorDeps, 'limits' | 'sensitive' | 'telemetry'>;
+  /** What the host adds: provider limits, sensitive-path rules, telemetry, the check's environment, the redactor. */
+  readonly extra?: Pick<OrchestratorDeps, 'limits' | 'sensitive' | 'telemetry' | 'check' | 'redactor'>;
   readonly signal: AbortSignal;
 }
 
@@ -41,6 +42,8 @@ export async function performWork(ctx: WorkContext, what: Work): Promise<RunStat
     ...(memory.context ? { context: memory.context } : {}),
     memory: memory.memory,
     ...(ctx.onEvent ? { onEvent: ctx.onEvent } : {}),
+    // the configured keys (a server's PUT /keys included) are scrubbed even when the host gives no redactor
+    redactor: Redactor.fromEnv(process.env, ctx.models.secrets ?? []),
     ...ctx.extra,
   };
   const final =

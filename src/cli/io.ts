@@ -1,8 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 // What a CLI command may touch. Commands take this rather than `process` so tests can run them
-// in-process and read what they printed.
-export interface CliIo {
+// in-process and read what they printed. The host gives raw streams (CliHostIo); main hands commands
+// streams that redact secrets and strip control sequences (./output.ts), and clearLine for the one
+// escape the CLI writes itself.
+export interface CliHostIo {
   readonly argv: readonly string[];
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
@@ -11,6 +13,11 @@ export interface CliIo {
   readonly isTty: boolean;
   /** Aborted on SIGINT / SIGTERM. */
   readonly signal: AbortSignal;
+}
+
+export interface CliIo extends CliHostIo {
+  /** Clears the live status line (a terminal only). */
+  clearLine(): void;
 }
 
 export interface CliCommand {

@@ -1,5 +1,7 @@
 // The headless entry: `codecompanion <command> [args]`. Each command lives in commands/<name>.ts.
-import type { CliCommand, CliIo } from './io';
+import type { CliCommand, CliHostIo, CliIo } from './io';
+import { Redactor } from '../core/security/redaction';
+import { CLEAR_LINE, SafeOutput } from './output';
 import { UsageError } from './io';
 import { ConfigError } from '../providers/configError';
 import { describeFsError } from '../core/fsErrors';
@@ -18,7 +20,9 @@ import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
 const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, reviseCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand, doctorCommand, statsCommand, serveCommand];
 
-export async function main(io: CliIo): Promise<number> {
+export async function main(host: CliHostIo): Promise<number> {
+  const redactor = Redactor.fromEnv(host.env);
+  const io: CliIo = { ...host, stdout: new SafeOutput(host.stdout, redactor), stderr: new SafeOutput(host.stderr, redactor), clearLine: () => host.isTty && host.stderr.write(CLEAR_LINE) };
   const [name, ...rest] = io.argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(helpText());

@@ -1,15 +1,7 @@
 // Turns whatever an SDK threw into a ModelError with a kind the retry policy understands and a
 // one-line message with no secret in it.
 import { ModelError, type ModelErrorKind, type ProviderId } from '../core/ports/model';
-
-const KEY_PATTERNS = [/sk-ant-[A-Za-z0-9_-]{8,}/g, /sk-[A-Za-z0-9_-]{16,}/g, /AIza[0-9A-Za-z_-]{20,}/g, /(key=)[^&\s"']+/gi, /(Bearer\s+)[^\s"']+/gi];
-
-export function scrub(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 6) out = out.split(s).join('[redacted]');
-  for (const p of KEY_PATTERNS) out = out.replace(p, (_m, prefix?: string) => `${typeof prefix === 'string' ? prefix : ''}[redacted]`);
-  return out;
-}
+import { scrubErrorText } from '../core/security/redaction';
 
 export const RETRYABLE: ReadonlySet<ModelErrorKind> = new Set(['rate_limit', 'server', 'timeout', 'stall', 'cut_stream', 'malformed']);
 
@@ -19,7 +11,7 @@ export function classify(err: unknown, provider: ProviderId, model: string, secr
   if (context.stalled) return new ModelError('stall', `${provider} stream stalled: no data within the stall timeout`, { provider, model });
   if (err instanceof ModelError) return err;
   const e = err as { status?: number; headers?: unknown; message?: string; name?: string; cause?: unknown; error?: unknown };
-  const raw = scrub(firstLine(e?.message ?? String(err)), secrets);
+  const raw = scrubErrorText(firstLine(e?.message ?? String(err)), secrets);
   const details = { provider, model };
   const status = typeof e?.status === 'number' ? e.status : statusFromMessage(raw);
   if (status !== undefined) {

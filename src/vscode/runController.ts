@@ -12,6 +12,7 @@ import { usd } from '../core/cost/costGovernor';
 import { parseEvent, type RecordedEvent } from '../core/events';
 import { InProcessEventBus } from '../core/orchestrator/eventBus';
 import { resumeRun, reviseTask, runObjective, type OrchestratorDeps, type RevisionRequest } from '../core/orchestrator/orchestrator';
+import { Redactor } from '../core/security/redaction';
 import { projectRun, type RunState, type RunStatus } from '../core/orchestrator/runState';
 import { PerformanceStore } from '../core/performance/performanceStore';
 import type { Models } from '../app/engine';
@@ -220,6 +221,8 @@ export class RunController implements vscode.Disposable {
         onBudgetExceeded: (err) => this.askForBudget(err, interactive),
         onEvent: (e) => this.observe(e),
         telemetry: telemetry.telemetry,
+        check: { env: process.env, pass: settings.check.env },
+        redactor: Redactor.fromEnv(process.env, models.secrets ?? []),
       };
       const result = await work(settings, trusted, deps, abort.signal).finally(() => {
         // sent in the background: a slow or absent collector never holds the run's result

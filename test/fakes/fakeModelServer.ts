@@ -41,6 +41,8 @@ export interface FakeRequest {
   /** All message text, concatenated: what the tests match scripted answers on. */
   readonly prompt: string;
   readonly body: any;
+  /** The request body exactly as received (for asserting that no key was ever sent). */
+  readonly raw: string;
   readonly headers: http.IncomingHttpHeaders;
   /** The name of the JSON schema / forced tool the client asked for, if any. */
   readonly schemaName: string | undefined;
@@ -95,7 +97,7 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       return;
     }
     const body = raw ? JSON.parse(raw) : {};
-    const request = describe(route.vendor, route.kind, route.model ?? body.model ?? '', route.stream || body.stream === true, body, req.headers);
+    const request = { ...describe(route.vendor, route.kind, route.model ?? body.model ?? '', route.stream || body.stream === true, body, req.headers), raw };
     requests.push(request);
     if (request.kind === 'embed') return embed(route.vendor, body, res);
     const reply = queue.shift() ?? responder?.(request) ?? { text: 'ok' };
@@ -153,7 +155,7 @@ function routeOf(method: string, pathname: string, query: URLSearchParams): Rout
   return undefined;
 }
 
-function describe(vendor: Vendor, kind: 'chat' | 'embed', model: string, stream: boolean, body: any, headers: http.IncomingHttpHeaders): FakeRequest {
+function describe(vendor: Vendor, kind: 'chat' | 'embed', model: string, stream: boolean, body: any, headers: http.IncomingHttpHeaders): Omit<FakeRequest, 'raw'> {
   const textOf = (c: unknown): string =>
     typeof c === 'string' ? c : Array.isArray(c) ? c.map((p: any) => p?.text ?? (typeof p?.content === 'string' ? p.content : '') ?? '').join('') : '';
   let system = '';

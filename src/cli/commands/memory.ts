@@ -40,10 +40,10 @@ export const indexCommand: CliCommand = {
       report = await indexWorkspace(root, new SqlMemoryStore(db), {
         embedder,
         signal: io.signal,
-        onProgress: io.isTty && !values.json ? (p) => io.stderr.write(`\r\x1b[2K${p.phase} ${p.done}/${p.total}`) : undefined,
+        onProgress: io.isTty && !values.json ? (p) => (io.clearLine(), io.stderr.write(`${p.phase} ${p.done}/${p.total}`)) : undefined,
       });
     } finally {
-      if (io.isTty && !values.json) io.stderr.write('\r\x1b[2K');
+      if (io.isTty && !values.json) io.clearLine();
       await db.close();
     }
     if (values.json) {

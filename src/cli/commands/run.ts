@@ -17,6 +17,10 @@ import { telemetryConfig } from '../../telemetry/telemetryConfig';
 import { loadTelemetry } from '../../telemetry/loadTelemetry';
 import { codecompanionVersion } from '../../app/version';
 import { parseRateLimits, providerLimits, withFlagLimits } from '../../app/providerLimits';
+import { Redactor } from '../../core/security/redaction';
+import { parseVariableList, refusedCheckVariables } from '../../core/sandbox/checkEnvironment';
+import { containment, describeContainment } from '../../core/sandbox/containment';
+import type { CheckHost } from '../../core/orchestrator/checkCommand';
 
 const OPTIONS = {
   cwd: { type: 'string' },
@@ -32,6 +36,7 @@ const OPTIONS = {
   reviewers: { type: 'string' },
   rounds: { type: 'string' },
   check: { type: 'string' },
+  'check-env': { type: 'string', multiple: true },
   'check-timeout': { type: 'string' },
   'no-explore': { type: 'boolean' },
   seed: { type: 'string' },
@@ -47,7 +52,7 @@ type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 export const runCommand: CliCommand = {
   name: 'run',
-  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
+  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--check CMD] [--check-env NAME,...] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
   summary: 'plan, write, review and validate patches for an objective (--sample: the bundled demo)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -106,7 +111,7 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
     if (values.json) io.stdout.write(`${JSON.stringify({ runId: e.runId, seq: e.seq, ts: e.ts, type: e.type, data: e.data })}\n`);
     const line = e.type === 'agent.call.streamed' ? undefined : describeEvent(e);
     if (live) {
-      io.stderr.write('\r\x1b[2K');
+      io.clearLine();
       if (line) io.stderr.write(`${line}\n`);
       if (Date.now() - lastStatus > 100 || line) {
         io.stderr.write(statusLine(state, (io.stderr as NodeJS.WriteStream).columns ?? 100));
@@ -116,10 +121,17 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
   };
   try {
     io.stderr.write(`models: ${models.source}\n`);
+    if (options.checkCommand) io.stderr.write(`check command runs under: ${describeContainment(containment(io.env))}\n`);
     const embedder = values.replay ? undefined : embedderFromEnv(io.env);
-    const extra = { limits, sensitive: { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), allow: new Set((values['allow-sensitive'] ?? []).map(normalize)) }, telemetry: telemetry.telemetry };
+    const extra = {
+      limits,
+      sensitive: { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), allow: new Set((values['allow-sensitive'] ?? []).map(normalize)) },
+      telemetry: telemetry.telemetry,
+      check: checkHost(io, values),
+      redactor: Redactor.fromEnv(io.env, models.secrets ?? []),
+    };
     const final = await performWork({ root, opened, models, embedder, onEvent, extra, signal: io.signal }, 'objective' in what ? { ...what, options } : what);
-    if (live) io.stderr.write('\r\x1b[2K');
+    if (live) io.clearLine();
     if (!values.json) io.stdout.write(summary(final));
     return final.status === 'completed' ? applyExitCode(final) : final.status === 'cancelled' ? 130 : 1;
   } finally {
@@ -149,6 +161,16 @@ function rateLimits(env: NodeJS.ProcessEnv, values: Values) {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/**
+ * What a check command gets from this environment: the allowlist plus the names given with
+ * --check-env or CODECOMPANION_CHECK_ENV. A name that looks like a secret is refused, and said so.
+ */
+function checkHost(io: CliIo, values: Values): CheckHost {
+  const pass = parseVariableList([...(io.env.CODECOMPANION_CHECK_ENV ? [io.env.CODECOMPANION_CHECK_ENV] : []), ...(values['check-env'] ?? [])]);
+  for (const r of refusedCheckVariables(pass, io.env)) io.stderr.write(`check command: not passing ${r.name}: ${r.why}\n`);
+  return { env: io.env, pass };
 }
 
 function runOptions(values: Values): Partial<RunOptions> {

@@ -11,6 +11,7 @@ import type { ProviderLimiter } from '../orchestrator/providerLimiter';
 import type { Clock } from '../ports/clock';
 import { ModelError, type ModelClient, type ModelRequest, type ModelResult, type ProviderId } from '../ports/model';
 import { finishReason, GENAI, genAiProviderName, NO_TELEMETRY, type Telemetry, type TraceSpan } from '../ports/telemetry';
+import type { Redactor } from '../security/redaction';
 import { repairMessages, type Prompt } from './prompts';
 
 export const STREAM_FLUSH_CHARS = 2048;
@@ -31,6 +32,8 @@ export interface AgentContext {
   /** Set once the run is stopping: no new call starts. */
   readonly stopped: () => unknown;
   readonly telemetry?: Telemetry;
+  /** Every prompt is scrubbed of known secrets before it is sent (file excerpts, check output, reasons). */
+  readonly redactor: Redactor;
 }
 
 export interface AgentCallSpec<K extends ArtifactKind> {
@@ -152,8 +155,8 @@ async function callModel<K extends ArtifactKind>(ctx: AgentContext, spec: AgentC
   const request: ModelRequest = {
     trace: span,
     model: spec.model,
-    system: spec.prompt.system,
-    messages,
+    system: ctx.redactor.deep(spec.prompt.system),
+    messages: ctx.redactor.deep(messages),
     jsonSchema: { name: spec.kind, schema: artifactJsonSchema(spec.kind) },
     maxOutputTokens: spec.maxOutputTokens,
     temperature: 0,

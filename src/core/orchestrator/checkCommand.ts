@@ -1,73 +1,69 @@
 // The user's check command (`npm test`, `make check`...) run on a scratch copy of the staged
-// workspace with the candidate patch on top: the real workspace is never touched, and a command
-// that hangs is killed (its whole process group) at the timeout.
-import { spawn } from 'node:child_process';
+// workspace with the candidate patch on top. What runs is model-written code, so it runs contained
+// (src/core/sandbox): an allowlisted environment with no secret in it, a copy whose links cannot
+// lead back to the real workspace, bubblewrap where it works, and the whole process tree killed
+// when the command ends or times out.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestReport } from '../artifacts/schemas';
 import type { Clock } from '../ports/clock';
 import type { PatchPlan } from '../patch/planPatch';
+import { bubblewrapArgs } from '../sandbox/bubblewrap';
+import { checkEnvironment } from '../sandbox/checkEnvironment';
+import { containment } from '../sandbox/containment';
+import { MARKER_VARIABLE, newMarker, runTree } from '../sandbox/processTree';
+import { dependenciesOf } from '../sandbox/scratchCopy';
 import type { WorkspaceView } from './workspaceView';
 
 const OUTPUT_TAIL = 4000;
 
-export async function runCheck(view: WorkspaceView, plan: PatchPlan, command: string, timeoutMs: number, clock: Clock, signal?: AbortSignal): Promise<TestReport> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codecompanion-check-'));
+/** What the host gives a check: its environment (the allowlist's source) and the names the user passes on. */
+export interface CheckHost {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly pass: readonly string[];
+}
+
+export async function runCheck(view: WorkspaceView, plan: PatchPlan, command: string, timeoutMs: number, clock: Clock, signal: AbortSignal | undefined, host: CheckHost): Promise<TestReport> {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'codecompanion-check-'));
+  const dir = path.join(base, 'work');
+  const home = path.join(base, 'home');
+  const tmp = path.join(base, 'tmp');
   const started = clock.now();
   try {
-    view.materialize(dir, plan);
-    const { exitCode, timedOut, output } = await run(command, dir, timeoutMs, signal);
-    return { command, passed: exitCode === 0 && !timedOut, exitCode, timedOut, durationMs: clock.now() - started, output: normalizeOutput(output, dir).slice(-OUTPUT_TAIL) };
+    const contained = containment(host.env);
+    const sandboxed = contained.level === 'bubblewrap';
+    const copy = view.materialize(dir, plan, { dependencies: !sandboxed });
+    for (const d of [home, tmp]) fs.mkdirSync(d);
+    const marker = newMarker();
+    const env = checkEnvironment({ hostEnv: host.env, pass: host.pass, home, tmp, extra: { [MARKER_VARIABLE]: marker } });
+    const modules = dependenciesOf(view.root);
+    if (sandboxed && modules) fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+    const argv = sandboxed
+      ? [contained.bwrap!, ...bubblewrapArgs({ scratch: base, cwd: dir, readOnly: modules ? [[modules, path.join(dir, 'node_modules')]] : [], pathVariable: env.PATH, home: host.env.HOME }, command)]
+      : process.platform === 'win32'
+        ? [host.env.ComSpec ?? 'cmd.exe', '/d', '/s', '/c', command]
+        : ['/bin/sh', '-c', command];
+    const { exitCode, timedOut, output } = await runTree(argv, marker, { cwd: dir, env, timeoutMs, outputLimit: OUTPUT_TAIL, ...(signal ? { signal } : {}) });
+    const note = copy.refused.length ? `(left out of the scratch copy, links leading outside the workspace or not regular files: ${copy.refused.slice(0, 10).join(', ')}${copy.refused.length > 10 ? ', …' : ''})\n` : '';
+    return { command, passed: exitCode === 0 && !timedOut, exitCode, timedOut, durationMs: clock.now() - started, output: (note + normalizeOutput(output, dir, base)).slice(-OUTPUT_TAIL) };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(base, { recursive: true, force: true });
   }
 }
 
 /**
  * The output goes back to the coder in its next prompt, so it is made to depend on the code alone:
- * the scratch folder reads as "." and timings are blanked (a recorded session then replays exactly).
+ * the scratch folder reads as "." (the rest of the scratch area as "<scratch>") and timings are
+ * blanked (a recorded session then replays exactly).
  */
-export function normalizeOutput(output: string, dir: string): string {
-  return output
-    .split(fs.realpathSync(dir)).join('.')
-    .split(dir).join('.')
+export function normalizeOutput(output: string, dir: string, base = dir): string {
+  let out = output;
+  for (const [from, to] of [[dir, '.'], [base, '<scratch>']] as const) {
+    out = out.split(fs.realpathSync(from)).join(to).split(from).join(to);
+  }
+  return out
     .replace(/(duration_ms:?\s*)\d+(\.\d+)?/g, '$1…')
     .replace(/\(\d+(\.\d+)?\s?m?s\)/g, '(…)')
     .replace(/\b\d+(\.\d+)?\s?ms\b/g, '… ms');
-}
-
-function run(command: string, cwd: string, timeoutMs: number, signal?: AbortSignal): Promise<{ exitCode: number | null; timedOut: boolean; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(command, { cwd, shell: true, detached: process.platform !== 'win32', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: '1' } });
-    let output = '';
-    let timedOut = false;
-    const collect = (d: Buffer) => {
-      output += d.toString();
-      if (output.length > OUTPUT_TAIL * 4) output = output.slice(-OUTPUT_TAIL * 2);
-    };
-    child.stdout.on('data', collect);
-    child.stderr.on('data', collect);
-    const kill = () => {
-      try {
-        if (child.pid && process.platform !== 'win32') process.kill(-child.pid, 'SIGKILL');
-        else child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      kill();
-    }, timeoutMs);
-    signal?.addEventListener('abort', kill, { once: true });
-    child.on('error', (err) => {
-      output += `\n${err.message}`;
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', kill);
-      resolve({ exitCode: code, timedOut, output: timedOut ? `${output}\n(killed after ${timeoutMs} ms)` : output });
-    });
-  });
 }

@@ -16,6 +16,8 @@ import type { ModelClient, PriceBook, ProviderId } from '../ports/model';
 import type { PerformanceStore } from '../performance/performanceStore';
 import type { ModelCandidate } from '../router/router';
 import type { SensitivePaths } from '../patch/sensitivePaths';
+import type { Redactor } from '../security/redaction';
+import type { CheckHost } from './checkCommand';
 import type { EventBus } from './eventBus';
 import type { ProviderLimits } from './providerLimiter';
 import { RunDriver } from './runDriver';
@@ -64,6 +66,10 @@ export interface OrchestratorDeps {
   readonly sensitive?: { readonly paths: SensitivePaths; readonly allow?: ReadonlySet<string> };
   /** Spans and metrics (OpenTelemetry when export is on); nothing by default. */
   readonly telemetry?: Telemetry;
+  /** The check command's environment source and pass-list (default: this process's environment, nothing passed). */
+  readonly check?: CheckHost;
+  /** Scrubs known secrets from every event before it is stored and from every prompt (default: this process's environment). */
+  readonly redactor?: Redactor;
 }
 
 export interface RunRequest {
@@ -80,14 +86,14 @@ export function newRunId(now: number): string {
 export async function runObjective(deps: OrchestratorDeps, request: RunRequest, signal: AbortSignal): Promise<RunState> {
   const clock = deps.clock ?? systemClock;
   const options = RunOptionsSchema.parse({ ...DEFAULT_RUN_OPTIONS, ...request.options });
-  const log = RunLog.fresh(request.runId ?? newRunId(clock.now()), deps.store, deps.bus, deps.onEvent);
+  const log = RunLog.fresh(request.runId ?? newRunId(clock.now()), deps.store, deps.bus, deps.onEvent, deps.redactor);
   await log.append(event('run.started', { v: EVENT_VERSION, objective: request.objective, options }));
   return new RunDriver(deps, log, clock, signal).run();
 }
 
 /** Continues an interrupted run from its events; a finished run is returned as it is. */
 export async function resumeRun(deps: OrchestratorDeps, runId: string, signal: AbortSignal): Promise<RunState> {
-  const log = await RunLog.open(runId, deps.store, deps.bus, deps.onEvent);
+  const log = await RunLog.open(runId, deps.store, deps.bus, deps.onEvent, deps.redactor);
   const state = log.state;
   if (!state.options) throw new Error(`there is no run ${runId} in this workspace ('codecompanion runs' lists them)`);
   if (state.status === 'completed' || state.status === 'failed' || state.status === 'cancelled') return state;
@@ -115,7 +121,7 @@ export interface RevisionRequest {
  * as before, and completes again with the new patch accepted (for review) or the task rejected.
  */
 export async function reviseTask(deps: OrchestratorDeps, request: RevisionRequest, signal: AbortSignal): Promise<RunState> {
-  const log = await RunLog.open(request.runId, deps.store, deps.bus, deps.onEvent);
+  const log = await RunLog.open(request.runId, deps.store, deps.bus, deps.onEvent, deps.redactor);
   const state = log.state;
   if (!state.options) throw new Error(`there is no run ${request.runId} in this workspace`);
   if (state.status !== 'completed') throw new Error(`run ${request.runId} is ${state.status}: only a completed run's patches can be sent back for revision`);

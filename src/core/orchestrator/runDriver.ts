@@ -15,6 +15,7 @@ import type { Clock } from '../ports/clock';
 import { GENAI, NO_TELEMETRY, type Telemetry, type TraceSpan } from '../ports/telemetry';
 import { PerformanceStore } from '../performance/performanceStore';
 import { NoModelError, Router, type RouteDecision } from '../router/router';
+import { Redactor } from '../security/redaction';
 import { runCheck } from './checkCommand';
 import { decide } from './consensus';
 import { ProviderLimiter } from './providerLimiter';
@@ -69,6 +70,7 @@ export class RunDriver {
       clock,
       signal,
       ...(deps.onBudgetExceeded ? { onBudgetExceeded: deps.onBudgetExceeded } : {}),
+      redactor: deps.redactor ?? Redactor.fromEnv(process.env),
       stopped: () => this.stopReason ?? (signal.aborted ? signal.reason ?? 'cancelled' : undefined),
       telemetry: this.telemetry,
     };
@@ -305,7 +307,7 @@ export class RunDriver {
     if (dry.plan?.ok && command) {
       const span = parent.child('check', { 'codecompanion.patch.id': patchId, 'process.command_line': command });
       try {
-        report = await runCheck(this.view, dry.plan, command, this.options.checkTimeoutMs, this.clock, this.signal);
+        report = await runCheck(this.view, dry.plan, command, this.options.checkTimeoutMs, this.clock, this.signal, this.deps.check ?? { env: process.env, pass: [] });
         span.set({ 'process.exit.code': report.exitCode ?? undefined, 'codecompanion.check.passed': report.passed, 'codecompanion.check.timed_out': report.timedOut });
         if (!report.passed) span.fail(report.timedOut ? 'timeout' : 'check_failed');
       } finally {

@@ -1,10 +1,13 @@
 // The single writer of one run's events. Appends are chained so they land in order with
 // optimistic concurrency (a second writer on the same run is caught, not interleaved); each event
 // is folded into the in-memory RunState and published on the bus only once the store says durable.
+// Every event is scrubbed of known secrets on its way in: no payload (check output, model text,
+// reasons) can put a key into the database, the bus or a later prompt.
 import { parseEvent, type RecordedEvent, type RunEvent } from '../events';
 import type { EventStore } from '../ports/eventStore';
 import { evolve, projectRun, type RunState } from './runState';
 import type { EventBus } from './eventBus';
+import { Redactor } from '../security/redaction';
 
 export class RunLog {
   private tail: Promise<unknown> = Promise.resolve();
@@ -18,18 +21,19 @@ export class RunLog {
     private readonly bus: EventBus | undefined,
     readonly history: readonly RecordedEvent[],
     private readonly onEvent: ((e: RecordedEvent) => void) | undefined,
+    private readonly redactor: Redactor,
   ) {
     this.current = projectRun(runId, history);
     this.seq = history.length ? history[history.length - 1]!.seq : 0;
   }
 
-  static async open(runId: string, store: EventStore, bus?: EventBus, onEvent?: (e: RecordedEvent) => void): Promise<RunLog> {
+  static async open(runId: string, store: EventStore, bus?: EventBus, onEvent?: (e: RecordedEvent) => void, redactor = Redactor.fromEnv(process.env)): Promise<RunLog> {
     const history = (await store.readRun(runId)).map(parseEvent);
-    return new RunLog(runId, store, bus, history, onEvent);
+    return new RunLog(runId, store, bus, history, onEvent, redactor);
   }
 
-  static fresh(runId: string, store: EventStore, bus?: EventBus, onEvent?: (e: RecordedEvent) => void): RunLog {
-    return new RunLog(runId, store, bus, [], onEvent);
+  static fresh(runId: string, store: EventStore, bus?: EventBus, onEvent?: (e: RecordedEvent) => void, redactor = Redactor.fromEnv(process.env)): RunLog {
+    return new RunLog(runId, store, bus, [], onEvent, redactor);
   }
 
   get state(): RunState {
@@ -37,7 +41,8 @@ export class RunLog {
   }
 
   /** Durable once resolved; the events are appended atomically, after every earlier append. */
-  append(...events: RunEvent[]): Promise<RecordedEvent[]> {
+  append(...raw: RunEvent[]): Promise<RecordedEvent[]> {
+    const events = raw.map((e) => this.redactor.deep(e));
     const result = this.tail.then(async () => {
       if (this.failure) throw this.failure;
       try {

@@ -7,6 +7,7 @@ import { resolveInside, WriteGuard } from '../patch/writeGuard';
 import type { CodePatch } from '../patch/codePatch';
 import { decodeFile, parseText, type FileText } from '../patch/fileText';
 import { planPatch, type PatchPlan } from '../patch/planPatch';
+import { copyWorkspace, type CopyResult } from '../sandbox/scratchCopy';
 
 const SKIP_DIRS = new Set(['.git', 'node_modules', '.codecompanion', 'dist', 'out', 'coverage', '.vscode-test']);
 
@@ -84,17 +85,12 @@ export class WorkspaceView {
     }
   }
 
-  /** Copies the staged workspace (plus an optional plan on top) to `dir` for a check command. */
-  materialize(dir: string, extra?: PatchPlan): void {
-    fs.cpSync(this.root, dir, {
-      recursive: true,
-      filter: (src) => {
-        const base = path.basename(src);
-        return !(base === '.codecompanion' || base === '.git' || base === 'node_modules');
-      },
-    });
-    const modules = path.join(this.root, 'node_modules');
-    if (fs.existsSync(modules)) fs.symlinkSync(modules, path.join(dir, 'node_modules'), 'junction');
+  /**
+   * Copies the staged workspace (plus an optional plan on top) to `dir` for a check command, by the
+   * scratch copy's rules (links stay inside the copy; node_modules only when asked).
+   */
+  materialize(dir: string, extra?: PatchPlan, options: { dependencies?: boolean } = {}): CopyResult {
+    const copied = copyWorkspace({ root: this.root, dest: dir, dependencies: options.dependencies ?? false });
     const writes = new Map(this.staged);
     for (const f of extra?.files ?? []) {
       if (f.action === 'rename' && f.from) writes.set(f.from, null);
@@ -108,5 +104,6 @@ export class WorkspaceView {
         fs.writeFileSync(target, text);
       }
     }
+    return copied;
   }
 }
