@@ -12,7 +12,7 @@ import { hostileCheckTeam, type HostileFile } from '../../fakes/hostileCheckTeam
 import { FAKE_KEYS } from '../../fakes/fakeKeys';
 import { runCli } from '../../helpers/cliRunner';
 import { jsonLines, ofType } from '../orchestrator/helpers';
-import { cliEnv, databaseBytes, hostileWorkspace, MODES, processesWith, secretsIn, SERVICE_TOKEN, snapshot, waitFor } from './helpers';
+import { cliEnv, databaseBytes, hostileWorkspace, MODES, processesWith, secretsIn, SERVICE_TOKEN, snapshot, waitFor } from './execHelpers';
 
 const OBJECTIVE = 'add a test';
 

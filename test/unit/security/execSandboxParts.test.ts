@@ -10,7 +10,7 @@ import { checkEnvironment, parseVariableList, refusedCheckVariables } from '../.
 import { containment, describeContainment } from '../../../src/core/sandbox/containment';
 import { MARKER_VARIABLE, sweep } from '../../../src/core/sandbox/processTree';
 import { copyWorkspace } from '../../../src/core/sandbox/scratchCopy';
-import { processesWith, waitFor } from './helpers';
+import { processesWith, waitFor } from './execHelpers';
 
 describe('security: check sandbox parts', () => {
   it('the check environment is the allowlist plus listed names; secret-looking names are refused even when listed', () => {

@@ -10,7 +10,7 @@ import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeMode
 import { hostileCheckTeam } from '../../fakes/hostileCheckTeam';
 import { runCli } from '../../helpers/cliRunner';
 import { jsonLines } from '../orchestrator/helpers';
-import { cliEnv, hostileWorkspace, MODES } from './helpers';
+import { cliEnv, hostileWorkspace, MODES } from './execHelpers';
 
 const HOSTILE = '\x1b]0;pwned-title\x07\x1b[2J\x1b[H\rALL TESTS PASSED \x1b]8;;https://evil.example/\x07click here\x1b]8;;\x07 \x9b31mred\x1bP+q\x1b\\ \x1b7end\x08';
 const CONTROLS = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
