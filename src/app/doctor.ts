@@ -11,6 +11,7 @@ import { openWorkspaceDatabase } from '../storage/workspaceDatabase';
 import { DEFAULT_MODELS, SDK_PROVIDERS, type ProviderConfig, type SdkProvider } from '../providers/config';
 import { describeLimits, type RateLimits } from './providerLimits';
 import { codecompanionVersion } from './version';
+import { containment, describeContainment, type Containment } from '../core/sandbox/containment';
 
 export type FindingStatus = 'ok' | 'warn' | 'error' | 'off';
 
@@ -42,6 +43,8 @@ export interface DoctorInput {
   readonly signal?: AbortSignal;
   /** False: the database and index from file sizes and the lock only, never loading them (the editor's startup line). */
   readonly deep?: boolean;
+  /** The environment the check command would run from (its containment and CODECOMPANION_SANDBOX); default this process's. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Where each vendor is reached when no base URL is set. */
@@ -66,6 +69,7 @@ export async function diagnose(input: DoctorInput): Promise<DiagnosticsReport> {
     database,
     memory,
     { area: 'check', name: 'check command', status: input.checkCommand.command ? 'ok' : 'off', line: input.checkCommand.command ? `\`${input.checkCommand.command}\` (${input.checkCommand.why})` : `none: ${input.checkCommand.why}` },
+    containmentFinding(containment(input.env ?? process.env)),
     {
       area: 'controls',
       name: 'limits and fallback',
@@ -205,4 +209,9 @@ async function memoryFinding(root: string): Promise<Finding> {
 
 function kib(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** How contained model-written code runs here: bubblewrap is ok; without it, a warning saying why. */
+function containmentFinding(c: Containment): Finding {
+  return { area: 'check', name: 'check containment', status: c.level === 'bubblewrap' ? 'ok' : 'warn', line: describeContainment(c), details: { level: c.level, ...(c.why ? { why: c.why } : {}) } };
 }

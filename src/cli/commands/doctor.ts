@@ -58,6 +58,7 @@ export const doctorCommand: CliCommand = {
       telemetry,
       reachTimeoutMs: timeout,
       signal: io.signal,
+      env: io.env,
     });
     const findings = configError ? [...report.findings, { area: 'controls' as const, name: 'configuration', status: 'error' as const, line: configError }] : report.findings;
     const full = { ...report, findings };
