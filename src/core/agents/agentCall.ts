@@ -114,7 +114,8 @@ async function makeCall<K extends ArtifactKind>(ctx: AgentContext, spec: AgentCa
     'codecompanion.task.id': spec.taskId,
     'codecompanion.round': spec.round,
     'codecompanion.artifact.kind': spec.kind,
-    ...(telemetry.captureContent ? { [GENAI.systemInstructions]: JSON.stringify(spec.prompt.system ?? ''), [GENAI.inputMessages]: JSON.stringify(messages) } : {}),
+    // captured content leaves the machine: scrubbed as the prompt itself is
+    ...(telemetry.captureContent ? { [GENAI.systemInstructions]: ctx.redactor.text(JSON.stringify(spec.prompt.system ?? '')), [GENAI.inputMessages]: ctx.redactor.text(JSON.stringify(messages)) } : {}),
   };
   const name = `chat ${spec.model}`;
   const span = spec.parent ? spec.parent.child(name, attributes, 'client') : telemetry.span(name, attributes, 'client');
@@ -133,7 +134,7 @@ async function makeCall<K extends ArtifactKind>(ctx: AgentContext, spec: AgentCa
       'codecompanion.cost_usd': r.costUsd ?? undefined,
       'codecompanion.attempts': r.attempts,
       'codecompanion.outcome': outcome.ok ? 'valid' : 'invalid',
-      ...(telemetry.captureContent ? { [GENAI.outputMessages]: JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: outputText(r) }], finish_reason: finishReason(r.stopReason) }]) } : {}),
+      ...(telemetry.captureContent ? { [GENAI.outputMessages]: JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: ctx.redactor.text(outputText(r)) }], finish_reason: finishReason(r.stopReason) }]) } : {}),
     });
     telemetry.recordCall({ ...point, responseModel: r.model, durationMs: ctx.clock.now() - started, inputTokens: r.usage.inputTokens, outputTokens: r.usage.outputTokens, costUsd: r.costUsd });
     return outcome;
