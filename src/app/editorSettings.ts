@@ -11,6 +11,7 @@ import { parseFallback, type ProviderConfig, type SdkProvider } from '../provide
 import { ConfigError } from '../providers/configError';
 import { providerLimits, RateLimitSchema, type RateLimits } from './providerLimits';
 import { checkPriceOverrides, parsePriceOverrides, type PriceOverrides } from '../providers/pricing';
+import { DEFAULT_SENSITIVE_PATHS } from '../core/patch/sensitivePaths';
 
 const ModelList = z.array(z.string().regex(new RegExp(`^(${PROVIDER_IDS.join('|')}):.+$`), 'use PROVIDER:MODEL, e.g. anthropic:claude-sonnet-4-6')).catch([]);
 const Money = z.number().nonnegative().nullable().catch(null);
@@ -77,6 +78,7 @@ export const EditorSettingsSchema = z.object({
   languageModels: z.enum(['off', 'fallback', 'always']).catch('fallback'),
   replaySession: z.string().catch(''),
   memory: z.object({ autoIndex: z.boolean().catch(false) }).catch({ autoIndex: false }),
+  review: z.object({ sensitivePaths: z.array(z.string()).catch([...DEFAULT_SENSITIVE_PATHS]) }).catch({ sensitivePaths: [...DEFAULT_SENSITIVE_PATHS] }),
   pricing: Pricing,
   providers: z.object({ anthropic: ProviderEntry, openai: ProviderEntry, gemini: ProviderEntry, openaiCompatible: ProviderEntry }).catch({ anthropic: {}, openai: {}, gemini: {}, openaiCompatible: {} }),
   /** "provider" or "provider:model"; empty: CODECOMPANION_FALLBACK, else none. */
@@ -91,7 +93,7 @@ export type EditorSettings = z.infer<typeof EditorSettingsSchema>;
 export const SETTING_KEYS = [
   'models.planner', 'models.coder', 'models.reviewer', 'models.tester',
   'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds', 'check.env',
-  'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'pricing',
+  'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'review.sensitivePaths', 'pricing',
   'providers.anthropic.baseUrl', 'providers.anthropic.model', 'providers.openai.baseUrl', 'providers.openai.model',
   'providers.gemini.baseUrl', 'providers.gemini.model', 'providers.openaiCompatible.baseUrl', 'providers.openaiCompatible.model',
   'fallback', 'rateLimits', 'telemetry.otlpEndpoint', 'telemetry.captureContent',

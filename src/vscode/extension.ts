@@ -20,6 +20,7 @@ import { RunController, workspaceRoot } from './runController';
 import type { ApiKeys } from './secrets';
 import { editorModels } from './editorModels';
 import { currentSettings } from './settings';
+import { SensitivePaths } from '../core/patch/sensitivePaths';
 import { CompanionStatusBar } from './statusBar';
 import { DASHBOARD_VIEW, DashboardView } from './views/dashboardView';
 
@@ -44,7 +45,7 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
     if (!root) throw new Error('open a folder first: CodeCompanion works on the files of a workspace folder');
     const store = new WorkspaceStore(root, 'VS Code window');
     const index = new WorkspaceIndex(root, store, context.workspaceState, keys, currentSettings, log);
-    const review = new ReviewController(root, context.workspaceState, store, log, () => vscode.workspace.isTrusted, index.decisions());
+    const review = new ReviewController(root, context.workspaceState, store, log, () => vscode.workspace.isTrusted, index.decisions(), () => new SensitivePaths(currentSettings().review.sensitivePaths));
     const runs = new RunController(root, store, review, log, currentSettings, (s) => editorModels(s, keys, root), index);
     companion = { context, log, root, store, keys, review, runs, index };
     context.subscriptions.push(index, review, runs, { dispose: () => void store.close() });
@@ -59,7 +60,7 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
   command('codecompanion.showRun', (arg) => showRunCommand(get(), arg));
   command('codecompanion.showDashboard', () => showDashboardCommand());
   command('codecompanion.openSettings', () => openSettingsCommand());
-  command('codecompanion.acceptAll', () => acceptCommand(get(), 'all', []));
+  command('codecompanion.acceptAll', (...args) => acceptCommand(get(), 'all', args));
   command('codecompanion.rejectAll', () => rejectCommand(get(), 'all', []));
   command('codecompanion.acceptFile', (...args) => acceptCommand(get(), 'file', args));
   command('codecompanion.rejectFile', (...args) => rejectCommand(get(), 'file', args));

@@ -276,6 +276,8 @@ export class RunController implements vscode.Disposable {
     if (apply) {
       const outcome = await this.review.accept({});
       this.log.info(`auto-applied ${outcome.applied} hunk(s) of ${final.runId}${outcome.conflicts ? `, ${outcome.conflicts} conflict(s)` : ''}`);
+      // sensitive files are never applied automatically: they wait in the review for a person
+      if (outcome.held?.length) void vscode.window.showWarningMessage(`CodeCompanion: applied the run's changes except sensitive files, which wait for you to accept each one: ${outcome.held.map((h) => `${h.path} (rule '${h.rule}')`).join(', ')}.`);
       return;
     }
     if (!interactive) return;

@@ -81,7 +81,7 @@ function editPaths(edit: FileEdit): string[] {
 }
 
 /** The sensitive rule a path falls under, by its name or where its links lead; undefined when allowed. */
-function sensitiveFile(p: string, policy: SensitivePolicy, guard: WriteGuard): SensitiveFile | undefined {
+export function sensitiveFile(p: string, policy: SensitivePolicy, guard: WriteGuard): SensitiveFile | undefined {
   const allowed = (x: string) => policy.allow?.has(normalize(x)) ?? false;
   if (allowed(p)) return undefined;
   const byName = policy.paths.rule(p);

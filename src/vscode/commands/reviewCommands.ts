@@ -6,6 +6,7 @@ import { reviewSummary, selectHunks, type HunkTarget, type ReviewPatch } from '.
 import type { Companion } from '../companion';
 import { openProposedDiff } from '../review/proposedContent';
 import { reviewPath } from './hunkNavigation';
+import type { SensitiveFile } from '../../core/patch/sensitivePaths';
 
 const TargetArgs = z.object({
   patchId: z.string().optional(),
@@ -13,6 +14,8 @@ const TargetArgs = z.object({
   hunk: z.union([z.number().int().nonnegative(), z.string()]).optional(),
   reason: z.string().optional(),
   askReason: z.boolean().optional(),
+  /** Sensitive files the caller accepts by name (no dialog); without it, the user is asked per file. */
+  acceptSensitive: z.array(z.string()).optional(),
 });
 
 type Target = z.infer<typeof TargetArgs>;
@@ -40,10 +43,27 @@ function fromEditorTitle(c: Companion, args: readonly unknown[], extra: Record<s
 }
 
 export async function acceptCommand(c: Companion, scope: 'all' | 'file' | 'hunk', args: readonly unknown[]) {
-  const t = scope === 'all' ? {} : parseTarget(fromEditorTitle(c, args, {}));
-  const outcome = await c.review.accept(hunkTarget(t));
+  // Accept All takes only `acceptSensitive` from its arguments (a menu may pass a URI: ignored)
+  const parsed = scope === 'all' ? TargetArgs.pick({ acceptSensitive: true }).safeParse(args[0] ?? {}).data ?? {} : parseTarget(fromEditorTitle(c, args, {}));
+  const t = scope === 'all' ? {} : parsed;
+  const named = parsed.acceptSensitive;
+  const confirmSensitive = named ? async (f: SensitiveFile) => named.includes(f.path) : confirmSensitiveFile;
+  const outcome = await c.review.accept(hunkTarget(t), { confirmSensitive });
   if (outcome.conflicts) void vscode.window.showWarningMessage(`CodeCompanion: ${outcome.conflicts} hunk(s) no longer match the file (edited since) and were not applied.`);
+  if (outcome.held?.length) void vscode.window.showWarningMessage(`CodeCompanion: left pending, not confirmed: ${outcome.held.map((h) => `${h.path} (sensitive path rule '${h.rule}')`).join(', ')}. Accept each such file on its own to be asked again.`);
+  if (outcome.refused?.length) void vscode.window.showErrorMessage(`CodeCompanion: refused: ${outcome.refused.map((r) => r.reason).join('; ')}`);
   return outcome;
+}
+
+/** The per-file confirmation: modal, naming the file and the rule, with the file's name on the button. */
+async function confirmSensitiveFile(file: SensitiveFile): Promise<boolean> {
+  const button = `Apply ${file.path}`;
+  const choice = await vscode.window.showWarningMessage(
+    `Apply the change to ${file.path}? It matches the sensitive path rule '${file.rule}': files like it can run commands or hold secrets, so CodeCompanion applies them only when you confirm each one.`,
+    { modal: true },
+    button,
+  );
+  return choice === button;
 }
 
 export async function rejectCommand(c: Companion, scope: 'all' | 'file' | 'hunk', args: readonly unknown[]) {

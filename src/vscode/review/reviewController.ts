@@ -12,6 +12,8 @@ import { applyReplacements, planHunks } from '../../app/review/hunks';
 import { hunkEntries, planRollback, type Checkpoint, type CheckpointEntry } from '../../app/review/checkpoint';
 import { buildReview, decide, patchOutcome, selectHunks, type HunkRef, type HunkTarget, type ReviewState } from '../../app/review/reviewState';
 import { reviewAfterRevision } from '../../app/review/sendBack';
+import { gateAccept, type RefusedFile } from '../../app/review/sensitiveReview';
+import { SensitivePaths, type SensitiveFile } from '../../core/patch/sensitivePaths';
 import type { WorkspaceStore } from '../../app/workspaceStore';
 import { addLineEdits, applyAndSave, currentFile, currentText, fileUri } from './workspaceFiles';
 
@@ -22,6 +24,15 @@ export interface ReviewOutcome {
   readonly applied: number;
   readonly rejected: number;
   readonly conflicts: number;
+  /** Sensitive files left pending: nobody confirmed them by name. */
+  readonly held?: readonly SensitiveFile[];
+  /** Files no review may write (protected paths), left pending. */
+  readonly refused?: readonly RefusedFile[];
+}
+
+export interface AcceptOptions {
+  /** Asked once per sensitive file; without it (an automatic apply) sensitive files stay pending. */
+  readonly confirmSensitive?: (file: SensitiveFile) => Promise<boolean>;
 }
 
 export class ReviewController implements vscode.Disposable {
@@ -36,6 +47,7 @@ export class ReviewController implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
     private readonly isTrusted: () => boolean,
     private readonly memory?: DecisionMemory,
+    private readonly sensitivePaths: () => SensitivePaths = () => new SensitivePaths(),
   ) {
     this.current = memento.get<ReviewState>(REVIEW_KEY);
   }
@@ -75,11 +87,15 @@ export class ReviewController implements vscode.Disposable {
     return out;
   }
 
-  async accept(target: HunkTarget): Promise<ReviewOutcome> {
+  async accept(target: HunkTarget, options: AcceptOptions = {}): Promise<ReviewOutcome> {
     if (!this.isTrusted()) throw new Error('this workspace is not trusted: CodeCompanion only proposes changes here. Trust the workspace to apply them');
     const state = this.require();
-    const refs = selectHunks(state, target);
-    if (refs.length === 0) return { applied: 0, rejected: 0, conflicts: 0 };
+    const gate = await gateAccept(this.root, selectHunks(state, target), this.sensitivePaths(), options.confirmSensitive);
+    const blocked = { held: gate.held, refused: gate.refused };
+    for (const h of gate.held) this.log.warn(`${h.path} left pending: sensitive path rule '${h.rule}' (accept that file explicitly)`);
+    for (const r of gate.refused) this.log.warn(`${r.path} refused: ${r.reason}`);
+    const refs = gate.refs;
+    if (refs.length === 0) return { applied: 0, rejected: 0, conflicts: 0, ...blocked };
     const edit = new vscode.WorkspaceEdit();
     const entries: CheckpointEntry[] = [];
     const accepted = new Set<string>();
@@ -134,7 +150,7 @@ export class ReviewController implements vscode.Disposable {
     await this.save(next);
     await this.record(state, next, refs);
     if (conflicts.size) this.log.warn(`${conflicts.size} hunk(s) no longer match the files and were not applied`);
-    return { applied: accepted.size, rejected: 0, conflicts: conflicts.size };
+    return { applied: accepted.size, rejected: 0, conflicts: conflicts.size, ...blocked };
   }
 
   async reject(target: HunkTarget, reason?: string): Promise<ReviewOutcome> {

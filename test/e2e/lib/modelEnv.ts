@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { startFakeModelServer, type FakeModelServer } from '../../fakes/fakeModelServer';
 import { pacedSampleTeam, sampleTeam } from '../../fakes/sampleTeam';
 import { FAKE_KEYS } from '../../fakes/fakeKeys';
+import { withE2eHostile } from '../../fakes/hostileTeam';
 
 
 export interface FakeModels {
@@ -20,8 +21,8 @@ export interface FakeModels {
 
 export async function startFakeModels(): Promise<FakeModels> {
   const server = await startFakeModelServer();
-  server.respond(sampleTeam);
-  const pace = (ms: number) => server.respond(pacedSampleTeam(ms));
+  server.respond(withE2eHostile(sampleTeam));
+  const pace = (ms: number) => server.respond(withE2eHostile(pacedSampleTeam(ms)));
   const control = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://control');
     if (url.pathname === '/requests') {
