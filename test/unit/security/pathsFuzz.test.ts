@@ -146,10 +146,10 @@ describe('fuzzing the patch parser and planner (fast-check)', function () {
   });
 });
 
-/** Where a path lands, through every link that exists on the way. */
+/** Where a path lands on this (POSIX) system, through every link that exists on the way; a backslash is part of a name here. */
 function resolveReal(root: string, relative: string): string {
   let at = root;
-  for (const part of relative.split(/[\\/]/)) {
+  for (const part of relative.split('/')) {
     at = path.resolve(at, part);
     try {
       at = fs.realpathSync(at);
