@@ -70,7 +70,7 @@ describe('architecture boundaries', () => {
   });
 
   it('only src/vscode imports vscode', () => {
-    const bad = ['src/core', 'src/providers', 'src/storage', 'src/app', 'src/cli', 'src/protocol', 'webview'].flatMap((dir) =>
+    const bad = ['src/core', 'src/providers', 'src/storage', 'src/app', 'src/cli', 'src/protocol', 'src/server', 'src/team', 'webview'].flatMap((dir) =>
       violations(dir, (spec) => spec === 'vscode'),
     );
     assert.deepEqual(bad, []);
@@ -100,6 +100,16 @@ describe('architecture boundaries', () => {
   it('src/app (shared host logic) never imports the CLI or the editor adapter', () => {
     const bad = violations('src/app', (_spec, layer) => layer === 'src/cli' || layer === 'src/vscode');
     assert.deepEqual(bad, []);
+  });
+
+  it('the API server and the team bus are hosts/adapters: neither reaches the CLI or the editor; Fastify and Redis stay in them', () => {
+    const hostBad = violations('src/server', (spec, layer) => spec === 'vscode' || layer === 'src/cli' || layer === 'src/vscode');
+    assert.deepEqual(hostBad, []);
+    const teamBad = violations('src/team', (_spec, layer) => layer !== undefined && layer !== 'src/team' && layer !== 'src/core');
+    assert.deepEqual(teamBad, []);
+    const others = ['src/core', 'src/providers', 'src/storage', 'src/app', 'src/cli', 'src/vscode', 'src/protocol', 'webview'];
+    assert.deepEqual(others.flatMap((dir) => violations(dir, (spec) => spec === 'fastify' || spec.startsWith('@fastify/') || spec === 'fastify-type-provider-zod')), []);
+    assert.deepEqual([...others, 'src/server'].flatMap((dir) => violations(dir, (spec) => spec === 'redis' || spec.startsWith('@redis/'))), []);
   });
 
   it('the webview reaches the host only through src/protocol', () => {

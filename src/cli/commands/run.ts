@@ -4,7 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConsensusRuleSchema, type RecordedEvent, type RunOptions } from '../../core/events';
 import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
-import { openStore } from '../../app/engine';
+import { openStore, type OpenedStore } from '../../app/engine';
+import { REDIS_URL_ENV, redactRedisUrl, TeamBusError } from '../../team/redisConnection';
+import { openTeamBus, trimPolicyFromEnv, type TeamBus } from '../../team/teamBus';
 import { performWork, type Work } from '../../app/runWork';
 import { loadModels, resolveWorkspace } from '../engine';
 import { parseCommandLine, usdAmount as money, UsageError, wholeNumber as int, type CliCommand, type CliIo } from '../io';
@@ -42,6 +44,7 @@ const OPTIONS = {
   seed: { type: 'string' },
   sample: { type: 'boolean' },
   reason: { type: 'string', multiple: true },
+  redis: { type: 'string' },
   'allow-sensitive': { type: 'string', multiple: true },
   fallback: { type: 'string' },
   rpm: { type: 'string', multiple: true },
@@ -52,7 +55,7 @@ type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 export const runCommand: CliCommand = {
   name: 'run',
-  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--check CMD] [--check-env NAME,...] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
+  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--redis URL] [--check CMD] [--check-env NAME,...] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
   summary: 'plan, write, review and validate patches for an objective (--sample: the bundled demo)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -101,6 +104,7 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
     throw new UsageError((err as Error).message);
   }
   const opened = await openStore(root, 'write', 'codecompanion run');
+  const team = await joinTeam(io, values, opened, root);
   const telemetry = await loadTelemetry(exportConfig);
   let state: RunState = initialRunState('');
   const live = io.isTty && !values.json;
@@ -129,6 +133,7 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
       telemetry: telemetry.telemetry,
       check: checkHost(io, values),
       redactor: Redactor.fromEnv(io.env, models.secrets ?? []),
+      ...(team ? { bus: team.publisher } : {}),
     };
     const final = await performWork({ root, opened, models, embedder, onEvent, extra, signal: io.signal }, 'objective' in what ? { ...what, options } : what);
     if (live) io.clearLine();
@@ -137,6 +142,7 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
   } finally {
     // sends what is buffered (bounded by the exporter's timeout); a collector that is down costs a warning, never the run
     await telemetry.shutdown();
+    await team?.close(); // flushes what Redis can take; the rest is in the local log for the next publisher
     await opened.close();
   }
 }
@@ -171,6 +177,23 @@ function checkHost(io: CliIo, values: Values): CheckHost {
   const pass = parseVariableList([...(io.env.CODECOMPANION_CHECK_ENV ? [io.env.CODECOMPANION_CHECK_ENV] : []), ...(values['check-env'] ?? [])]);
   for (const r of refusedCheckVariables(pass, io.env)) io.stderr.write(`check command: not passing ${r.name}: ${r.why}\n`);
   return { env: io.env, pass };
+}
+
+/** --redis URL or CODECOMPANION_REDIS_URL: publish this run's events for the team (see src/team). */
+async function joinTeam(io: CliIo, values: Values, opened: OpenedStore, root: string): Promise<TeamBus | undefined> {
+  const url = values.redis ?? io.env[REDIS_URL_ENV];
+  if (!url) return undefined;
+  try {
+    const team = await openTeamBus(url, opened.store, root, trimPolicyFromEnv(io.env), (status) =>
+      io.stderr.write(status.state === 'ok' ? 'team bus: back, caught up from the local log\n' : `team bus degraded (${status.reason}): the run goes on from the local log\n`),
+    );
+    io.stderr.write(`team bus: publishing to ${redactRedisUrl(url)}\n`);
+    return team;
+  } catch (err) {
+    await opened.close();
+    if (err instanceof TeamBusError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function runOptions(values: Values): Partial<RunOptions> {
