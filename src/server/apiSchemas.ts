@@ -16,6 +16,7 @@ export const HealthSchema = z.object({
   database: z.object({ status: z.enum(['ok', 'unavailable']), runs: z.number().int().nullable(), message: z.string().optional() }),
   providers: z.record(z.string(), z.boolean()).describe('which providers have a key (or a URL, for openai-compatible); never the key'),
   activeRun: z.string().nullable(),
+  teamBus: z.string().describe('team mode: "off", "ok" or "degraded: why"'),
 });
 
 export const KeysSchema = z.object({

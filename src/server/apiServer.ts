@@ -5,6 +5,7 @@ import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { WorkspaceStore } from '../app/workspaceStore';
+import { openTeamBus, trimPolicyFromEnv } from '../team/teamBus';
 import { ApiError, errorBody } from './apiErrors';
 import { allowedHosts, createGuards } from './requestGuards';
 import { KeyRing } from './keyRing';
@@ -23,6 +24,8 @@ export interface ApiServerOptions {
   readonly allowCheck: boolean;
   readonly checkCommand?: string | null;
   readonly replay?: string;
+  /** Team mode: runs started here are published to Redis, and runs started elsewhere are followed from it. */
+  readonly redisUrl?: string;
   readonly maxAuthFailures?: number;
   readonly authFailureWindowMs?: number;
   readonly heartbeatMs?: number;
@@ -48,7 +51,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   app.setSerializerCompiler(serializerCompiler);
   const store = new WorkspaceStore(options.root, 'codecompanion serve');
   const keys = new KeyRing(options.env);
-  const runs = new RunService({ root: options.root, store, keys, checkCommand: options.checkCommand ?? null, ...(options.replay ? { replay: options.replay } : {}) });
+  const reads = { readRun: async (runId: string, from?: number) => (await store.read()).store.readRun(runId, from), listRuns: async () => (await store.read()).store.listRuns() };
+  const team = options.redisUrl ? await openTeamBus(options.redisUrl, reads, options.root, trimPolicyFromEnv(options.env), (s) => options.log?.(s.state === 'ok' ? 'serve: team bus back' : `serve: team bus degraded (${s.reason})`)) : undefined;
+  const runs = new RunService({ root: options.root, store, keys, checkCommand: options.checkCommand ?? null, ...(options.replay ? { replay: options.replay } : {}), ...(team ? { bus: team.publisher } : {}) });
   const log = options.log ?? (() => undefined);
 
   await app.register(fastifySwagger, {
@@ -89,9 +94,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  registerHealthRoutes(app, { store, keys, runs, version: options.version });
+  registerHealthRoutes(app, { store, keys, runs, version: options.version, ...(team ? { team: team.publisher } : {}) });
   registerRunRoutes(app, { store, runs, allowCheck: options.allowCheck });
-  registerEventRoutes(app, { store, runs, heartbeatMs: options.heartbeatMs ?? 15_000, pollMs: options.pollMs ?? 250 });
+  registerEventRoutes(app, { store, runs, heartbeatMs: options.heartbeatMs ?? 15_000, pollMs: options.pollMs ?? 250, ...(team ? { team: team.client } : {}) });
   await app.ready();
 
   return {
@@ -108,6 +113,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     async close() {
       await runs.close();
       await app.close();
+      await team?.close();
       await store.close();
     },
   };

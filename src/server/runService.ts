@@ -10,6 +10,7 @@ import { embedderFrom } from '../app/memory';
 import { performWork, type Work } from '../app/runWork';
 import type { WorkspaceStore } from '../app/workspaceStore';
 import { parseEvent, type RecordedEvent, type RunOptions } from '../core/events';
+import type { EventBus } from '../core/orchestrator/eventBus';
 import { newRunId } from '../core/orchestrator/orchestrator';
 import { projectRun } from '../core/orchestrator/runState';
 import { ApiError } from './apiErrors';
@@ -23,6 +24,8 @@ export interface RunServiceOptions {
   readonly replay?: string;
   /** The check command runs use unless a request brings one (and the server allows that). */
   readonly checkCommand: string | null;
+  /** The team bus its runs are published on, in team mode. */
+  readonly bus?: EventBus;
 }
 
 interface ActiveRun {
@@ -95,6 +98,7 @@ export class RunService {
       extra = {
         limits: providerLimits(parseRateLimits(env.CODECOMPANION_RATE_LIMITS, 'CODECOMPANION_RATE_LIMITS')),
         sensitive: { paths: SensitivePaths.fromList(env[SENSITIVE_PATHS_ENV]) }, // held, never auto-applied
+        ...(this.options.bus ? { bus: this.options.bus } : {}),
       };
       models = loadModels({
         config: this.options.keys.config(),

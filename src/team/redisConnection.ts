@@ -43,10 +43,13 @@ export async function connectTeam(url: string, options: { connectTimeoutMs?: num
   let lastError: Error | undefined;
   const client: TeamClient = createClient({
     url,
+    // a command while Redis is away fails at once (the publisher says "degraded" and catches up later)
+    // instead of waiting in an unbounded offline queue
+    disableOfflineQueue: true,
     socket: {
       connectTimeout: options.connectTimeoutMs ?? 5_000,
       // before the first connection: fail (the user typed something wrong); after: keep trying, gently
-      reconnectStrategy: (retries, cause) => (connected ? Math.min(100 * 2 ** Math.min(retries, 6), 5_000) : (cause ?? new Error('connection failed'))),
+      reconnectStrategy: (retries, cause) => (connected ? Math.min(100 * 2 ** Math.min(retries, 4), 1_000) : (cause ?? new Error('connection failed'))),
     },
   });
   client.on('error', (err: Error) => (lastError = err)); // reported through status and commands, never thrown at the process

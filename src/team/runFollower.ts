@@ -49,6 +49,8 @@ export async function* followRun(client: TeamClient, runId: string, options: Fol
 }
 
 export interface IndexEntry {
+  /** The entry's id in the index stream: where to wait from for the next one. */
+  readonly id: string;
   readonly runId: string;
   readonly type: string;
   readonly ts: number;
@@ -63,24 +65,29 @@ export async function recentRuns(client: TeamClient, count = 50): Promise<IndexE
   for (const e of entries ?? []) {
     const f = e.message as Record<string, string>;
     const runId = f.runId ?? '';
-    if (!seen.has(runId)) seen.set(runId, { runId, type: f.type ?? '', ts: Number(f.ts), workspace: f.workspace ?? '', host: f.host ?? '' });
+    if (!seen.has(runId)) seen.set(runId, { id: e.id, runId, type: f.type ?? '', ts: Number(f.ts), workspace: f.workspace ?? '', host: f.host ?? '' });
   }
   return [...seen.values()].slice(0, count);
 }
 
-/** Waits for the next run to start anywhere in the team, from now on. */
-export async function nextRunStart(client: TeamClient, signal: AbortSignal): Promise<IndexEntry | undefined> {
+/** The index's newest entry id ('0-0' when empty): pass it to nextRunStart to miss no start after it. */
+export async function indexTop(client: TeamClient): Promise<string> {
+  return (await client.xRevRange(INDEX_STREAM, '+', '-', { COUNT: 1 }))?.[0]?.id ?? '0-0';
+}
+
+/** Waits for the next run to start anywhere in the team after the index entry `afterId`. */
+export async function nextRunStart(client: TeamClient, signal: AbortSignal, afterId: string): Promise<IndexEntry | undefined> {
   const reader = client.duplicate();
   reader.on('error', () => undefined);
   await reader.connect();
   try {
-    let id = '$';
+    let id = afterId;
     while (!signal.aborted) {
       const reply = (await reader.xRead({ key: INDEX_STREAM, id }, { BLOCK: 1_000, COUNT: 10 }).catch(() => null)) as Array<{ messages: Array<{ id: string; message: Record<string, string> }> }> | null;
       for (const stream of reply ?? [])
         for (const m of stream.messages) {
           id = m.id;
-          if (m.message.type === 'run.started') return { runId: m.message.runId ?? '', type: 'run.started', ts: Number(m.message.ts), workspace: m.message.workspace ?? '', host: m.message.host ?? '' };
+          if (m.message.type === 'run.started') return { id: m.id, runId: m.message.runId ?? '', type: 'run.started', ts: Number(m.message.ts), workspace: m.message.workspace ?? '', host: m.message.host ?? '' };
         }
     }
     return undefined;

@@ -7,6 +7,9 @@ import { connectTeam, type TeamClient } from './redisConnection';
 import { TeamPublisher, type BusStatus } from './teamPublisher';
 import { DEFAULT_TRIM, parseRetention, type TrimPolicy } from './teamStreams';
 
+/** How many of the newest local runs are checked against Redis when a publisher starts. */
+const RECENT_RUNS_CHECKED = 20;
+
 export interface TeamBus {
   readonly client: TeamClient;
   readonly publisher: TeamPublisher;
@@ -20,14 +23,16 @@ export function trimPolicyFromEnv(env: NodeJS.ProcessEnv): TrimPolicy {
   };
 }
 
-export async function openTeamBus(url: string, store: EventStore, root: string, trim: TrimPolicy, onStatus: (status: BusStatus) => void): Promise<TeamBus> {
+export async function openTeamBus(url: string, store: Pick<EventStore, 'readRun' | 'listRuns'>, root: string, trim: TrimPolicy, onStatus: (status: BusStatus) => void): Promise<TeamBus> {
   const client = await connectTeam(url);
   const publisher = new TeamPublisher(client, store, { workspace: path.basename(root), host: os.hostname() }, trim, onStatus);
+  // the latest runs may have events an earlier publisher could not send (Redis was away when it ended)
+  publisher.catchUp((await store.listRuns()).slice(0, RECENT_RUNS_CHECKED).map((r) => r.runId));
   return {
     client,
     publisher,
     async close() {
-      await publisher.close();
+      await publisher.close(15_000);
       await client.destroy();
     },
   };

@@ -27,7 +27,7 @@ export class TeamPublisher implements EventBus {
 
   constructor(
     private readonly client: TeamClient,
-    private readonly store: EventStore,
+    private readonly store: Pick<EventStore, 'readRun'>,
     private readonly meta: { readonly workspace: string; readonly host: string },
     private readonly trim: TrimPolicy = DEFAULT_TRIM,
     private readonly onStatus: (status: BusStatus) => void = () => undefined,
@@ -55,12 +55,19 @@ export class TeamPublisher implements EventBus {
   /** Resolves once everything queued so far is in Redis (or rejects after `timeoutMs`). */
   async flush(timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.pending() > 0) {
+    for (;;) {
+      if (this.draining) await this.draining;
+      if (this.pending() === 0 && !this.draining) return;
       if (Date.now() > deadline) throw new Error(`the team bus still has ${this.pending()} event(s) to publish`);
-      this.kick();
-      await (this.draining ?? new Promise((r) => setTimeout(r, 50)));
-      if (this.pending() > 0) await new Promise((r) => setTimeout(r, 50));
+      if (!this.retry) this.kick();
+      await new Promise((r) => setTimeout(r, 50));
     }
+  }
+
+  /** Publishes what a run's local log has beyond what Redis holds (runs a crashed or cut-off publisher left behind). */
+  catchUp(runIds: readonly string[]): void {
+    for (const id of runIds) this.fromLog.add(id);
+    this.kick();
   }
 
   async close(timeoutMs = 5_000): Promise<void> {
@@ -139,7 +146,8 @@ export class TeamPublisher implements EventBus {
   }
 
   private setStatus(status: BusStatus): void {
+    const changed = status.state !== this.current.state;
     this.current = status;
-    this.onStatus(status);
+    if (changed) this.onStatus(status);
   }
 }

@@ -4,7 +4,7 @@
 import { describeEvent } from '../../app/eventText';
 import { parseEvent } from '../../core/events';
 import { connectTeam, REDIS_URL_ENV, TeamBusError } from '../../team/redisConnection';
-import { followRun, nextRunStart, recentRuns } from '../../team/runFollower';
+import { followRun, indexTop, nextRunStart, recentRuns } from '../../team/runFollower';
 import { runStreamKey, TERMINAL_TYPES } from '../../team/teamStreams';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
@@ -34,7 +34,7 @@ export const followCommand: CliCommand = {
         if (latest && !TERMINAL_TYPES.has(latest.type)) runId = latest.runId;
         else {
           io.stderr.write('no team run is going: waiting for the next one to start (Ctrl+C to stop)\n');
-          runId = (await nextRunStart(client, io.signal))?.runId;
+          runId = (await nextRunStart(client, io.signal, latest?.id ?? (await indexTop(client))))?.runId;
         }
         if (!runId) return 130;
         io.stderr.write(`following ${runId}\n`);

@@ -3,6 +3,7 @@
 import { codecompanionVersion } from '../../app/version';
 import { loadOrCreateToken } from '../../server/apiToken';
 import { isLoopback } from '../../server/requestGuards';
+import { REDIS_URL_ENV, TeamBusError } from '../../team/redisConnection';
 import { resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 import * as path from 'node:path';
@@ -18,11 +19,12 @@ const OPTIONS = {
   check: { type: 'string' },
   'rotate-token': { type: 'boolean' },
   replay: { type: 'string' },
+  redis: { type: 'string' },
 } as const;
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  usage: 'serve [--port 5050] [--host 127.0.0.1] [--cwd DIR] [--rotate-token] [--allow-check] [--check CMD] [--allowed-origin URL] [--allowed-host NAME] [--allow-remote]',
+  usage: 'serve [--port 5050] [--host 127.0.0.1] [--cwd DIR] [--rotate-token] [--allow-check] [--check CMD] [--allowed-origin URL] [--allowed-host NAME] [--allow-remote] [--redis URL]',
   summary: "serve the workspace's HTTP API (runs, live events, review) with token auth; /openapi.json documents it",
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -45,8 +47,10 @@ export const serveCommand: CliCommand = {
       allowCheck: values['allow-check'] === true,
       checkCommand: values.check ?? null,
       ...(values.replay ? { replay: path.resolve(io.cwd, values.replay) } : {}),
+      ...((values.redis ?? io.env[REDIS_URL_ENV]) ? { redisUrl: values.redis ?? io.env[REDIS_URL_ENV] } : {}),
       log: (line) => io.stderr.write(`${line}\n`),
     }).catch((err: unknown) => {
+      if (err instanceof TeamBusError) throw new UsageError(err.message);
       throw new Error(`could not start: ${(err as Error).message}`);
     });
     let url: string;

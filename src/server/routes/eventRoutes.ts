@@ -8,8 +8,19 @@ import { ApiError, ErrorBodySchema } from '../apiErrors';
 import { EventsPageSchema, EventsQuery, RunIdParam } from '../apiSchemas';
 import { runEventFeed } from '../runEventFeed';
 import type { RunService } from '../runService';
+import type { TeamClient } from '../../team/redisConnection';
+import { followRun } from '../../team/runFollower';
+import { runStreamKey, TERMINAL_TYPES } from '../../team/teamStreams';
+import type { FeedItem } from '../runEventFeed';
 
-export function registerEventRoutes(app: FastifyInstance, deps: { store: WorkspaceStore; runs: RunService; heartbeatMs: number; pollMs: number }): void {
+async function* teamFeed(client: TeamClient, runId: string, afterSeq: number, signal: AbortSignal): AsyncGenerator<FeedItem> {
+  for await (const e of followRun(client, runId, { afterSeq, signal })) {
+    yield { kind: 'event', event: { ...e, globalSeq: 0 } };
+    if (TERMINAL_TYPES.has(e.type)) yield { kind: 'end' };
+  }
+}
+
+export function registerEventRoutes(app: FastifyInstance, deps: { store: WorkspaceStore; runs: RunService; heartbeatMs: number; pollMs: number; team?: TeamClient }): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.get(
     '/runs/:id/events',
@@ -25,8 +36,11 @@ export function registerEventRoutes(app: FastifyInstance, deps: { store: Workspa
       const runId = request.params.id;
       const { store } = await deps.store.read();
       const known = (await store.readRun(runId, 1)).length > 0 || deps.runs.activeRunId === runId;
-      if (!known) throw new ApiError(404, 'no_such_run', `there is no run ${runId} in this workspace`);
-      if (!/\btext\/event-stream\b/.test(request.headers.accept ?? '')) {
+      const sse = /\btext\/event-stream\b/.test(request.headers.accept ?? '');
+      // a run started on another machine of the team is followed from Redis (live events only)
+      const remote = !known && sse && deps.team !== undefined && (await deps.team.exists(runStreamKey(runId))) > 0;
+      if (!known && !remote) throw new ApiError(404, 'no_such_run', `there is no run ${runId} in this workspace${deps.team ? " or in the team's Redis" : ''}`);
+      if (!sse) {
         const { after, limit } = request.query;
         const events = (await store.readRun(runId, after + 1)).slice(0, limit);
         const last = events[events.length - 1];
@@ -45,7 +59,8 @@ export function registerEventRoutes(app: FastifyInstance, deps: { store: Workspa
       res.on('close', () => closed.abort());
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), deps.heartbeatMs);
       try {
-        for await (const item of runEventFeed(deps.store, deps.runs, runId, { afterSeq: resumeFrom, signal: closed.signal, pollMs: deps.pollMs })) {
+        const feed = remote ? teamFeed(deps.team!, runId, resumeFrom, closed.signal) : runEventFeed(deps.store, deps.runs, runId, { afterSeq: resumeFrom, signal: closed.signal, pollMs: deps.pollMs });
+        for await (const item of feed) {
           if (item.kind === 'end') {
             res.write('event: end\ndata: {}\n\n');
             break;

@@ -8,8 +8,9 @@ import { ErrorBodySchema } from '../apiErrors';
 import { HealthSchema, KeysSchema, OkSchema, ProviderParam, PutKeyBody } from '../apiSchemas';
 import type { KeyRing } from '../keyRing';
 import type { RunService } from '../runService';
+import type { TeamPublisher } from '../../team/teamPublisher';
 
-export function registerHealthRoutes(app: FastifyInstance, deps: { store: WorkspaceStore; keys: KeyRing; runs: RunService; version: string }): void {
+export function registerHealthRoutes(app: FastifyInstance, deps: { store: WorkspaceStore; keys: KeyRing; runs: RunService; version: string; team?: TeamPublisher }): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   api.get('/health', { schema: { summary: 'Liveness, version, database and which providers are configured', security: [], response: { 200: HealthSchema } } }, async () => {
     let database: { status: 'ok' | 'unavailable'; runs: number | null; message?: string };
@@ -19,7 +20,8 @@ export function registerHealthRoutes(app: FastifyInstance, deps: { store: Worksp
       database = { status: 'unavailable', runs: null, message: (err as Error).message.split('\n')[0]! };
     }
     const providers = Object.fromEntries(deps.keys.status().map((k) => [k.provider, k.configured]));
-    return { status: database.status === 'ok' ? 'ok' : 'degraded', version: deps.version, database, providers, activeRun: deps.runs.activeRunId ?? null } as const;
+    const teamBus = deps.team ? (deps.team.status.state === 'ok' ? 'ok' : `degraded: ${deps.team.status.reason}`) : 'off';
+    return { status: database.status === 'ok' ? 'ok' : 'degraded', version: deps.version, database, providers, activeRun: deps.runs.activeRunId ?? null, teamBus } as const;
   });
 
   api.get('/keys', { schema: { summary: 'Which providers have a key, and where it comes from (never the key)', response: { 200: KeysSchema } } }, async () => ({ keys: deps.keys.status() }));
