@@ -3,8 +3,8 @@
 // candidates. package.json's contributes.configuration declares the same keys for the UI; the
 // unit test checks the two agree.
 import { z } from 'zod';
-import { ConsensusRuleSchema, type Role, type RunOptions } from '../core/events';
-import type { ModelCandidate } from '../core/router/router';
+import { ConsensusRuleSchema, ValidatorModeSchema, type Role, type RunOptions } from '../core/events';
+import type { ModelCandidate, RouterOptions } from '../core/router/router';
 import type { ProviderLimits } from '../core/orchestrator/providerLimiter';
 import { PROVIDER_IDS, type ModelPrice, type ProviderId } from '../core/ports/model';
 import { parseFallback, type ProviderConfig, type SdkProvider } from '../providers/config';
@@ -64,11 +64,14 @@ export function envPricingProblem(env: Record<string, string | undefined>): stri
 const ProviderEntry = z.object({ baseUrl: z.string().optional().catch(undefined), model: z.string().optional().catch(undefined) }).catch({});
 
 export const EditorSettingsSchema = z.object({
-  models: z.object({ planner: ModelList, coder: ModelList, reviewer: ModelList, tester: ModelList }).catch({ planner: [], coder: [], reviewer: [], tester: [] }),
+  models: z
+    .object({ planner: ModelList, coder: ModelList, reviewer: ModelList, tester: ModelList, low: ModelList, medium: ModelList, high: ModelList })
+    .catch({ planner: [], coder: [], reviewer: [], tester: [], low: [], medium: [], high: [] }),
   budgetUsd: Money,
   dailyBudgetUsd: Money,
   concurrency: z.number().int().min(1).max(32).catch(4),
   consensus: ConsensusRuleSchema.catch('majority'),
+  validator: ValidatorModeSchema.catch('disagreement'),
   reviewersPerPatch: z.number().int().min(1).max(5).catch(1),
   maxRounds: z.number().int().min(1).max(10).catch(2),
   checkCommand: z.string().catch(''),
@@ -91,8 +94,8 @@ export type EditorSettings = z.infer<typeof EditorSettingsSchema>;
 
 /** Every key under `codecompanion.` the schema reads, as dotted paths (for the manifest check). */
 export const SETTING_KEYS = [
-  'models.planner', 'models.coder', 'models.reviewer', 'models.tester',
-  'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds', 'check.env',
+  'models.planner', 'models.coder', 'models.reviewer', 'models.tester', 'models.low', 'models.medium', 'models.high',
+  'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'validator', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds', 'check.env',
   'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'review.sensitivePaths', 'pricing',
   'providers.anthropic.baseUrl', 'providers.anthropic.model', 'providers.openai.baseUrl', 'providers.openai.model',
   'providers.gemini.baseUrl', 'providers.gemini.model', 'providers.openaiCompatible.baseUrl', 'providers.openaiCompatible.model',
@@ -187,6 +190,7 @@ export function runOptionsFrom(settings: EditorSettings, trusted: boolean, overr
     budgetUsd: budget === 0 ? null : budget,
     dailyBudgetUsd: settings.dailyBudgetUsd === 0 ? null : settings.dailyBudgetUsd,
     consensus: settings.consensus,
+    validator: settings.validator,
     reviewersPerPatch: settings.reviewersPerPatch,
     maxRounds: settings.maxRounds,
     checkCommand: trusted && settings.checkCommand.trim() ? settings.checkCommand.trim() : null,
@@ -216,6 +220,16 @@ export function candidatesFrom(settings: EditorSettings): ModelCandidate[] {
     const at = entry.indexOf(':');
     return { provider: entry.slice(0, at) as ProviderId, model: entry.slice(at + 1), roles: [...set, ...unnamed] };
   });
+}
+
+/** The models pinned per task complexity (codecompanion.models.low / medium / high), for the router. */
+export function pinnedFrom(settings: EditorSettings): NonNullable<RouterOptions['pinned']> {
+  const out: { -readonly [K in keyof NonNullable<RouterOptions['pinned']>]: { provider: ProviderId; model: string }[] } = {};
+  for (const level of ['low', 'medium', 'high'] as const) {
+    const entries = settings.models[level].map((entry) => ({ provider: entry.slice(0, entry.indexOf(':')) as ProviderId, model: entry.slice(entry.indexOf(':') + 1) }));
+    if (entries.length) out[level] = entries;
+  }
+  return out;
 }
 
 const VENDOR_KEY: Record<SdkProvider, keyof EditorSettings['providers']> = { anthropic: 'anthropic', openai: 'openai', gemini: 'gemini', 'openai-compatible': 'openaiCompatible' };

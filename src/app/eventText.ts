@@ -21,6 +21,8 @@ export function describeEvent(e: RecordedEvent): string | undefined {
       return `${e.data.patchId}: ${e.data.ok ? 'validated' : `validation failed: ${e.data.problems.map(problemLine).join('; ')}`}`;
     case 'review.verdict':
       return `${e.data.patchId}: ${e.data.provider}/${e.data.model} ${e.data.verdict === 'approve' ? 'approves' : 'rejects'} (score ${e.data.score.toFixed(2)})`;
+    case 'validation.verdict':
+      return `${e.data.patchId}: validator ${e.data.provider}/${e.data.model} ${e.data.verdict === 'approve' ? 'approves' : 'rejects'} (${e.data.unmet} requirement(s) unmet): ${e.data.why}`;
     case 'consensus.reached':
       return `${e.data.patchId}: ${e.data.decision === 'accept' ? 'accepted' : 'rejected'} (${e.data.reason})`;
     case 'patch.rejected':

@@ -5,7 +5,7 @@
 // shape has to change.
 import { z } from 'zod';
 import { CodePatchSchema } from './patch/codePatch';
-import { ReviewReportSchema, SpecDocSchema, TestReportSchema } from './artifacts/schemas';
+import { ComplexitySchema, ReviewReportSchema, SpecDocSchema, TestReportSchema, ValidationReportSchema } from './artifacts/schemas';
 import type { StoredEvent } from './ports/eventStore';
 import { PROVIDER_IDS } from './ports/model';
 
@@ -18,6 +18,8 @@ const Usage = z.object({ inputTokens: z.number(), outputTokens: z.number(), cach
 const ModelRef = { provider: Provider, model: z.string() };
 
 export const ConsensusRuleSchema = z.enum(['majority', 'unanimous', 'veto']);
+/** When the validator agent reviews a patch after the reviewers: never, when they disagree (or the task is rated high), or always. */
+export const ValidatorModeSchema = z.enum(['off', 'disagreement', 'always']);
 
 export const RunOptionsSchema = z.object({
   /** USD for the whole run; null means no run budget. */
@@ -34,6 +36,8 @@ export const RunOptionsSchema = z.object({
   checkCommand: z.string().nullable(),
   checkTimeoutMs: z.number().int().positive(),
   apply: z.boolean(),
+  /** Optional: runs started before the validator agent existed had none. */
+  validator: ValidatorModeSchema.optional(),
 });
 
 const callRef = { callId: z.string(), taskId: z.string() };
@@ -43,7 +47,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('plan.proposed'), data: z.object({ callId: z.string(), spec: SpecDocSchema }) }),
   z.object({
     type: z.literal('task.routed'),
-    data: z.object({ taskId: z.string(), role: RoleSchema, ...ModelRef, explored: z.boolean(), reason: z.string(), patchId: z.string().optional() }),
+    data: z.object({ taskId: z.string(), role: RoleSchema, ...ModelRef, explored: z.boolean(), reason: z.string(), patchId: z.string().optional(), complexity: ComplexitySchema.optional() }),
   }),
   z.object({
     type: z.literal('agent.call.started'),
@@ -76,6 +80,7 @@ export const RunEventSchema = z.discriminatedUnion('type', [
       z.object({ kind: z.literal('CodePatch'), artifactId: z.string(), callId: z.string().optional(), taskId: z.string(), body: CodePatchSchema }),
       z.object({ kind: z.literal('ReviewReport'), artifactId: z.string(), callId: z.string().optional(), taskId: z.string(), body: ReviewReportSchema }),
       z.object({ kind: z.literal('TestReport'), artifactId: z.string(), callId: z.string().optional(), taskId: z.string(), body: TestReportSchema }),
+      z.object({ kind: z.literal('ValidationReport'), artifactId: z.string(), callId: z.string().optional(), taskId: z.string(), body: ValidationReportSchema }),
     ]),
   }),
   z.object({
@@ -90,6 +95,11 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('review.verdict'),
     data: z.object({ patchId: z.string(), artifactId: z.string(), ...ModelRef, verdict: z.enum(['approve', 'reject']), score: z.number() }),
+  }),
+  /** The validator agent's vote, counted in consensus as one more voice (see consensus.ts). */
+  z.object({
+    type: z.literal('validation.verdict'),
+    data: z.object({ patchId: z.string(), artifactId: z.string(), ...ModelRef, verdict: z.enum(['approve', 'reject']), unmet: z.number().int(), why: z.string() }),
   }),
   z.object({
     type: z.literal('consensus.reached'),
@@ -151,6 +161,7 @@ export type EventData<T extends RunEventType> = EventOf<T>['data'];
 export type Role = z.infer<typeof RoleSchema>;
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
 export type ConsensusRule = z.infer<typeof ConsensusRuleSchema>;
+export type ValidatorMode = z.infer<typeof ValidatorModeSchema>;
 
 export const RUN_EVENT_TYPES: readonly RunEventType[] = RunEventSchema.options.map((o) => o.shape.type.value);
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { allEvents, pastRunsFrom } from '../app/engine';
 import { forReview, LiveRun, perfRows, runListItem } from '../app/dashboard/liveRun';
-import { autoApplies, limitsFrom, runOptionsFrom, type EditorSettings } from '../app/editorSettings';
+import { autoApplies, limitsFrom, pinnedFrom, runOptionsFrom, type EditorSettings } from '../app/editorSettings';
 import type { WorkspaceStore } from '../app/workspaceStore';
 import type { BudgetExceededError } from '../core/cost/costGovernor';
 import { usd } from '../core/cost/costGovernor';
@@ -216,6 +216,7 @@ export class RunController implements vscode.Disposable {
         performance: past.performance,
         daySpentUsd: past.daySpentUsd,
         limits: limitsFrom(settings),
+        pinned: pinnedFrom(settings),
         ...(memory.context ? { context: memory.context } : {}),
         memory: memory.memory,
         onBudgetExceeded: (err) => this.askForBudget(err, interactive),

@@ -17,6 +17,9 @@ export const SAMPLE_SPEC = {
       kind: 'code',
       files: ['src/users.js', 'src/server.js'],
       dependsOn: [],
+      complexity: 'high',
+      complexityReason: 'changes a function existing callers and tests rely on, and adds input validation',
+      type: 'code',
     },
     {
       id: 'document-api',
@@ -25,6 +28,9 @@ export const SAMPLE_SPEC = {
       kind: 'code',
       files: ['README.md'],
       dependsOn: [],
+      complexity: 'low',
+      complexityReason: 'one new documentation file',
+      type: 'docs',
     },
     {
       id: 'test-pagination',
@@ -33,6 +39,9 @@ export const SAMPLE_SPEC = {
       kind: 'test',
       files: ['test/users.test.js'],
       dependsOn: ['paginate-users'],
+      complexity: 'medium',
+      complexityReason: 'several cases, each a boundary',
+      type: 'test',
     },
   ],
 };
@@ -203,10 +212,25 @@ function review(verdict: 'approve' | 'reject', score: number, summary: string, i
   return { verdict, score, summary, issues };
 }
 
+/** The validator checks each requirement of the task it is shown, citing the patch and the check output. */
+function validation(req: FakeRequest) {
+  const task = /Task \(([a-z0-9-]+)\)/.exec(req.prompt)?.[1] ?? 'unknown';
+  const checked = req.prompt.includes('passed') ? 'the check command passed' : 'no check command output';
+  return {
+    requirements: [
+      { requirement: `the change ${task} asks for is made`, met: true, evidence: `the patch edits the files the task names; ${checked}` },
+      { requirement: 'existing callers keep working', met: true, evidence: checked },
+    ],
+    verdict: 'approve',
+    summary: `Every requirement of ${task} is met.`,
+  };
+}
+
 /** The scripted answer for one request, by the role in its system prompt and the task in its prompt. */
 export function sampleTeam(req: FakeRequest): FakeReply {
   const usage = { input: Math.ceil((req.system.length + req.prompt.length) / 4), output: 600 };
   if (req.system.includes('Role: planner')) return { json: SAMPLE_SPEC, usage };
+  if (req.system.includes('Role: validator')) return { json: validation(req), usage };
   if (req.system.includes('Role: reviewer')) {
     if (req.prompt.includes('Task (paginate-users)'))
       return { json: review('approve', 0.88, 'Backward compatible: listUsers is unchanged and paging is opt-in; validation matches the task.', [{ severity: 'nit', file: 'src/server.js', message: 'a non-numeric page reaches listUsersPage as NaN; the RangeError covers it, but the message could name the query parameter' }]), usage };

@@ -8,8 +8,8 @@ const DIR = path.resolve(__dirname, '..', '..', 'schemas');
 describe('schemas/*.schema.json', () => {
   const expected = jsonSchemaFiles();
 
-  it('exports CodePatch, SpecDoc, ReviewReport, TestReport and the run event union', () => {
-    assert.deepEqual([...expected.keys()].sort(), ['CodePatch', 'ReviewReport', 'RunEvent', 'SpecDoc', 'TestReport'].map((k) => `${k}.schema.json`));
+  it('exports CodePatch, SpecDoc, ReviewReport, TestReport, ValidationReport and the run event union', () => {
+    assert.deepEqual([...expected.keys()].sort(), ['CodePatch', 'ReviewReport', 'RunEvent', 'SpecDoc', 'TestReport', 'ValidationReport'].map((k) => `${k}.schema.json`));
     for (const text of expected.values()) assert.equal((JSON.parse(text) as { $schema: string }).$schema, 'http://json-schema.org/draft-07/schema#');
   });
 

@@ -109,6 +109,8 @@ export function outcomeOf(a: Extract<RecordedEvent, { type: 'artifact.produced' 
         return `${a.body.verdict} ${a.body.score.toFixed(2)}: ${a.body.summary}`;
       case 'TestReport':
         return `check ${a.body.passed ? 'passed' : 'failed'}`;
+      case 'ValidationReport':
+        return `validator ${a.body.verdict}s: ${a.body.requirements.filter((r) => r.met).length} of ${a.body.requirements.length} requirements met: ${a.body.summary}`;
     }
   })();
   return line.length > 300 ? `${line.slice(0, 299)}…` : line;

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ConsensusRuleSchema, type RecordedEvent, type RunOptions } from '../../core/events';
+import { ConsensusRuleSchema, ValidatorModeSchema, type RecordedEvent, type RunOptions } from '../../core/events';
 import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
 import { openStore, type OpenedStore } from '../../app/engine';
 import { REDIS_URL_ENV, redactRedisUrl, TeamBusError } from '../../team/redisConnection';
@@ -35,6 +35,7 @@ const OPTIONS = {
   replay: { type: 'string' },
   models: { type: 'string' },
   consensus: { type: 'string' },
+  validator: { type: 'string' },
   reviewers: { type: 'string' },
   rounds: { type: 'string' },
   check: { type: 'string' },
@@ -206,6 +207,11 @@ function runOptions(values: Values): Partial<RunOptions> {
     const rule = ConsensusRuleSchema.safeParse(values.consensus);
     if (!rule.success) throw new UsageError(`--consensus must be one of ${ConsensusRuleSchema.options.join(', ')}`);
     out.consensus = rule.data;
+  }
+  if (values.validator !== undefined) {
+    const mode = ValidatorModeSchema.safeParse(values.validator);
+    if (!mode.success) throw new UsageError(`--validator must be one of ${ValidatorModeSchema.options.join(', ')}`);
+    out.validator = mode.data;
   }
   if (values.reviewers !== undefined) out.reviewersPerPatch = int(values.reviewers, '--reviewers', 1, 5);
   if (values.rounds !== undefined) out.maxRounds = int(values.rounds, '--rounds', 1, 10);

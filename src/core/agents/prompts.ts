@@ -1,7 +1,7 @@
 // What each role is told. Prompts hold only workspace-relative paths and file text, never run ids,
 // times or absolute paths: the same objective on the same files gives the same request, which is
 // what lets a recorded session answer a replayed run.
-import type { PlanTask, ReviewReport, SpecDoc } from '../artifacts/schemas';
+import type { PlanTask, ReviewReport, SpecDoc, TestReport } from '../artifacts/schemas';
 import type { CodePatch } from '../patch/codePatch';
 import type { ChatMessage, TextBlock } from '../ports/model';
 
@@ -23,7 +23,9 @@ export function plannerPrompt(input: { objective: string; files: readonly string
         text: `Role: planner. Turn the objective into a SpecDoc: a short summary of the approach and a task graph.
 Each task is one coherent change a single engineer can make and another can review: give its files,
 and list in dependsOn the tasks whose result it needs. Tasks on disjoint files run in parallel, so split
-work by file where that is natural. Use kind 'test' for tasks that only add or change tests.`,
+work by file where that is natural. Use kind 'test' for tasks that only add or change tests.
+Rate each task: complexity 'low' (mechanical, one place), 'medium' or 'high' (subtle logic, many callers,
+easy to get wrong), with a one-line complexityReason; and its type: 'code', 'test', 'docs' or 'refactor'.`,
         cache: true,
       },
     ],
@@ -86,6 +88,41 @@ missing tests the task asked for), each listed as an issue the author can act on
       {
         role: 'user',
         content: `Objective: ${input.spec.objective}\n\nTask (${input.task.id}): ${input.task.title}\n${input.task.description}\n\nFiles before the patch:\n${renderExcerpts(input.files)}\nPatch:\n${JSON.stringify(input.patch, null, 2)}\n\nAutomatic checks:\n${checks}`,
+      },
+    ],
+  };
+}
+
+export interface ReviewSeen {
+  readonly provider: string;
+  readonly model: string;
+  readonly report: ReviewReport;
+}
+
+/** The validator checks the task's requirements one by one against the patch, the reviews and the check output. */
+export function validatorPrompt(input: { spec: SpecDoc; task: PlanTask; patch: CodePatch; files: readonly FileExcerpt[]; reviews: readonly ReviewSeen[]; test: TestReport | undefined }): Prompt {
+  const reviews = input.reviews
+    .map((r, i) => `Reviewer ${i + 1}: ${r.report.verdict} (score ${r.report.score})\n${r.report.summary}\n${r.report.issues.map((x) => `- ${x.severity}${x.file ? ` (${x.file})` : ''}: ${x.message}`).join('\n')}`)
+    .join('\n\n');
+  const test = input.test
+    ? `The check command \`${input.test.command}\` ${input.test.passed ? 'passed' : input.test.timedOut ? 'timed out' : `failed with exit code ${input.test.exitCode}`}. Its output (tail):
+${input.test.output.slice(-3000)}`
+    : 'No check command ran.';
+  return {
+    system: [
+      { text: SHARED },
+      {
+        text: `Role: validator. Reviewers have looked at another engineer's CodePatch and you settle it. List the
+task's requirements one by one; for each, say whether the patch meets it and give the evidence (the lines of
+the patch, the check output, or a reviewer's point you confirmed or refuted yourself). Approve only if every
+requirement is met and nothing else is broken. Reviewers can be wrong: check their claims against the patch.`,
+        cache: true,
+      },
+    ],
+    messages: [
+      {
+        role: 'user',
+        content: `Objective: ${input.spec.objective}\n\nTask (${input.task.id}): ${input.task.title}\n${input.task.description}\n\nFiles before the patch:\n${renderExcerpts(input.files)}\nPatch:\n${JSON.stringify(input.patch, null, 2)}\n\nReviews:\n${reviews || '(none)'}\n\nCheck:\n${test}`,
       },
     ],
   };

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { CodePatchSchema } from '../patch/codePatch';
 
 export const TaskKindSchema = z.enum(['code', 'test']);
+/** How hard a task is, as the planner rates it: the router learns per (role, complexity). */
+export const ComplexitySchema = z.enum(['low', 'medium', 'high']);
+export const TaskTypeSchema = z.enum(['code', 'test', 'docs', 'refactor']);
 
 export const PlanTaskSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/).describe('Short kebab-case id, unique in the plan'),
@@ -12,6 +15,10 @@ export const PlanTaskSchema = z.object({
   kind: TaskKindSchema.describe("'code' for source changes, 'test' for test changes"),
   files: z.array(z.string().min(1)).describe('Workspace-relative paths the task reads or edits'),
   dependsOn: z.array(z.string()).describe('Ids of tasks that must finish first'),
+  // optional: SpecDocs written before the planner rated tasks still parse
+  complexity: ComplexitySchema.optional().describe("'low' (mechanical, one place), 'medium', or 'high' (subtle logic, many callers, easy to get wrong)"),
+  complexityReason: z.string().max(200).optional().describe('One line: why this complexity'),
+  type: TaskTypeSchema.optional().describe("'code', 'test', 'docs' (documentation only) or 'refactor' (no behaviour change)"),
 });
 
 export const SpecDocSchema = z
@@ -54,7 +61,25 @@ export const TestReportSchema = z.object({
   output: z.string(),
 });
 
+/** The validator's answer: each requirement of the task checked against the patch, with evidence. */
+export const ValidationReportSchema = z.object({
+  requirements: z
+    .array(
+      z.object({
+        requirement: z.string().min(1).describe('One requirement of the task, in your words'),
+        met: z.boolean(),
+        evidence: z.string().min(1).describe('Where in the patch, the check output or the reviews it is (or is not) met'),
+      }),
+    )
+    .min(1),
+  verdict: z.enum(['approve', 'reject']).describe("'approve' only if every requirement is met and nothing is broken"),
+  summary: z.string().min(1),
+});
+
 export type TaskKind = z.infer<typeof TaskKindSchema>;
+export type Complexity = z.infer<typeof ComplexitySchema>;
+export type TaskType = z.infer<typeof TaskTypeSchema>;
+export type ValidationReport = z.infer<typeof ValidationReportSchema>;
 export type PlanTask = z.infer<typeof PlanTaskSchema>;
 export type SpecDoc = z.infer<typeof SpecDocSchema>;
 export type ReviewIssue = z.infer<typeof ReviewIssueSchema>;
@@ -66,6 +91,7 @@ export const ARTIFACT_SCHEMAS = {
   CodePatch: CodePatchSchema,
   ReviewReport: ReviewReportSchema,
   TestReport: TestReportSchema,
+  ValidationReport: ValidationReportSchema,
 } as const;
 
 export type ArtifactKind = keyof typeof ARTIFACT_SCHEMAS;

@@ -14,7 +14,7 @@ import type { EventStore } from '../ports/eventStore';
 import type { Telemetry } from '../ports/telemetry';
 import type { ModelClient, PriceBook, ProviderId } from '../ports/model';
 import type { PerformanceStore } from '../performance/performanceStore';
-import type { ModelCandidate } from '../router/router';
+import type { ModelCandidate, RouterOptions } from '../router/router';
 import type { SensitivePaths } from '../patch/sensitivePaths';
 import type { Redactor } from '../security/redaction';
 import type { CheckHost } from './checkCommand';
@@ -36,6 +36,7 @@ export const DEFAULT_RUN_OPTIONS: RunOptions = {
   checkCommand: null,
   checkTimeoutMs: 120_000,
   apply: false,
+  validator: 'disagreement',
 };
 
 
@@ -57,6 +58,8 @@ export interface OrchestratorDeps {
   readonly context?: ContextProvider;
   readonly memory?: DecisionMemory;
   readonly limits?: Partial<Record<ProviderId, ProviderLimits>>;
+  /** Models the user pinned per task complexity (the editor's codecompanion.models.low/medium/high). */
+  readonly pinned?: RouterOptions['pinned'];
   /** Spent today by other runs: the daily budget's starting point. */
   readonly daySpentUsd?: number;
   /** The editor pauses for the user here; without it a budget stop ends the run. */

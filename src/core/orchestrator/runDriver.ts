@@ -2,7 +2,7 @@
 // task the user sent back for revision), then apply if asked, then the terminal event. Every step
 // checks the log first, which is what makes a resumed run skip what was already done.
 import { setMaxListeners } from 'node:events';
-import type { PlanTask, SpecDoc } from '../artifacts/schemas';
+import type { PlanTask, ReviewReport, SpecDoc } from '../artifacts/schemas';
 import { callAgent, AgentFailure, RunStopped, type AgentContext } from '../agents/agentCall';
 import { coderPrompt, plannerPrompt, reviewerPrompt, reviewReasons, type CoderFeedback } from '../agents/prompts';
 import { BudgetExceededError, CostGovernor } from '../cost/costGovernor';
@@ -18,6 +18,7 @@ import { NoModelError, Router, type RouteDecision } from '../router/router';
 import { Redactor } from '../security/redaction';
 import { runCheck } from './checkCommand';
 import { decide } from './consensus';
+import { validatorVote } from './validatorStep';
 import { ProviderLimiter } from './providerLimiter';
 import { RunLog } from './runLog';
 import type { RunState } from './runState';
@@ -61,7 +62,14 @@ export class RunDriver {
     });
     this.telemetry = deps.telemetry ?? NO_TELEMETRY;
     this.runSpan = NO_TELEMETRY.span('');
-    this.router = new Router({ candidates: deps.candidates, performance: deps.performance ?? new PerformanceStore(), prices: deps.prices, explore: this.options.explore, seed: this.options.seed });
+    this.router = new Router({
+      candidates: deps.candidates,
+      performance: deps.performance ?? new PerformanceStore(),
+      prices: deps.prices,
+      explore: this.options.explore,
+      seed: this.options.seed,
+      ...(deps.pinned ? { pinned: deps.pinned } : {}),
+    });
     this.ctx = {
       log,
       governor: this.governor,
@@ -266,7 +274,8 @@ export class RunDriver {
           await this.log.append(event('consensus.reached', { patchId, rule: this.options.consensus, decision: 'reject', approvals: 0, rejections: 0, reason: 'validation failed: not reviewed' }));
       } else {
         const reviews = await this.review(spec, task, patchId, patch, author, validation.problems, span);
-        const decision = decide(this.options.consensus, true, reviews);
+        const validator = await this.validatorVote(spec, task, patchId, patch, author, reviews, span);
+        const decision = decide(this.options.consensus, true, reviews, validator);
         span
           .child('consensus', { 'codecompanion.patch.id': patchId, 'codecompanion.consensus.rule': this.options.consensus, 'codecompanion.consensus.decision': decision.decision, 'codecompanion.consensus.approvals': decision.approvals, 'codecompanion.consensus.rejections': decision.rejections })
           .end();
@@ -277,7 +286,7 @@ export class RunDriver {
           await this.remember(patchId, task, patch, 'accept', []);
           return 'accepted';
         }
-        reasons = reviews.filter((r) => r.verdict === 'reject').flatMap((r) => reviewReasons(r));
+        reasons = [...reviews.filter((r) => r.verdict === 'reject').flatMap((r) => reviewReasons(r)), ...(validator?.verdict === 'reject' ? validator.unmet : [])];
       }
       if (this.log.state.patches[patchId]?.status !== 'rejected') await this.log.append(event('patch.rejected', { patchId, taskId: task.id, reasons, final }));
       await this.remember(patchId, task, patch, 'reject', reasons);
@@ -370,13 +379,21 @@ export class RunDriver {
     return outputs.map((o) => o.body);
   }
 
+  private validatorVote(spec: SpecDoc, task: PlanTask, patchId: string, patch: CodePatch, author: RouteDecision, reviews: readonly ReviewReport[], span: TraceSpan) {
+    return validatorVote(
+      { ctx: this.ctx, log: this.log, view: this.view, mode: this.options.validator ?? 'off', route: (role, p, exclude, key) => this.route(task.id, role, p, exclude, key) },
+      { spec, task, patchId, patch, author, reviews, span },
+    );
+  }
+
   /** Routes once per decision: a resumed run finds the earlier decision in the task's routes. */
   private async route(taskId: string, role: Role, patchId: string | undefined, exclude: readonly RouteDecision[], key: string): Promise<RouteDecision> {
     const previous = this.log.state.tasks[taskId]?.routes.filter((r) => r.role === role && r.patchId === patchId) ?? [];
     const index = role === 'reviewer' ? exclude.length - 1 : 0;
     const known = previous[index];
     if (known) return { provider: known.provider, model: known.model, explored: known.explored, reason: 'resumed' };
-    const decision = this.router.route({ role, exclude: exclude.map((x) => ({ provider: x.provider, model: x.model })), key });
+    const complexity = this.log.state.spec?.tasks.find((t) => t.id === taskId)?.complexity;
+    const decision = this.router.route({ role, exclude: exclude.map((x) => ({ provider: x.provider, model: x.model })), key, ...(complexity ? { complexity } : {}) });
     await this.log.append(event('task.routed', { taskId, role, provider: decision.provider, model: decision.model, explored: decision.explored, reason: decision.reason, ...(patchId ? { patchId } : {}) }));
     return decision;
   }

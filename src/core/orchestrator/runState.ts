@@ -1,7 +1,7 @@
 // A run's state as a pure fold over its events: what the dashboard shows, what `codecompanion
 // replay` prints, and what a resumed run continues from. evolve never throws on a well-typed event
 // and never reads the clock, so replaying a run's events rebuilds exactly the same state.
-import type { ReviewReport, SpecDoc, TestReport } from '../artifacts/schemas';
+import type { ReviewReport, SpecDoc, TestReport, ValidationReport } from '../artifacts/schemas';
 import type { CodePatch } from '../patch/codePatch';
 import type { ProviderId } from '../ports/model';
 import type { RecordedEvent, Role, RunEvent, RunOptions } from '../events';
@@ -47,6 +47,8 @@ export interface PatchState {
   readonly status: PatchStatus;
   readonly validation?: { readonly ok: boolean; readonly applies: boolean; readonly problems: readonly string[]; readonly testArtifactId?: string };
   readonly reviews: readonly ReviewState[];
+  /** The validator agent's vote, when it ran on this patch. */
+  readonly validatorVerdict?: { readonly artifactId: string; readonly provider: ProviderId; readonly model: string; readonly verdict: 'approve' | 'reject'; readonly unmet: number };
   readonly decision?: { readonly decision: 'accept' | 'reject'; readonly reason: string };
   readonly rejectionReasons: readonly string[];
   /** Order in which patches were accepted: the order they are staged and applied in. */
@@ -71,7 +73,8 @@ export type Artifact =
   | { readonly kind: 'SpecDoc'; readonly body: SpecDoc }
   | { readonly kind: 'CodePatch'; readonly body: CodePatch }
   | { readonly kind: 'ReviewReport'; readonly body: ReviewReport }
-  | { readonly kind: 'TestReport'; readonly body: TestReport };
+  | { readonly kind: 'TestReport'; readonly body: TestReport }
+  | { readonly kind: 'ValidationReport'; readonly body: ValidationReport };
 
 export type ArtifactState = Artifact & { readonly artifactId: string; readonly taskId: string; readonly callId?: string };
 
@@ -193,6 +196,10 @@ function apply(s: RunState, e: RunEvent & { ts?: number }): RunState {
     case 'review.verdict': {
       const d = e.data;
       return updatePatch(s, d.patchId, (p) => ({ ...p, reviews: [...p.reviews, { artifactId: d.artifactId, provider: d.provider, model: d.model, verdict: d.verdict, score: d.score }] }));
+    }
+    case 'validation.verdict': {
+      const { patchId, why: _why, ...v } = e.data;
+      return updatePatch(s, patchId, (p) => ({ ...p, validatorVerdict: v }));
     }
     case 'consensus.reached':
       return updatePatch(s, e.data.patchId, (p) => ({ ...p, decision: { decision: e.data.decision, reason: e.data.reason } }));

@@ -1,6 +1,9 @@
 // Measured performance per (model, role), folded from events across every run in the store: the
 // router's memory. Quality is a success rate in [0, 1]: a coder's patch accepted (by the share of
 // approving reviews when it was not), a reviewer agreeing with the consensus, output that parsed.
+// Each observation also counts in its task's complexity context (role@low|medium|high) when the
+// planner rated the task, so the router can learn that a cheap model is enough for easy tasks only.
+import type { Complexity } from '../artifacts/schemas';
 import type { RecordedEvent, Role, RunEvent } from '../events';
 import type { ProviderId } from '../ports/model';
 
@@ -24,8 +27,12 @@ export function statsKey(provider: string, model: string, role: string): string 
 
 export class PerformanceStore {
   private readonly stats = new Map<string, ModelStats>();
-  private readonly patchAuthor = new Map<string, { provider: ProviderId; model: string; role: Role }>();
+  /** The same, per (model, role, complexity); kept apart so all() stays one row per (model, role). */
+  private readonly contextStats = new Map<string, ModelStats>();
+  private readonly taskComplexity = new Map<string, Complexity>();
+  private readonly patchAuthor = new Map<string, { provider: ProviderId; model: string; role: Role; complexity: Complexity | undefined }>();
   private readonly reviewers = new Map<string, { provider: ProviderId; model: string; verdict: 'approve' | 'reject'; score: number }[]>();
+  private readonly validators = new Map<string, { provider: ProviderId; model: string; verdict: 'approve' | 'reject' }>();
   private readonly callRole = new Map<string, Role>();
   private readonly taskRole = new Map<string, Role>();
 
@@ -35,8 +42,9 @@ export class PerformanceStore {
     return store;
   }
 
-  get(provider: string, model: string, role: Role): ModelStats | undefined {
-    return this.stats.get(statsKey(provider, model, role));
+  /** Stats for the role, or for the role on tasks of one complexity. */
+  get(provider: string, model: string, role: Role, complexity?: Complexity): ModelStats | undefined {
+    return complexity ? this.contextStats.get(statsKey(provider, model, `${role}@${complexity}`)) : this.stats.get(statsKey(provider, model, role));
   }
 
   all(): ModelStats[] {
@@ -44,19 +52,24 @@ export class PerformanceStore {
   }
 
   /** Mean cost of one call, when the model has priced history. */
-  meanCostUsd(provider: string, model: string, role: Role): number | undefined {
-    const s = this.get(provider, model, role);
+  meanCostUsd(provider: string, model: string, role: Role, complexity?: Complexity): number | undefined {
+    const s = this.get(provider, model, role, complexity);
     return s && s.pricedCalls > 0 ? s.costUsd / s.pricedCalls : undefined;
   }
 
   observe(runId: string, e: RunEvent): void {
+    const complexityOf = (taskId: string) => this.taskComplexity.get(`${runId}/${taskId}`);
     switch (e.type) {
+      case 'plan.proposed':
+        for (const t of e.data.spec.tasks) if (t.complexity) this.taskComplexity.set(`${runId}/${t.id}`, t.complexity);
+        return;
       case 'agent.call.started':
         this.callRole.set(`${runId}/${e.data.callId}`, e.data.role);
         return;
       case 'agent.call.finished': {
         const role = this.callRole.get(`${runId}/${e.data.callId}`) ?? 'coder';
-        this.update(e.data.provider, e.data.model, role, (s) => ({
+        const complexity = complexityOf(e.data.taskId);
+        this.update(e.data.provider, e.data.model, role, complexity, (s) => ({
           ...s,
           calls: s.calls + 1,
           pricedCalls: s.pricedCalls + (e.data.costUsd === null ? 0 : 1),
@@ -64,18 +77,19 @@ export class PerformanceStore {
           latencyMs: s.latencyMs + e.data.durationMs,
         }));
         // Planners have no reviewer: a plan that parsed is their success.
-        if (e.data.outcome === 'invalid') this.quality(e.data.provider, e.data.model, role, 0);
+        if (e.data.outcome === 'invalid') this.quality(e.data.provider, e.data.model, role, 0, complexity);
         else if (role === 'planner') this.quality(e.data.provider, e.data.model, role, 1);
         return;
       }
       case 'agent.call.failed': {
         const role = this.callRole.get(`${runId}/${e.data.callId}`) ?? 'coder';
-        this.update(e.data.provider, e.data.model, role, (s) => ({ ...s, calls: s.calls + 1, failures: s.failures + 1, costUsd: s.costUsd + (e.data.costUsd ?? 0) }));
-        this.quality(e.data.provider, e.data.model, role, 0);
+        const complexity = complexityOf(e.data.taskId);
+        this.update(e.data.provider, e.data.model, role, complexity, (s) => ({ ...s, calls: s.calls + 1, failures: s.failures + 1, costUsd: s.costUsd + (e.data.costUsd ?? 0) }));
+        this.quality(e.data.provider, e.data.model, role, 0, complexity);
         return;
       }
       case 'patch.proposed':
-        this.patchAuthor.set(`${runId}/${e.data.patchId}`, { provider: e.data.provider, model: e.data.model, role: this.taskRole.get(`${runId}/${e.data.taskId}`) ?? 'coder' });
+        this.patchAuthor.set(`${runId}/${e.data.patchId}`, { provider: e.data.provider, model: e.data.model, role: this.taskRole.get(`${runId}/${e.data.taskId}`) ?? 'coder', complexity: complexityOf(e.data.taskId) });
         return;
       case 'task.routed':
         if (e.data.role === 'coder' || e.data.role === 'tester') this.taskRole.set(`${runId}/${e.data.taskId}`, e.data.role);
@@ -85,10 +99,13 @@ export class PerformanceStore {
         this.reviewers.set(key, [...(this.reviewers.get(key) ?? []), { provider: e.data.provider, model: e.data.model, verdict: e.data.verdict, score: e.data.score }]);
         return;
       }
+      case 'validation.verdict':
+        this.validators.set(`${runId}/${e.data.patchId}`, { provider: e.data.provider, model: e.data.model, verdict: e.data.verdict });
+        return;
       case 'patch.validated':
         if (!e.data.ok) {
           const author = this.patchAuthor.get(`${runId}/${e.data.patchId}`);
-          if (author) this.quality(author.provider, author.model, author.role, 0);
+          if (author) this.quality(author.provider, author.model, author.role, 0, author.complexity);
         }
         return;
       case 'consensus.reached': {
@@ -96,9 +113,11 @@ export class PerformanceStore {
         const author = this.patchAuthor.get(key);
         const reviews = this.reviewers.get(key) ?? [];
         const approvals = reviews.filter((r) => r.verdict === 'approve').length;
-        if (author) this.quality(author.provider, author.model, author.role, e.data.decision === 'accept' ? 1 : reviews.length ? (0.5 * approvals) / reviews.length : 0);
+        if (author) this.quality(author.provider, author.model, author.role, e.data.decision === 'accept' ? 1 : reviews.length ? (0.5 * approvals) / reviews.length : 0, author.complexity);
         const decided = e.data.decision === 'accept' ? 'approve' : 'reject';
-        for (const r of reviews) this.quality(r.provider, r.model, 'reviewer', r.verdict === decided ? 1 : 0);
+        for (const r of reviews) this.quality(r.provider, r.model, 'reviewer', r.verdict === decided ? 1 : 0, author?.complexity);
+        const validator = this.validators.get(key);
+        if (validator) this.quality(validator.provider, validator.model, 'validator', validator.verdict === decided ? 1 : 0, author?.complexity);
         return;
       }
       default:
@@ -107,13 +126,16 @@ export class PerformanceStore {
   }
 
   /** Records one quality observation in [0, 1] (also used by simulations and the planner). */
-  quality(provider: ProviderId, model: string, role: Role, q: number): void {
-    this.update(provider, model, role, (s) => ({ ...s, qualitySum: s.qualitySum + q, qualityN: s.qualityN + 1 }));
+  quality(provider: ProviderId, model: string, role: Role, q: number, complexity?: Complexity): void {
+    this.update(provider, model, role, complexity, (s) => ({ ...s, qualitySum: s.qualitySum + q, qualityN: s.qualityN + 1 }));
   }
 
-  private update(provider: ProviderId, model: string, role: Role, f: (s: ModelStats) => ModelStats): void {
+  private update(provider: ProviderId, model: string, role: Role, complexity: Complexity | undefined, f: (s: ModelStats) => ModelStats): void {
+    const empty = { provider, model, role, calls: 0, failures: 0, qualitySum: 0, qualityN: 0, pricedCalls: 0, costUsd: 0, latencyMs: 0 };
     const key = statsKey(provider, model, role);
-    const current = this.stats.get(key) ?? { provider, model, role, calls: 0, failures: 0, qualitySum: 0, qualityN: 0, pricedCalls: 0, costUsd: 0, latencyMs: 0 };
-    this.stats.set(key, f(current));
+    this.stats.set(key, f(this.stats.get(key) ?? empty));
+    if (!complexity) return;
+    const contextKey = statsKey(provider, model, `${role}@${complexity}`);
+    this.contextStats.set(contextKey, f(this.contextStats.get(contextKey) ?? empty));
   }
 }

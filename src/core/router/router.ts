@@ -2,6 +2,9 @@
 // quality from each model's Beta posterior (from the performance store) and divides by the model's
 // expected cost per call. With exploration off it takes the posterior mean instead, so it always
 // picks the model that has measured best. The random source is seeded: a replayed run routes alike.
+// A task the planner rated (low / medium / high) is routed on what each model has shown in that
+// (role, complexity) context, starting from its role-wide record until the context has its own.
+import type { Complexity } from '../artifacts/schemas';
 import type { Role } from '../events';
 import type { ModelPrice, PriceBook, ProviderId } from '../ports/model';
 import type { PerformanceStore } from '../performance/performanceStore';
@@ -28,6 +31,8 @@ export interface RouteRequest {
    * (or a resumed run) still route every decision the same way.
    */
   readonly key?: string;
+  /** The task's complexity as the planner rated it: the context the router learns in. */
+  readonly complexity?: Complexity;
 }
 
 export interface RouteDecision {
@@ -57,6 +62,8 @@ export interface RouterOptions {
   readonly priorWeight?: number;
   /** Below this (sampled) quality a model is only picked when no model reaches it. */
   readonly qualityFloor?: number;
+  /** Models the user pinned for tasks of a complexity: only they are candidates there (when any fits the role). */
+  readonly pinned?: Partial<Record<Complexity, readonly { readonly provider: ProviderId; readonly model: string }[]>>;
 }
 
 export const DEFAULT_QUALITY_FLOOR = 0.5;
@@ -71,9 +78,12 @@ export class Router {
 
   route(request: RouteRequest): RouteDecision {
     const excluded = request.exclude ?? [];
-    const pool = this.options.candidates.filter(
+    const eligible = this.options.candidates.filter(
       (c) => (!c.roles || c.roles.includes(request.role)) && !excluded.some((x) => x.provider === c.provider && x.model === c.model),
     );
+    const pins = request.complexity ? this.options.pinned?.[request.complexity] : undefined;
+    const pinned = pins?.length ? eligible.filter((c) => pins.some((p) => p.provider === c.provider && p.model === c.model)) : [];
+    const pool = pinned.length ? pinned : eligible;
     if (pool.length === 0) throw new NoModelError(request.role, excluded.length);
     const random = request.key === undefined ? this.random : mulberry32(hashString(`${this.options.seed}:${request.key}`));
     const costs = pool.map((c) => this.expectedCost(c, request));
@@ -81,11 +91,11 @@ export class Router {
     // An unpriced model (a local server) costs nothing we can measure; rank it as the cheapest priced one.
     const fallbackCost = known.length ? Math.min(...known) : 1;
     const scored = pool.map((c, i) => {
-      const { alpha, beta } = this.posterior(c, request.role);
+      const { alpha, beta, observed } = this.posterior(c, request.role, request.complexity);
       const cost = costs[i] && costs[i]! > 0 ? costs[i]! : fallbackCost;
       const mean = alpha / (alpha + beta);
       const sample = this.options.explore ? sampleBeta(alpha, beta, random) : mean;
-      return { c, mean, sample, cost, observed: this.options.performance.get(c.provider, c.model, request.role)?.qualityN ?? 0, score: sample / cost, greedy: mean / cost };
+      return { c, mean, sample, cost, observed, score: sample / cost, greedy: mean / cost };
     });
     // Quality per dollar among the models good enough to use: without the floor a model that almost
     // always fails would still win on price alone. If none clears it, the best quality wins.
@@ -99,19 +109,28 @@ export class Router {
     const best = pick((x) => x.score, (x) => (x.observed >= FLOOR_EVIDENCE ? x.mean : x.sample));
     const greedy = pick((x) => x.greedy, (x) => x.mean);
     const explored = best.c !== greedy.c;
-    const reason = `${explored ? 'explore' : 'best'}: quality ${best.mean.toFixed(2)} at ~$${best.cost.toFixed(4)}/call among ${pool.length}`;
+    const context = request.complexity ? ` for ${request.complexity} complexity${pinned.length ? ' (pinned)' : ''}` : '';
+    const reason = `${explored ? 'explore' : 'best'}: quality ${best.mean.toFixed(2)} at ~$${best.cost.toFixed(4)}/call among ${pool.length}${context}`;
     return { provider: best.c.provider, model: best.c.model, explored, reason };
   }
 
-  private posterior(c: ModelCandidate, role: Role): { alpha: number; beta: number } {
+  /**
+   * Beta posterior over the model's quality for the role. In a complexity context the prior is the
+   * model's role-wide mean (worth priorWeight observations) and the evidence is the context's own, so
+   * what it showed on hard tasks does not vouch for it on easy ones, or the other way round.
+   */
+  private posterior(c: ModelCandidate, role: Role, complexity: Complexity | undefined): { alpha: number; beta: number; observed: number } {
     const weight = this.options.priorWeight ?? 2;
-    const prior = c.priorQuality ?? 0.5;
-    const s = this.options.performance.get(c.provider, c.model, role);
-    return { alpha: 1 + prior * weight + (s?.qualitySum ?? 0), beta: 1 + (1 - prior) * weight + ((s?.qualityN ?? 0) - (s?.qualitySum ?? 0)) };
+    const overall = this.options.performance.get(c.provider, c.model, role);
+    const base = c.priorQuality ?? 0.5;
+    if (!complexity) return { alpha: 1 + base * weight + (overall?.qualitySum ?? 0), beta: 1 + (1 - base) * weight + ((overall?.qualityN ?? 0) - (overall?.qualitySum ?? 0)), observed: overall?.qualityN ?? 0 };
+    const roleMean = overall && overall.qualityN > 0 ? (1 + base * weight + overall.qualitySum) / (2 + weight + overall.qualityN) : base;
+    const s = this.options.performance.get(c.provider, c.model, role, complexity);
+    return { alpha: 1 + roleMean * weight + (s?.qualitySum ?? 0), beta: 1 + (1 - roleMean) * weight + ((s?.qualityN ?? 0) - (s?.qualitySum ?? 0)), observed: s?.qualityN ?? 0 };
   }
 
   private expectedCost(c: ModelCandidate, request: RouteRequest): number | undefined {
-    const measured = this.options.performance.meanCostUsd(c.provider, c.model, request.role);
+    const measured = (request.complexity && this.options.performance.meanCostUsd(c.provider, c.model, request.role, request.complexity)) ?? this.options.performance.meanCostUsd(c.provider, c.model, request.role);
     if (measured !== undefined) return measured;
     const price: ModelPrice | undefined = this.options.prices.priceOf(c.provider, c.model);
     if (!price) return undefined;

@@ -142,7 +142,7 @@ function rowOf(e: StoredEvent): EventRow {
 function artifacts(s: RunState): ArtifactView[] {
   return Object.values(s.artifacts)
     .filter((a) => a.kind !== 'CodePatch')
-    .map((a) => ({ artifactId: a.artifactId, kind: a.kind, taskId: a.taskId, title: a.kind === 'SpecDoc' ? a.body.summary : a.kind === 'ReviewReport' ? `${a.body.verdict} (${a.body.score})` : a.body.passed ? 'check passed' : 'check failed', json: JSON.stringify(a.body, null, 2).slice(0, 50_000) }));
+    .map((a) => ({ artifactId: a.artifactId, kind: a.kind, taskId: a.taskId, title: a.kind === 'SpecDoc' ? a.body.summary : a.kind === 'ReviewReport' ? `${a.body.verdict} (${a.body.score})` : a.kind === 'ValidationReport' ? `validator: ${a.body.verdict}` : a.body.passed ? 'check passed' : 'check failed', json: JSON.stringify(a.body, null, 2).slice(0, 50_000) }));
 }
 
 function patches(s: RunState): PatchView[] {
