@@ -11,7 +11,7 @@ function expected(events: readonly RecordedEvent[], since: number) {
   const role = new Map<string, string>();
   for (const e of events) if (e.type === 'agent.call.started') role.set(`${e.runId}/${e.data.callId}`, e.data.role);
   const taskRole = new Map<string, string>();
-  for (const e of events) if (e.type === 'task.routed' && e.data.role !== 'reviewer') taskRole.set(`${e.runId}/${e.data.taskId}`, e.data.role);
+  for (const e of events) if (e.type === 'task.routed' && (e.data.role === 'coder' || e.data.role === 'tester')) taskRole.set(`${e.runId}/${e.data.taskId}`, e.data.role);
   const author = new Map<string, string>();
   for (const e of events) if (e.type === 'patch.proposed') author.set(`${e.runId}/${e.data.patchId}`, `${e.data.provider}/${e.data.model}/${taskRole.get(`${e.runId}/${e.data.taskId}`)}`);
   const inWindow = events.filter((e) => e.ts >= since);
