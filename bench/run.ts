@@ -13,20 +13,28 @@ async function main(): Promise<void> {
     .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
     .sort();
   const results: Record<string, BenchRow[]> = {};
+  const loads: Record<string, { before: number[]; after: number[] }> = {};
   for (const file of files) {
     const mod = (await import(path.join(dir, file))) as { suite: BenchSuite };
-    // the machine is shared: every suite's numbers are read against the load it ran under
-    process.stdout.write(`\n## ${mod.suite.name}  (${file}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ${os.cpus().length} cores)\n`);
+    // numbers on a shared machine mean little without the load they were measured under
+    const before = os.loadavg();
+    process.stdout.write(`\n## ${mod.suite.name}  (${file})  load average ${formatLoad(before)} on ${os.cpus().length} cores\n`);
     const started = Date.now();
     const rows = await mod.suite.run((row) => {
       process.stdout.write(`  ${row.metric.padEnd(58)} ${formatValue(row)}${row.goal ? `   goal ${row.goal}` : ''}\n`);
     });
     results[mod.suite.name] = rows;
-    process.stdout.write(`  (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+    const after = os.loadavg();
+    loads[mod.suite.name] = { before, after };
+    process.stdout.write(`  (${((Date.now() - started) / 1000).toFixed(1)} s; load average at the end ${formatLoad(after)})\n`);
   }
   mkdirSync('.bench', { recursive: true });
-  writeFileSync('.bench/results.json', JSON.stringify({ at: new Date().toISOString(), node: process.version, results }, null, 2));
+  writeFileSync('.bench/results.json', JSON.stringify({ at: new Date().toISOString(), node: process.version, loads, results }, null, 2));
   process.stdout.write('\nresults written to .bench/results.json\n');
+}
+
+function formatLoad(l: readonly number[]): string {
+  return l.map((x) => x.toFixed(2)).join(' / ');
 }
 
 function formatValue(row: BenchRow): string {

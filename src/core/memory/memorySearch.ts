@@ -33,6 +33,14 @@ export interface SearchResult {
 
 /** How deep each list goes before fusion: fusion needs more than the page it returns. */
 const FUSION_DEPTH = 100;
+/**
+ * How much the vector ranking counts against the keyword ranking (1) in the fusion, picked on data: the
+ * memory bench (bench/memory.bench.ts) tries several weights on half of its labelled queries and reports
+ * the pick on the other half. With the only embedder it can run offline (a bag-of-words stand-in) every
+ * weight above 0 lowers recall, so the pick is 0: vectors rank a query only when no keyword matches,
+ * and hybrid is never below keyword-only. A real embedding model needs its own tuning run.
+ */
+export const DEFAULT_VECTOR_WEIGHT = 0;
 
 export class MemorySearch {
   private constructor(
@@ -80,9 +88,10 @@ export class MemorySearch {
   }
 
   /** Hybrid ranking with an already embedded query (benchmarks time this without the network). */
-  searchVector(query: Float32Array, keyword: readonly Ranked[], limit: number, accept?: (doc: number) => boolean): SearchResult {
+  searchVector(query: Float32Array, keyword: readonly Ranked[], limit: number, accept?: (doc: number) => boolean, vectorWeight = DEFAULT_VECTOR_WEIGHT): SearchResult {
     const semantic = this.vectors?.search(query, FUSION_DEPTH, accept) ?? [];
-    const fused = reciprocalRankFusion([keyword, semantic]).slice(0, limit);
+    // no keyword matched at all: the vectors are all there is, whatever their weight
+    const fused = reciprocalRankFusion([keyword, semantic], 60, [1, keyword.length ? vectorWeight : 1]).slice(0, limit);
     return { hits: this.hits(fused, keyword, semantic), mode: 'hybrid' };
   }
 

@@ -31,9 +31,15 @@ export function topK(scores: Float32Array, k: number, candidates?: ArrayLike<num
   return docs.map((doc, i) => ({ doc, score: vals[i]! }));
 }
 
-/** Reciprocal-rank fusion (Cormack et al. 2009): score = sum of 1 / (k + rank) over the lists. */
-export function reciprocalRankFusion(lists: readonly (readonly Ranked[])[], k = 60): Ranked[] {
+/**
+ * Reciprocal-rank fusion (Cormack et al. 2009): score = sum of weight / (k + rank) over the lists. A
+ * list's weight says how far to trust it: 1 each is plain RRF.
+ */
+export function reciprocalRankFusion(lists: readonly (readonly Ranked[])[], k = 60, weights: readonly number[] = []): Ranked[] {
   const fused = new Map<number, number>();
-  for (const list of lists) list.forEach((r, rank) => fused.set(r.doc, (fused.get(r.doc) ?? 0) + 1 / (k + rank + 1)));
+  lists.forEach((list, i) => {
+    const w = weights[i] ?? 1;
+    if (w > 0) list.forEach((r, rank) => fused.set(r.doc, (fused.get(r.doc) ?? 0) + w / (k + rank + 1)));
+  });
   return [...fused].map(([doc, score]) => ({ doc, score })).sort((a, b) => b.score - a.score || a.doc - b.doc);
 }

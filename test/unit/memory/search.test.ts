@@ -129,3 +129,14 @@ describe('memory search', () => {
     }
   });
 });
+
+describe('memory: weighted fusion', () => {
+  const keyword = [{ doc: 1, score: 3 }, { doc: 2, score: 2 }];
+  const vector = [{ doc: 3, score: 0.9 }, { doc: 2, score: 0.8 }];
+
+  it('a list weighted 0 adds nothing; equal weights are plain RRF', () => {
+    assert.deepEqual(reciprocalRankFusion([keyword, vector], 60, [1, 0]).map((r) => r.doc), [1, 2]);
+    assert.deepEqual(reciprocalRankFusion([keyword, vector]).map((r) => r.doc), [2, 1, 3]);
+    assert.deepEqual(reciprocalRankFusion([keyword, vector], 60, [1, 0.25]).map((r) => r.doc), [2, 1, 3]);
+  });
+});
