@@ -9,7 +9,7 @@ import type { Database as SqlJsDatabase } from 'sql.js';
 import { queryAll, type Database, type SqlStatement, type SqlValue } from './database';
 import { JOURNAL_MAGIC, JournalWriter, encodeRecord, scanJournal, type JournalRecord } from './journal';
 import { applyTransaction, type Image, type StatementCache } from './image';
-import { LockedError, WriterLock, type LockOwner } from './lock';
+import { describeOwner, LockedError, WriterLock, type LockOwner } from './lock';
 import { LOCK_FILE, SNAPSHOT_FILE, databaseDir, ensureGitignore, fsyncDir, fsyncDirAsync, listJournals } from './layout';
 import { createJournal, follow, openForWriting } from './recovery';
 
@@ -67,14 +67,17 @@ export async function openDatabaseAt(dir: string, options: OpenOptions = {}): Pr
   const mode = options.mode ?? 'auto';
   const threshold = options.snapshotEveryBytes ?? 4 * 1024 * 1024;
   if (mode === 'read-only') return new SqlJsWorkspaceDatabase(dir, await follow(dir), undefined, threshold);
-  fs.mkdirSync(dir, { recursive: true });
-  ensureGitignore(dir);
   let lock: WriterLock;
   try {
+    fs.mkdirSync(dir, { recursive: true });
+    ensureGitignore(dir);
     lock = await WriterLock.acquire(path.join(dir, LOCK_FILE), options.purpose ?? `pid ${process.pid}`, options.lockTimeoutMs ?? (mode === 'write' ? 10_000 : 2_000));
   } catch (err) {
-    if (!(err instanceof LockedError) || mode === 'write') throw err;
-    return new SqlJsWorkspaceDatabase(dir, await follow(dir), undefined, threshold, err.owner);
+    // 'auto' reads what it cannot write: a held lock, or a folder it may not write (a read-only mount)
+    if (mode === 'auto' && err instanceof LockedError) return new SqlJsWorkspaceDatabase(dir, await follow(dir), undefined, threshold, err.owner);
+    if (mode === 'auto' && isNotWritable(err)) return new SqlJsWorkspaceDatabase(dir, await follow(dir), undefined, threshold);
+    if (isNotWritable(err)) throw new Error(`cannot write the workspace database in ${dir} (${(err as NodeJS.ErrnoException).code}: the folder is read-only or not yours); read-only commands still work`);
+    throw err;
   }
   try {
     const opened = await openForWriting(dir);
@@ -292,7 +295,12 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
 }
 
 function holderText(owner: LockOwner | undefined): string {
-  return owner ? `${owner.purpose} (pid ${owner.pid} on ${owner.host})` : 'another CodeCompanion process';
+  return owner ? `${owner.purpose} ${describeOwner(owner)}` : 'another CodeCompanion process';
+}
+
+function isNotWritable(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
 }
 
 async function writeSnapshot(dir: string, image: Uint8Array): Promise<void> {
