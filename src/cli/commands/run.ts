@@ -4,7 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ConsensusRuleSchema, ValidatorModeSchema, type RecordedEvent, type RunOptions } from '../../core/events';
 import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
-import { openStore, type OpenedStore } from '../../app/engine';
+import { openStore, type Models, type OpenedStore } from '../../app/engine';
+import { parseCandidates } from '../../providers/candidates';
+import { PricingTable } from '../../providers/pricing';
+import { remoteClients } from '../../team/remoteModels';
 import { REDIS_URL_ENV, redactRedisUrl, TeamBusError } from '../../team/redisConnection';
 import { openTeamBus, trimPolicyFromEnv, type TeamBus } from '../../team/teamBus';
 import { performWork, type Work } from '../../app/runWork';
@@ -46,6 +49,7 @@ const OPTIONS = {
   sample: { type: 'boolean' },
   reason: { type: 'string', multiple: true },
   redis: { type: 'string' },
+  'remote-calls': { type: 'boolean' },
   'allow-sensitive': { type: 'string', multiple: true },
   fallback: { type: 'string' },
   rpm: { type: 'string', multiple: true },
@@ -56,7 +60,7 @@ type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 export const runCommand: CliCommand = {
   name: 'run',
-  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--redis URL] [--check CMD] [--check-env NAME,...] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
+  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--redis URL [--remote-calls]] [--check CMD] [--check-env NAME,...] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
   summary: 'plan, write, review and validate patches for an objective (--sample: the bundled demo)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -96,7 +100,8 @@ export const reviseCommand: CliCommand = {
 
 async function execute(io: CliIo, values: Values, root: string, what: Work, extra: Partial<RunOptions> = {}): Promise<number> {
   const options = { ...runOptions(values), ...extra };
-  const models = loadModels(io.env, { ...(values.replay ? { replay: path.resolve(io.cwd, values.replay) } : {}), ...(values.record ? { record: path.resolve(io.cwd, values.record) } : {}), ...(values.models ? { models: values.models } : {}), ...(values.fallback ? { fallback: values.fallback } : {}) });
+  if (values['remote-calls'] && !(values.redis ?? io.env[REDIS_URL_ENV])) throw new UsageError(`--remote-calls sends the model calls to team workers: give the team's Redis with --redis URL or ${REDIS_URL_ENV}`);
+  const local = values['remote-calls'] ? teamCandidates(io.env, values) : loadModels(io.env, { ...(values.replay ? { replay: path.resolve(io.cwd, values.replay) } : {}), ...(values.record ? { record: path.resolve(io.cwd, values.record) } : {}), ...(values.models ? { models: values.models } : {}), ...(values.fallback ? { fallback: values.fallback } : {}) });
   const limits = rateLimits(io.env, values);
   let exportConfig;
   try {
@@ -106,6 +111,8 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
   }
   const opened = await openStore(root, 'write', 'codecompanion run');
   const team = await joinTeam(io, values, opened, root);
+  // --remote-calls: every model call becomes a job for the team's workers, run on their keys
+  const models = team && values['remote-calls'] ? { ...local, models: remoteClients(team.client, remoteOptions(io.env)), source: `${local.source}; calls run by team workers` } : local;
   const telemetry = await loadTelemetry(exportConfig);
   let state: RunState = initialRunState('');
   const live = io.isTty && !values.json;
@@ -178,6 +185,29 @@ function checkHost(io: CliIo, values: Values): CheckHost {
   const pass = parseVariableList([...(io.env.CODECOMPANION_CHECK_ENV ? [io.env.CODECOMPANION_CHECK_ENV] : []), ...(values['check-env'] ?? [])]);
   for (const r of refusedCheckVariables(pass, io.env)) io.stderr.write(`check command: not passing ${r.name}: ${r.why}\n`);
   return { env: io.env, pass };
+}
+
+/**
+ * With --remote-calls this machine needs no key: the candidates come from --models or
+ * CODECOMPANION_MODELS (the workers hold the keys), else from the providers configured here.
+ */
+function teamCandidates(env: NodeJS.ProcessEnv, values: Values): Models {
+  const list = values.models ?? env.CODECOMPANION_MODELS;
+  if (!list) return loadModels(env, values.fallback ? { fallback: values.fallback } : {});
+  let candidates;
+  try {
+    candidates = parseCandidates(list);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return { models: () => undefined, candidates, prices: new PricingTable(), source: `${list} on the team's workers` };
+}
+
+function remoteOptions(env: NodeJS.ProcessEnv) {
+  const wait = env.CODECOMPANION_REMOTE_WAIT_MS;
+  if (wait === undefined) return {};
+  if (!/^\d+$/.test(wait)) throw new UsageError('CODECOMPANION_REMOTE_WAIT_MS takes milliseconds');
+  return { waitMs: Number(wait) };
 }
 
 /** --redis URL or CODECOMPANION_REDIS_URL: publish this run's events for the team (see src/team). */

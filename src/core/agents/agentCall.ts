@@ -162,6 +162,7 @@ async function callModel<K extends ArtifactKind>(ctx: AgentContext, spec: AgentC
     maxOutputTokens: spec.maxOutputTokens,
     temperature: 0,
     signal: ctx.signal,
+    callKey: `${ctx.log.state.runId}/${callId}`,
   };
   const reservation = await reserve(ctx, callId, spec.provider, request);
   const common = { callId, taskId: spec.taskId, provider: spec.provider, model: spec.model };

@@ -42,6 +42,8 @@ export interface ModelRequest {
   readonly signal?: AbortSignal;
   /** The caller's span: a client adds its retries and failovers under it. */
   readonly trace?: TraceSpan;
+  /** Unique per call (run id + call id): a client that hands calls to others keys them by it, so a call is paid once. */
+  readonly callKey?: string;
 }
 
 export interface Usage {
