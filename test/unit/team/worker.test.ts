@@ -123,10 +123,12 @@ describe('team workers on a real redis-server', function () {
     const events = jsonLines(result.out);
     assert.equal(projectRun(events[0]!.runId, events).status, 'completed');
     const finished = checkOnceEach(events);
-    // every call the run booked was billed in full by the vendor exactly once; the killed attempt at most shows as a partial bill
+    // every call the run booked was billed once; the killed attempt is the only possible extra bill
     const full = server().billed.filter((u) => u.output > 1);
     const bookedOut = finished.reduce((s, e) => s + e.data.usage.outputTokens, 0);
-    assert.equal(full.reduce((s, u) => s + u.output, 0), bookedOut);
+    // the vendor may still bill the killed worker's own request (it answers to a dead socket): at most that one bill is extra
+    const extra = full.reduce((s, u) => s + u.output, 0) - bookedOut;
+    assert.ok(extra === 0 || full.some((u) => u.output === extra), `the vendor billed ${extra} output tokens the run did not book`);
     assert.ok(server().billed.length <= finished.length + 1, `${server().billed.length} bills for ${finished.length} calls`);
   });
 
