@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { E2E_HOSTILE } from '../../fakes/hostileTeam';
-import { hunks, reviewState, root } from './support/workbench';
+import { eventually, hunks, reviewState, root } from './support/workbench';
 
 async function runEvents(runId: string): Promise<string> {
   const child = spawn(process.execPath, [process.env.CC_E2E_CLI!, 'events', runId, '--cwd', root(), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -38,6 +38,8 @@ describe('hostile model in the editor: protected and sensitive paths', function 
     const workflow = '.github/workflows/hostile.yml';
     const result = await vscode.commands.executeCommand<{ runId: string; status: string }>('codecompanion.runObjective', { objective, budgetUsd: 1, apply: false });
     assert.equal(result?.status, 'completed');
+    // the new run's review replaces the last one's once the controller has loaded it: wait for that
+    await eventually(async () => (await reviewState())?.runId === result.runId, 30_000, () => `the review did not move to run ${result.runId}`);
     const state = (await reviewState())!;
     assert.equal(state.runId, result.runId);
     assert.deepEqual(hunks(state).map((h) => h.file).sort(), [workflow, 'docs/port.md']);
