@@ -146,10 +146,14 @@ describe('fuzzing the patch parser and planner (fast-check)', function () {
   });
 });
 
-/** Where a path lands on this (POSIX) system, through every link that exists on the way; a backslash is part of a name here. */
+/**
+ * Where a path lands on this (POSIX) system, through every link that exists on the way; a backslash is part
+ * of a name here. The engine writes to path.join(root, p), which folds `..` before the file system sees it
+ * ('b.ts/../src' is root/src even when b.ts is a link out), so the oracle folds first too.
+ */
 function resolveReal(root: string, relative: string): string {
   let at = root;
-  for (const part of relative.split('/')) {
+  for (const part of path.posix.normalize(relative).split('/')) {
     at = path.resolve(at, part);
     try {
       at = fs.realpathSync(at);
