@@ -3,9 +3,10 @@
 // the next one to start.
 import { describeEvent } from '../../app/eventText';
 import { parseEvent } from '../../core/events';
-import { connectTeam, REDIS_URL_ENV, TeamBusError } from '../../team/redisConnection';
+import { REDIS_URL_ENV } from '../../team/redisConnection';
 import { followRun, indexTop, nextRunStart, recentRuns } from '../../team/runFollower';
 import { runStreamKey, TERMINAL_TYPES } from '../../team/teamStreams';
+import { connectTeamOrExplain } from '../team';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
 const OPTIONS = { redis: { type: 'string' }, json: { type: 'boolean' }, after: { type: 'string' } } as const;
@@ -20,13 +21,7 @@ export const followCommand: CliCommand = {
     if (!url) throw new UsageError(`give the team's Redis with --redis URL or ${REDIS_URL_ENV}`);
     const after = values.after === undefined ? 0 : Number(values.after);
     if (!Number.isInteger(after) || after < 0) throw new UsageError('--after takes the sequence number of the last event seen');
-    let client;
-    try {
-      client = await connectTeam(url);
-    } catch (err) {
-      if (err instanceof TeamBusError) throw new UsageError(err.message);
-      throw err;
-    }
+    const client = await connectTeamOrExplain(url);
     try {
       let runId = positionals[0];
       if (!runId) {

@@ -1,9 +1,10 @@
 // codecompanion worker --redis URL [--concurrency N] [--lease MS]: takes the team's agent-call jobs
 // from Redis and runs them on this machine's own provider keys (see src/team/worker.ts).
-import { REDIS_URL_ENV, connectTeam, redactRedisUrl, TeamBusError } from '../../team/redisConnection';
+import { REDIS_URL_ENV, redactRedisUrl } from '../../team/redisConnection';
 import { DEFAULT_LEASE_MS } from '../../team/jobsQueue';
 import { runWorker } from '../../team/worker';
 import { loadModels } from '../engine';
+import { connectTeamOrExplain } from '../team';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
 const OPTIONS = { redis: { type: 'string' }, concurrency: { type: 'string' }, lease: { type: 'string' }, models: { type: 'string' }, name: { type: 'string' } } as const;
@@ -21,13 +22,7 @@ export const workerCommand: CliCommand = {
     const leaseText = values.lease ?? io.env.CODECOMPANION_WORKER_LEASE_MS;
     const leaseMs = leaseText === undefined ? DEFAULT_LEASE_MS : Number(leaseText);
     if (!Number.isInteger(leaseMs) || leaseMs < 1_000) throw new UsageError('--lease takes milliseconds, at least 1000');
-    let client;
-    try {
-      client = await connectTeam(url);
-    } catch (err) {
-      if (err instanceof TeamBusError) throw new UsageError(err.message);
-      throw err;
-    }
+    const client = await connectTeamOrExplain(url);
     let models;
     try {
       // the worker's own keys, from its own environment: they never go through Redis
