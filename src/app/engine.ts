@@ -1,6 +1,6 @@
 // Assembles the engine for one host (the CLI or the editor): the workspace database, the model
 // clients (real SDKs from a ProviderConfig, or a recorded session), the router's candidates and
-// what the store knows of past runs (performance, today's spend). Each host reads its own
+// what the store knows of past runs (performance, today's spend, from their projections). Each host reads its own
 // configuration (environment, settings + SecretStorage) into a ProviderConfig and calls this.
 import { parseEvent, type RecordedEvent } from '../core/events';
 import type { ModelClient, PriceBook, ProviderId } from '../core/ports/model';
@@ -11,6 +11,8 @@ import { defaultCandidates, parseCandidates } from '../providers/candidates';
 import type { ProviderConfig } from '../providers/config';
 import { PricingTable } from '../providers/pricing';
 import { createProviderRegistry } from '../providers/registry';
+import { readModelStats } from '../storage/projections/modelPerformance';
+import { daySpentUsd } from '../storage/projections/spend';
 import { SqlEventStore } from '../storage/sqlEventStore';
 import { openWorkspaceDatabase, type OpenMode, type WorkspaceDatabase } from '../storage/workspaceDatabase';
 
@@ -111,7 +113,10 @@ export function loadModels(options: ModelOptions): Models {
   };
 }
 
-/** Every event in the store, parsed; events of unknown types (a newer version) are skipped. */
+/**
+ * Every event in the store, parsed; events of unknown types (a newer version) are skipped. Only for
+ * what is about the whole history (`codecompanion stats`): runs and activation read projections.
+ */
 export async function allEvents(store: SqlEventStore): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
   for (let from = 1; ; ) {
@@ -128,17 +133,10 @@ export async function allEvents(store: SqlEventStore): Promise<RecordedEvent[]> 
   }
 }
 
-export function pastRunsFrom(events: readonly RecordedEvent[], now: number): { performance: PerformanceStore; daySpentUsd: number } {
-  const dayStart = new Date(now).setHours(0, 0, 0, 0);
-  let daySpentUsd = 0;
-  for (const e of events) {
-    if (e.ts < dayStart) continue;
-    if (e.type === 'agent.call.finished' || e.type === 'agent.call.failed') daySpentUsd += e.data.costUsd ?? 0;
-    else if (e.type === 'budget.released' && e.data.unknownUsage) daySpentUsd += e.data.spentUsd ?? 0;
-  }
-  return { performance: PerformanceStore.fromEvents(events), daySpentUsd };
-}
-
-export async function pastRuns(store: SqlEventStore, now: number): Promise<{ performance: PerformanceStore; daySpentUsd: number }> {
-  return pastRunsFrom(await allEvents(store), now);
+/**
+ * What earlier runs left for the next one: the router's measured performance and today's spend, read
+ * from their persisted projections (a few rows), never from the events.
+ */
+export function pastRuns(store: SqlEventStore, now: number): { performance: PerformanceStore; daySpentUsd: number } {
+  return { performance: PerformanceStore.fromStats(readModelStats(store.read)), daySpentUsd: daySpentUsd(store.read, now) };
 }

@@ -4,7 +4,7 @@
 import initSqlJs, { type Database as SqlJsDatabase, type SqlJsStatic } from 'sql.js';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { migrate } from './migrations';
+import { upgrade } from './migrations';
 
 export type SqlValue = number | string | Uint8Array | null;
 
@@ -71,7 +71,7 @@ export function runInTransaction(db: SqlJsDatabase, statements: readonly SqlStat
 export async function openInMemoryDatabase(): Promise<Database> {
   const SQL = await loadSqlJs();
   const db = new SQL.Database();
-  migrate(db);
+  upgrade(db);
   return {
     readOnly: false,
     all: (sql, params) => queryAll(db, sql, params),

@@ -1,5 +1,9 @@
 // Versioned schema. Append a migration, never edit a shipped one: user databases already ran it.
+// Projection tables are not here: each projection carries its DDL and a version, and upgrade()
+// (re)builds the ones that are missing or out of date from the event log.
 import type { Database as SqlJsDatabase } from 'sql.js';
+import { ensureProjections } from './projection';
+import { PROJECTIONS } from './projections';
 
 export interface Migration {
   readonly version: number;
@@ -73,6 +77,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'persisted projections (run summaries, model performance, spend), built from the log by upgrade()',
+    sql: 'CREATE TABLE IF NOT EXISTS cc_projections (name TEXT PRIMARY KEY, version INTEGER NOT NULL);',
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -103,4 +112,18 @@ export function migrate(db: SqlJsDatabase, migrations: readonly Migration[] = MI
 export function currentVersion(db: SqlJsDatabase): number {
   const row = db.exec('PRAGMA user_version')[0]?.values[0]?.[0];
   return typeof row === 'number' ? row : 0;
+}
+
+export interface Upgrade {
+  readonly from: number;
+  readonly to: number;
+  /** Projections built from the log because they were missing or of another version. */
+  readonly rebuilt: readonly string[];
+}
+
+/** Migrates, then builds every projection the database lacks: what opening a database for use does. */
+export function upgrade(db: SqlJsDatabase): Upgrade {
+  const from = currentVersion(db);
+  const to = migrate(db);
+  return { from, to, rebuilt: ensureProjections(db, PROJECTIONS) };
 }

@@ -6,12 +6,14 @@ import * as path from 'node:path';
 import { JOURNAL_MAGIC } from './journal';
 import { APPLICATION_ID, loadImage, type Image } from './image';
 import { DatabaseFileError, fsyncDirAsync, journalFileName, leftoverSnapshotTemps } from './layout';
-import { currentVersion, migrate } from './migrations';
+import { upgrade } from './migrations';
 
 export interface OpenedForWriting {
   readonly image: Image;
   readonly journal: { readonly fd: number; readonly size: number; readonly generation: number };
   readonly migratedFrom: number | undefined;
+  /** Projections built from the log at this open (an upgrade, or after `db rebuild`). */
+  readonly rebuilt: readonly string[];
 }
 
 /** Call with the writer lock held. */
@@ -24,9 +26,8 @@ export async function openForWriting(dir: string): Promise<OpenedForWriting> {
     const generation = last?.generation ?? 1;
     const fd = last ? fs.openSync(last.path, 'r+') : await createJournal(dir, generation);
     const size = Math.max(last?.validEnd ?? 0, JOURNAL_MAGIC.length);
-    const before = currentVersion(image.db);
-    const after = migrate(image.db);
-    return { image, journal: { fd, size, generation }, migratedFrom: after !== before ? before : undefined };
+    const up = upgrade(image.db);
+    return { image, journal: { fd, size, generation }, migratedFrom: up.to !== up.from ? up.from : undefined, rebuilt: up.rebuilt };
   } catch (err) {
     image.statements.clear();
     image.db.close();
@@ -74,11 +75,10 @@ export async function follow(dir: string, attempts = 5): Promise<Image> {
   for (let attempt = 1; ; attempt++) {
     try {
       const image = await loadImage(dir);
-      if (!image.snapshotExists && image.lastTx === 0) {
-        // Nothing written yet: give readers the schema so their queries find empty tables.
-        image.db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
-        migrate(image.db);
-      }
+      if (!image.snapshotExists && image.lastTx === 0) image.db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+      // Nothing written yet, or written by an older version: the reader's copy gets the schema and
+      // projections in memory (the next writer makes them durable).
+      upgrade(image.db);
       return image;
     } catch (err) {
       if (!(err instanceof DatabaseFileError) || attempt >= attempts) throw err;

@@ -10,6 +10,9 @@ import {
   type StoredEvent,
 } from '../core/ports/eventStore';
 import type { Database, SqlStatement } from './database';
+import { ProjectionRunner, type Projection, type ReadSql } from './projection';
+import { PROJECTIONS } from './projections';
+import type { RunSummaryRow } from './projections/runSummaries';
 
 interface EventRow {
   run_id: string;
@@ -29,8 +32,15 @@ export class SqlEventStore implements EventStore {
   private readonly runSeq = new Map<string, number>();
   private globalSeq: number;
   private readonly subscribers = new Set<Subscriber>();
+  private projector: ProjectionRunner | undefined;
+  readonly read: ReadSql;
 
-  constructor(private readonly db: Database, private readonly clock: () => number = Date.now) {
+  constructor(
+    readonly db: Database,
+    private readonly clock: () => number = Date.now,
+    private readonly projections: readonly Projection[] = PROJECTIONS,
+  ) {
+    this.read = (sql, params) => db.all(sql, params);
     this.globalSeq = Number(db.all<{ g: number | null }>('SELECT max(global_seq) AS g FROM events')[0]?.g ?? 0);
   }
 
@@ -62,10 +72,15 @@ export class SqlEventStore implements EventStore {
             ON CONFLICT (run_id) DO UPDATE SET updated_at = excluded.updated_at, event_count = excluded.event_count, last_type = excluded.last_type`,
       params: [runId, stored[0]!.ts, last.ts, last.seq, last.type],
     });
+    // The projections change in the same transaction (one journal record) as their events.
+    this.projector ??= new ProjectionRunner(this.projections, this.read);
+    this.projector.apply(stored);
+    statements.push(...this.projector.changes());
     try {
       await this.db.write(statements);
     } catch (err) {
       // The in-memory counters ran ahead of what became durable: re-read them from the database.
+      this.projector = undefined;
       this.runSeq.delete(runId);
       this.globalSeq = Number(this.db.all<{ g: number | null }>('SELECT max(global_seq) AS g FROM events')[0]?.g ?? 0);
       throw err;
@@ -92,6 +107,18 @@ export class SqlEventStore implements EventStore {
         'SELECT run_id, created_at, updated_at, event_count, last_type FROM runs ORDER BY created_at DESC, run_id',
       )
       .map((r) => ({ runId: r.run_id, createdAt: r.created_at, updatedAt: r.updated_at, eventCount: r.event_count, lastType: r.last_type }));
+  }
+
+  /** The run list from the run_summaries projection: no event is read. Newest change first. */
+  runSummaries(limit = -1): RunSummaryRow[] {
+    return this.db.all<RunSummaryRow>(
+      'SELECT run_id, objective, status, cost_usd, created_at, updated_at, event_count, last_type, for_review FROM run_summaries ORDER BY updated_at DESC, run_id LIMIT ?',
+      [limit],
+    );
+  }
+
+  runSummary(runId: string): RunSummaryRow | undefined {
+    return this.db.all<RunSummaryRow>('SELECT run_id, objective, status, cost_usd, created_at, updated_at, event_count, last_type, for_review FROM run_summaries WHERE run_id = ?', [runId])[0];
   }
 
   subscribe(listener: (event: StoredEvent) => void, filter: { runId?: string } = {}): Disposable {

@@ -34,6 +34,8 @@ export interface RecoveryReport {
   /** Bytes of a torn journal tail that were cut (write mode) or ignored (read-only). */
   readonly tornBytes: number;
   readonly migratedFrom?: number;
+  /** Projections built from the log at open (an upgrade, a new projection, or after `db rebuild`). */
+  readonly rebuiltProjections?: readonly string[];
 }
 
 export interface CheckpointStats {
@@ -82,10 +84,10 @@ export async function openDatabaseAt(dir: string, options: OpenOptions = {}): Pr
   try {
     const opened = await openForWriting(dir);
     const db = new SqlJsWorkspaceDatabase(dir, opened.image, { lock, ...opened.journal }, threshold);
-    if (opened.migratedFrom !== undefined) {
-      db.migratedFrom = opened.migratedFrom;
-      await db.checkpoint(); // migrations are not journaled: the snapshot makes them durable
-    }
+    if (opened.migratedFrom !== undefined) db.migratedFrom = opened.migratedFrom;
+    db.rebuiltProjections = opened.rebuilt;
+    // migrations and projection builds are not journaled: the snapshot makes them durable
+    if (opened.migratedFrom !== undefined || opened.rebuilt.length > 0) await db.checkpoint();
     return db;
   } catch (err) {
     lock.releaseSync();
@@ -127,6 +129,7 @@ export interface WriterState {
 class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
   readonly readOnly: boolean;
   migratedFrom: number | undefined;
+  rebuiltProjections: readonly string[] = [];
   lastCheckpoint: CheckpointStats | undefined;
   private db: SqlJsDatabase;
   private statements: StatementCache;
@@ -160,7 +163,12 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
 
   get recovery(): RecoveryReport {
     const { replayed, tornBytes } = this.initial;
-    return { replayedTransactions: replayed, tornBytes, ...(this.migratedFrom !== undefined ? { migratedFrom: this.migratedFrom } : {}) };
+    return {
+      replayedTransactions: replayed,
+      tornBytes,
+      ...(this.migratedFrom !== undefined ? { migratedFrom: this.migratedFrom } : {}),
+      ...(this.rebuiltProjections.length ? { rebuiltProjections: this.rebuiltProjections } : {}),
+    };
   }
 
   get snapshotThresholdBytes(): number {

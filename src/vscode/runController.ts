@@ -3,8 +3,8 @@
 // reach the views through the bus once they are durable.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { allEvents, pastRunsFrom } from '../app/engine';
-import { forReview, LiveRun, perfRows, runListItem } from '../app/dashboard/liveRun';
+import { pastRuns } from '../app/engine';
+import { LiveRun, perfRows } from '../app/dashboard/liveRun';
 import { autoApplies, limitsFrom, pinnedFrom, runOptionsFrom, type EditorSettings } from '../app/editorSettings';
 import type { WorkspaceStore } from '../app/workspaceStore';
 import type { BudgetExceededError } from '../core/cost/costGovernor';
@@ -13,9 +13,9 @@ import { parseEvent, type RecordedEvent } from '../core/events';
 import { InProcessEventBus } from '../core/orchestrator/eventBus';
 import { resumeRun, reviseTask, runObjective, type OrchestratorDeps, type RevisionRequest } from '../core/orchestrator/orchestrator';
 import { Redactor } from '../core/security/redaction';
-import { projectRun, type RunState, type RunStatus } from '../core/orchestrator/runState';
+import { forReview, projectRun, type RunState, type RunStatus } from '../core/orchestrator/runState';
 import { PerformanceStore } from '../core/performance/performanceStore';
-import type { Models } from '../app/engine';
+import type { Models, OpenedStore } from '../app/engine';
 import type { CurrentRun, RunListItem } from '../protocol/messages';
 import type { StoredEvent } from '../core/ports/eventStore';
 import type { ReviewController } from './review/reviewController';
@@ -81,25 +81,49 @@ export class RunController implements vscode.Disposable {
     return this.live?.state;
   }
 
-  /** Reads the runs already in the workspace, once. */
+  /**
+   * Reads the runs already in the workspace, once: their summaries and the models' measured
+   * performance (persisted projections, a few rows each), then the latest run's own events for the
+   * dashboard. No other run's events are read until that run is shown.
+   */
   history(): Promise<void> {
     this.loaded ??= (async () => {
       const opened = await this.store.read();
-      const events = await allEvents(opened.store);
-      this.performance = pastRunsFrom(events, Date.now()).performance;
-      this.stats = new ModelStatsFold();
-      for (const e of events) this.stats.observe(e);
-      const byRun = new Map<string, RecordedEvent[]>();
-      for (const e of events) byRun.set(e.runId, [...(byRun.get(e.runId) ?? []), e]);
-      for (const summary of await opened.store.listRuns()) this.runs.set(summary.runId, runListItem(summary, projectRun(summary.runId, byRun.get(summary.runId) ?? [])));
-      const latest = [...this.runs.values()].sort((a, b) => b.updatedAt - a.updatedAt)[0];
-      if (latest && !this.live) this.live = LiveRun.from(latest.runId, byRun.get(latest.runId) ?? []);
+      this.performance = pastRuns(opened.store, Date.now()).performance;
+      for (const r of opened.store.runSummaries()) {
+        this.runs.set(r.run_id, { runId: r.run_id, objective: r.objective || '(no objective)', status: r.status as RunStatus, costUsd: r.cost_usd, updatedAt: r.updated_at, eventCount: r.event_count, forReview: r.for_review });
+      }
       this._onDidChange.fire();
+      const latest = [...this.runs.values()].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+      if (latest && !this.live) {
+        const events = await this.events(latest.runId);
+        if (!this.live) this.live = LiveRun.from(latest.runId, events);
+      }
+      this._onDidChange.fire();
+      void this.loadStats(opened.store);
     })().catch((err) => {
       this.loaded = undefined;
       this.log.error(`could not read the runs in this workspace: ${(err as Error).message}`);
     });
     return this.loaded;
+  }
+
+  /**
+   * The Models table's per model and role statistics (latency percentiles need every call's time):
+   * folded page by page after the run list is shown, yielding between pages, never on activation's
+   * path. Not yet a persisted projection.
+   */
+  private async loadStats(store: OpenedStore['store']): Promise<void> {
+    const stats = new ModelStatsFold();
+    for (let from = 1; ; ) {
+      const page = await store.readAll(from, 5_000);
+      for (const e of page.flatMap(tryParse)) stats.observe(e);
+      if (page.length < 5_000) break;
+      from = page[page.length - 1]!.globalSeq + 1;
+      await new Promise((r) => setImmediate(r));
+    }
+    this.stats = stats;
+    this._onDidChange.fire();
   }
 
   runList(): RunListItem[] {
@@ -202,7 +226,7 @@ export class RunController implements vscode.Disposable {
       const models = preset ? preset(base) : base;
       const opened = await this.store.write();
       writing = true;
-      const past = pastRunsFrom(await allEvents(opened.store), Date.now());
+      const past = pastRuns(opened.store, Date.now());
       const memory = await this.memory.forRun(opened.db);
       const telemetry = await this.telemetryFor(settings);
       this.log.info(`models: ${models.source}; memory: ${memory.context ? 'indexed workspace as context' : 'decisions only (Index Workspace adds context)'}`);

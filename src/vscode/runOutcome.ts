@@ -1,6 +1,6 @@
 // What a finished run (or a revision) honestly came to, in one line for a notification or the
 // dashboard: "completed" is not the same as "produced something to review". Plain: tested in Node.
-import type { RunState } from '../core/orchestrator/runState';
+import { forReview as passedReview, type RunState } from '../core/orchestrator/runState';
 
 export interface RunOutcome {
   /** Patches that passed review and wait for the user. */
@@ -11,7 +11,7 @@ export interface RunOutcome {
 
 export function runOutcome(s: RunState): RunOutcome {
   const patches = Object.values(s.patches);
-  const forReview = patches.filter((p) => p.status === 'accepted' || p.status === 'applied').length;
+  const forReview = passedReview(s);
   if (s.status !== 'completed' || forReview > 0) return { forReview };
   const tasks = Object.values(s.tasks);
   if (tasks.length === 0) return { forReview, problem: 'the run finished without a plan: nothing to review (Show Run has the details)' };

@@ -3,7 +3,7 @@
 // webview draws. Pure: the editor feeds it events, tests feed it arrays.
 import type { RecordedEvent, Role } from '../../core/events';
 import type { ModelRoleStats } from '../modelStats';
-import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
+import { evolve, forReview, initialRunState, type RunState } from '../../core/orchestrator/runState';
 import type { RunSummary } from '../../core/ports/eventStore';
 import type { AgentRow, CurrentRun, EventRow, PerfRow, QualityRow, RunListItem } from '../../protocol/messages';
 import { eventSummary } from '../eventText';
@@ -152,15 +152,6 @@ export function perfRows(stats: readonly ModelRoleStats[]): PerfRow[] {
     avgScore: r.reviewScore,
     routerShare: r.routerShare,
   }));
-}
-
-export function runListItem(summary: RunSummary, state: RunState): RunListItem {
-  return { runId: summary.runId, objective: state.objective || '(no objective)', status: state.status, costUsd: state.cost.spentUsd, updatedAt: summary.updatedAt, eventCount: summary.eventCount, forReview: forReview(state) };
-}
-
-/** Patches of a run that passed review: what it produced for the user. */
-export function forReview(state: RunState): number {
-  return Object.values(state.patches).filter((p) => p.status === 'accepted' || p.status === 'applied').length;
 }
 
 export function eventRow(e: RecordedEvent): EventRow {

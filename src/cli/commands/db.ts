@@ -12,19 +12,21 @@ const OPTIONS = { cwd: { type: 'string' }, yes: { type: 'boolean' }, json: { typ
 
 export const dbCommand: CliCommand = {
   name: 'db',
-  usage: 'db status|move-aside [--cwd DIR] [--yes] [--json]',
-  summary: 'inspect the workspace database, or move an unusable one aside (renamed, never deleted)',
+  usage: 'db status|rebuild|move-aside [--cwd DIR] [--yes] [--json]',
+  summary: 'inspect the workspace database, rebuild its projections from the event log, or move an unusable one aside (renamed, never deleted)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     const root = resolveWorkspace(io.cwd, values.cwd);
     switch (positionals[0]) {
       case 'status':
         return status(io, root, values.json ?? false);
+      case 'rebuild':
+        return rebuild(io, root);
       case 'move-aside':
         if (!values.yes) throw new UsageError('moving the database aside starts a fresh one: the old files are kept, renamed *.aside-<time>; confirm with --yes');
         return moveAside(io, root);
       default:
-        throw new UsageError('expected: db status | db move-aside --yes');
+        throw new UsageError('expected: db status | db rebuild | db move-aside --yes');
     }
   },
 };
@@ -84,3 +86,24 @@ async function moveAside(io: CliIo, root: string): Promise<number> {
   return 0;
 }
 
+
+/**
+ * Rebuilds every projection from the event log. The request is journaled (the projections are marked
+ * out of date), so a kill before the rebuild is done leaves it to the next open, never half-done.
+ */
+async function rebuild(io: CliIo, root: string): Promise<number> {
+  const db = await openWorkspaceDatabase(root, { mode: 'write', purpose: 'db rebuild' });
+  try {
+    await db.write([{ sql: 'DELETE FROM cc_projections' }]);
+  } finally {
+    await db.close();
+  }
+  const reopened = await openWorkspaceDatabase(root, { mode: 'write', purpose: 'db rebuild' });
+  try {
+    const names = reopened.recovery.rebuiltProjections ?? [];
+    io.stdout.write(`rebuilt from the event log: ${names.join(', ') || 'nothing'}\n`);
+    return 0;
+  } finally {
+    await reopened.close();
+  }
+}

@@ -287,3 +287,8 @@ function updatePatch(s: RunState, patchId: string, f: (p: PatchState) => PatchSt
 function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
 }
+
+/** Patches of a run that passed review: what it produced for the user. */
+export function forReview(state: RunState): number {
+  return Object.values(state.patches).filter((p) => p.status === 'accepted' || p.status === 'applied').length;
+}

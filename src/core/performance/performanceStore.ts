@@ -19,6 +19,8 @@ export interface ModelStats {
   readonly pricedCalls: number;
   readonly costUsd: number;
   readonly latencyMs: number;
+  /** Set on a per-complexity row (role@complexity); absent on the role's totals. */
+  readonly complexity?: Complexity;
 }
 
 export function statsKey(provider: string, model: string, role: string): string {
@@ -36,10 +38,50 @@ export class PerformanceStore {
   private readonly callRole = new Map<string, Role>();
   private readonly taskRole = new Map<string, Role>();
 
+  /** Called with a model's new totals each time they change (the persisted projection writes them). */
+  onChange: ((stats: ModelStats) => void) | undefined;
+
   static fromEvents(events: Iterable<RecordedEvent>): PerformanceStore {
     const store = new PerformanceStore();
     for (const e of events) store.observe(e.runId, e);
     return store;
+  }
+
+  /** Totals kept earlier (the persisted projection): a later run's calls add to them. */
+  static fromStats(stats: Iterable<ModelStats>): PerformanceStore {
+    const store = new PerformanceStore();
+    for (const s of stats) {
+      if (s.complexity) store.contextStats.set(statsKey(s.provider, s.model, `${s.role}@${s.complexity}`), s);
+      else store.stats.set(statsKey(s.provider, s.model, s.role), s);
+    }
+    return store;
+  }
+
+  /**
+   * Learns who made which call, patch and review, and each task's complexity, from events whose totals
+   * are already counted (a run resumed in a new process): the run's later events are then credited to
+   * the right role and context.
+   */
+  observeContext(runId: string, e: RunEvent): void {
+    switch (e.type) {
+      case 'plan.proposed':
+      case 'agent.call.started':
+      case 'patch.proposed':
+      case 'task.routed':
+      case 'review.verdict':
+      case 'validation.verdict':
+        this.observe(runId, e);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Forgets a finished run's call, patch and review owners (they only matter while it can still change). */
+  forgetRun(runId: string): void {
+    const prefix = `${runId}/`;
+    for (const map of [this.patchAuthor, this.reviewers, this.validators, this.callRole, this.taskRole, this.taskComplexity] as Map<string, unknown>[])
+      for (const key of map.keys()) if (key.startsWith(prefix)) map.delete(key);
   }
 
   /** Stats for the role, or for the role on tasks of one complexity. */
@@ -133,9 +175,13 @@ export class PerformanceStore {
   private update(provider: ProviderId, model: string, role: Role, complexity: Complexity | undefined, f: (s: ModelStats) => ModelStats): void {
     const empty = { provider, model, role, calls: 0, failures: 0, qualitySum: 0, qualityN: 0, pricedCalls: 0, costUsd: 0, latencyMs: 0 };
     const key = statsKey(provider, model, role);
-    this.stats.set(key, f(this.stats.get(key) ?? empty));
+    const next = f(this.stats.get(key) ?? empty);
+    this.stats.set(key, next);
+    this.onChange?.(next);
     if (!complexity) return;
     const contextKey = statsKey(provider, model, `${role}@${complexity}`);
-    this.contextStats.set(contextKey, f(this.contextStats.get(contextKey) ?? empty));
+    const nextContext = { ...f(this.contextStats.get(contextKey) ?? { ...empty, complexity }), complexity };
+    this.contextStats.set(contextKey, nextContext);
+    this.onChange?.(nextContext);
   }
 }

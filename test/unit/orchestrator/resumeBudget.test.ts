@@ -12,7 +12,9 @@ import { resumeRun, runObjective, type OrchestratorDeps } from '../../../src/cor
 import { projectRun, type RunState } from '../../../src/core/orchestrator/runState';
 import { parseEvent } from '../../../src/core/events';
 import type { ModelClient, ModelDelta, ModelPrice, ModelRequest, PriceBook, ProviderId } from '../../../src/core/ports/model';
-import { pastRunsFrom } from '../../../src/app/engine';
+import { pastRuns } from '../../../src/app/engine';
+import { openInMemoryDatabase } from '../../../src/storage/database';
+import { SqlEventStore } from '../../../src/storage/sqlEventStore';
 import { InMemoryEventStore } from '../../fakes/inMemoryEventStore';
 
 const PRICE: ModelPrice = { input: 1, output: 1 };
@@ -118,7 +120,9 @@ describe('budget across kill and resume', function () {
     assert.ok(charged.length >= 3, 'each crash left a call charged in full');
     for (const e of charged) if (e.type === 'budget.released') assert.equal(e.data.spentUsd, e.data.reservedUsd);
     // the daily budget counts the same charges
-    assert.ok(Math.abs(pastRunsFrom(events, Date.now()).daySpentUsd - state.cost.spentUsd) < 1e-12);
+    const persisted = new SqlEventStore(await openInMemoryDatabase());
+    await persisted.append(runId, events.map((e) => ({ type: e.type, data: e.data, ts: e.ts })));
+    assert.ok(Math.abs(pastRuns(persisted, Date.now()).daySpentUsd - state.cost.spentUsd) < 1e-12);
   });
 
   it('charges nothing extra to a run resumed with no call in flight', async () => {

@@ -8,6 +8,7 @@ import { databaseDir, SNAPSHOT_FILE } from '../../../src/storage/layout';
 import { openWorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
 import { SqlEventStore } from '../../../src/storage/sqlEventStore';
 import { runCli } from '../../helpers/cliRunner';
+import { copyFixture, FIXTURE } from './fixture';
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
@@ -62,5 +63,22 @@ describe('codecompanion db', () => {
     assert.equal(r.code, 0);
     assert.match(r.stdout, /no database yet/);
     assert.equal(fs.existsSync(databaseDir(root)), false);
+  });
+
+  it('db rebuild rebuilds every projection from the log: a damaged projection row comes back right', async () => {
+    const root = copyFixture();
+    const db = await openWorkspaceDatabase(root, { mode: 'write' });
+    await db.write([{ sql: "UPDATE run_summaries SET status = 'running', cost_usd = 99" }, { sql: 'DELETE FROM model_performance' }]);
+    await db.close();
+    const damaged = await runCli(['runs', '--json', '--cwd', root]);
+    assert.notDeepEqual(JSON.parse(damaged.stdout), JSON.parse(fs.readFileSync(path.join(FIXTURE, 'runs.v1.json'), 'utf8')));
+    const r = await runCli(['db', 'rebuild', '--cwd', root]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /rebuilt from the event log: run_summaries, model_performance, spend/);
+    const runs = await runCli(['runs', '--json', '--cwd', root]);
+    assert.deepEqual(JSON.parse(runs.stdout), JSON.parse(fs.readFileSync(path.join(FIXTURE, 'runs.v1.json'), 'utf8')));
+    const check = await openWorkspaceDatabase(root, { mode: 'read-only' });
+    assert.ok(Number(check.all<{ n: number }>('SELECT count(*) AS n FROM model_performance')[0]!.n) > 0);
+    await check.close();
   });
 });

@@ -1,0 +1,115 @@
+// Persisted projections against the log they come from: the same events appended in different
+// batches, across process restarts (a resumed run primes the folds from its own events), give tables
+// equal to a rebuild from the log, and equal to the old whole-history folds they replace.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseEvent, type RecordedEvent } from '../../../src/core/events';
+import { PerformanceStore } from '../../../src/core/performance/performanceStore';
+import { projectRun } from '../../../src/core/orchestrator/runState';
+import type { StoredEvent } from '../../../src/core/ports/eventStore';
+import { loadSqlJs, queryAll } from '../../../src/storage/database';
+import { rebuildProjections } from '../../../src/storage/projection';
+import { PROJECTIONS } from '../../../src/storage/projections';
+import { readModelStats } from '../../../src/storage/projections/modelPerformance';
+import { daySpentUsd } from '../../../src/storage/projections/spend';
+import { SqlEventStore } from '../../../src/storage/sqlEventStore';
+import { openDatabaseAt, openWorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
+import { fixtureEvents } from './fixture';
+
+const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+function dump(read: SqlEventStore['read']): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const p of PROJECTIONS) for (const t of p.tables) out[t] = read(`SELECT * FROM ${t}`).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  return out;
+}
+
+/** The fixture's runs replayed as several runs with new ids and times, interleaved as a busy workspace's would be. */
+async function history(): Promise<StoredEvent[][]> {
+  const events = await fixtureEvents();
+  const runs = [...new Set(events.map((e) => e.runId))];
+  const out: StoredEvent[][] = [];
+  for (let copy = 0; copy < 3; copy++) for (const runId of runs) out.push(events.filter((e) => e.runId === runId).map((e) => ({ ...e, runId: `${runId}-c${copy}`, ts: e.ts + copy * 9 * 3600_000 })));
+  return out;
+}
+
+describe('persisted projections', () => {
+  it('kept incrementally across batches and reopenings equal a rebuild from the log, and the old whole-history folds', async () => {
+    const root = tmp('cc-proj-');
+    const runs = await history();
+    let db = await openWorkspaceDatabase(root, { mode: 'write' });
+    let store = new SqlEventStore(db);
+    // interleave: one event of each run in turn, in batches of 1..5, reopening the database now and then
+    const cursors = runs.map(() => 0);
+    let turn = 0;
+    let appended = 0;
+    while (cursors.some((c, i) => c < runs[i]!.length)) {
+      const i = turn++ % runs.length;
+      const run = runs[i]!;
+      if (cursors[i]! >= run.length) continue;
+      const size = 1 + (turn % 5);
+      const batch = run.slice(cursors[i], cursors[i]! + size);
+      cursors[i] = cursors[i]! + batch.length;
+      await store.append(batch[0]!.runId, batch.map((e) => ({ type: e.type, data: e.data, ts: e.ts })));
+      if (++appended % 17 === 0) {
+        await store.close();
+        db = await openWorkspaceDatabase(root, { mode: 'write' });
+        store = new SqlEventStore(db);
+      }
+    }
+    const incremental = dump(store.read);
+    const all: RecordedEvent[] = (await readAllEvents(store)).map(parseEvent);
+    await store.close();
+
+    // the same database with its projections rebuilt from the log
+    const SQL = await loadSqlJs();
+    const raw = new SQL.Database(fs.readFileSync(path.join(root, '.codecompanion', 'state.sqlite')));
+    rebuildProjections(raw, PROJECTIONS);
+    const rebuilt = dump((sql, params) => queryAll(raw, sql, params));
+    raw.close();
+    assert.ok((incremental.run_summaries ?? []).length === runs.length);
+    assert.deepEqual(rebuilt, incremental);
+
+    // and what the projections say is what folding every event says
+    const reopened = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'read-only' }));
+    try {
+      const folded = PerformanceStore.fromEvents(all).all().sort(byKey);
+      assert.deepEqual(readModelStats(reopened.read).sort(byKey), folded);
+      const lastTs = Math.max(...all.map((e) => e.ts));
+      const dayStart = new Date(lastTs).setHours(0, 0, 0, 0);
+      const spent = all.filter((e) => e.ts >= dayStart && (e.type === 'agent.call.finished' || e.type === 'agent.call.failed')).reduce((n, e) => n + ((e.data as { costUsd: number | null }).costUsd ?? 0), 0);
+      assert.ok(spent > 0);
+      assert.ok(Math.abs(daySpentUsd(reopened.read, lastTs) - spent) < 1e-12);
+      for (const row of reopened.runSummaries()) {
+        const state = projectRun(row.run_id, all.filter((e) => e.runId === row.run_id));
+        assert.deepEqual([row.status, row.objective, row.cost_usd, row.event_count], [state.status, state.objective, state.cost.spentUsd, state.lastSeq]);
+      }
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it('a projection of another version is rebuilt at the next open, from the log', async () => {
+    const dir = path.join(tmp('cc-proj-v-'), 'db');
+    const store = new SqlEventStore(await openDatabaseAt(dir, { mode: 'write' }));
+    for (const run of (await history()).slice(0, 2)) await store.append(run[0]!.runId, run.map((e) => ({ type: e.type, data: e.data, ts: e.ts })));
+    const before = dump(store.read);
+    await store.db.write([{ sql: "UPDATE cc_projections SET version = 0 WHERE name = 'run_summaries'" }, { sql: 'DELETE FROM run_summaries' }]);
+    await store.close();
+    const db = await openDatabaseAt(dir, { mode: 'write' });
+    assert.deepEqual(db.recovery.rebuiltProjections, ['run_summaries']);
+    const again = new SqlEventStore(db);
+    assert.deepEqual(dump(again.read), before);
+    await again.close();
+  });
+});
+
+function byKey(a: { provider: string; model: string; role: string }, b: { provider: string; model: string; role: string }): number {
+  return `${a.provider}/${a.model}/${a.role}`.localeCompare(`${b.provider}/${b.model}/${b.role}`);
+}
+
+async function readAllEvents(store: SqlEventStore): Promise<StoredEvent[]> {
+  return store.readAll(1, 1_000_000);
+}
