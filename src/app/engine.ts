@@ -30,8 +30,15 @@ export interface OpenedStore {
   close(): Promise<void>;
 }
 
-export async function openStore(root: string, mode: OpenMode, purpose: string, lockTimeoutMs = mode === 'write' ? 10_000 : 0): Promise<OpenedStore> {
+/** A damaged journal tail is never cut silently: the user is told where the copy is. */
+function reportStderr(message: string): void {
+  process.stderr.write(`codecompanion: ${message}\n`);
+}
+
+export async function openStore(root: string, mode: OpenMode, purpose: string, lockTimeoutMs = mode === 'write' ? 10_000 : 0, warn: (message: string) => void = reportStderr): Promise<OpenedStore> {
   const db = await openWorkspaceDatabase(root, { mode, lockTimeoutMs, purpose });
+  for (const copy of db.recovery.tornKeptAs ?? [])
+    warn(`the journal had a damaged tail (${db.recovery.tornBytes} bytes after the last intact record); it was cut and the whole file kept as ${copy}. Events after the damage may be missing: 'codecompanion db status' lists such copies`);
   const store = new SqlEventStore(db);
   return { db, store, close: () => store.close() };
 }

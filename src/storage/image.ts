@@ -7,6 +7,7 @@ import type { Database as SqlJsDatabase, Statement } from 'sql.js';
 import { loadSqlJs, type SqlValue } from './database';
 import { JOURNAL_MAGIC, hasJournalMagic, scanJournal, type JournalRecord } from './journal';
 import { DatabaseFileError, SNAPSHOT_FILE, fileStamp, listJournals } from './layout';
+import { snapshotHash, verifySnapshot, type SnapshotCheck } from './snapshotChecksum';
 
 /** 'CCmp' in the SQLite header's application_id: tells our database from someone else's SQLite file. */
 export const APPLICATION_ID = 0x43436d70;
@@ -72,6 +73,9 @@ export interface Image {
   readonly lastTx: number;
   readonly snapshotStamp: string;
   readonly snapshotExists: boolean;
+  /** SHA-256 of the snapshot loaded, and whether the sum file vouched for it. */
+  readonly snapshotHash: string | undefined;
+  readonly snapshotCheck: SnapshotCheck | undefined;
   readonly journals: readonly JournalState[];
   readonly replayed: number;
   readonly tornBytes: number;
@@ -82,6 +86,8 @@ export async function loadImage(dir: string): Promise<Image> {
   const snapshotPath = path.join(dir, SNAPSHOT_FILE);
   const snapshotStamp = fileStamp(snapshotPath);
   const bytes = readIfExists(snapshotPath);
+  const hash = bytes ? snapshotHash(bytes) : undefined;
+  const snapshotCheck = hash ? verifySnapshot(dir, snapshotPath, hash) : undefined;
   const db = bytes ? openSnapshot(SQL, snapshotPath, bytes) : new SQL.Database();
   if (!bytes) db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
   const statements = new StatementCache(db);
@@ -111,7 +117,7 @@ export async function loadImage(dir: string): Promise<Image> {
       journals.push({ generation: file.generation, path: file.path, validEnd: scan.validEnd, tornBytes: scan.tornBytes, hasRecords: scan.records.length > 0 });
     }
     const tornBytes = journals.reduce((n, j) => n + j.tornBytes, 0);
-    return { db, statements, lastTx, snapshotStamp, snapshotExists: bytes !== undefined, journals, replayed, tornBytes };
+    return { db, statements, lastTx, snapshotStamp, snapshotExists: bytes !== undefined, snapshotHash: hash, snapshotCheck, journals, replayed, tornBytes };
   } catch (err) {
     statements.clear();
     db.close();

@@ -1,7 +1,9 @@
 // Where the workspace database lives on disk and the file-level helpers its writer and readers share.
 //   .codecompanion/.gitignore            '*': local state, never committed
 //   .codecompanion/state.sqlite          the last snapshot (an SQLite file, replaced atomically)
+//   .codecompanion/state.sqlite.sum      the snapshot's SHA-256 (snapshotChecksum.ts)
 //   .codecompanion/journal-NNNNNN.log    the journal generations since (oldest first)
+//   .codecompanion/journal-NNNNNN.log.torn-<time>  a copy of a journal whose torn tail was cut (kept)
 //   .codecompanion/writer.lock           the writer's pid and host
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,8 +11,10 @@ import * as path from 'node:path';
 export const DB_DIR = '.codecompanion';
 export const SNAPSHOT_FILE = 'state.sqlite';
 export const LOCK_FILE = 'writer.lock';
+export const CHECKSUM_FILE = 'state.sqlite.sum';
+const TORN_COPY = /^journal-\d{6,}\.log\.torn-\d+$/;
 const JOURNAL_NAME = /^journal-(\d{6,})\.log$/;
-const SNAPSHOT_TMP = /^state\.sqlite\.tmp-\d+$/;
+const SNAPSHOT_TMP = /^state\.sqlite(\.sum)?\.tmp-\d+$/;
 
 export class DatabaseFileError extends Error {
   constructor(readonly file: string, readonly reason: string) {
@@ -53,6 +57,15 @@ export function listJournals(dir: string): JournalFile[] {
 
 export function leftoverSnapshotTemps(dir: string): string[] {
   return fs.readdirSync(dir).filter((n) => SNAPSHOT_TMP.test(n)).map((n) => path.join(dir, n));
+}
+
+/** Copies of journals whose torn tail a writer cut at open: kept for the user, reported by `db status`. */
+export function tornCopies(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir).filter((n) => TORN_COPY.test(n)).sort().map((n) => path.join(dir, n));
+  } catch {
+    return [];
+  }
 }
 
 /** Identifies one version of the snapshot file: a rename by the writer changes it. */

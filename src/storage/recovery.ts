@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JOURNAL_MAGIC } from './journal';
 import { APPLICATION_ID, loadImage, type Image } from './image';
-import { DatabaseFileError, fsyncDirAsync, journalFileName, leftoverSnapshotTemps } from './layout';
+import { DatabaseFileError, fsyncDir, fsyncDirAsync, journalFileName, leftoverSnapshotTemps } from './layout';
 import { upgrade } from './migrations';
 
 export interface OpenedForWriting {
@@ -14,6 +14,8 @@ export interface OpenedForWriting {
   readonly migratedFrom: number | undefined;
   /** Projections built from the log at this open (an upgrade, or after `db rebuild`). */
   readonly rebuilt: readonly string[];
+  /** Copies of journals whose torn tail was cut (kept beside them, never deleted). */
+  readonly tornKeptAs: readonly string[];
 }
 
 /** Call with the writer lock held. */
@@ -21,13 +23,14 @@ export async function openForWriting(dir: string): Promise<OpenedForWriting> {
   for (const tmp of leftoverSnapshotTemps(dir)) fs.rmSync(tmp, { force: true });
   const image = await loadImage(dir);
   try {
-    for (const j of image.journals) if (j.tornBytes > 0) cutTornTail(j.path, j.validEnd);
+    const tornKeptAs: string[] = [];
+    for (const j of image.journals) if (j.tornBytes > 0) tornKeptAs.push(keepAndCut(j.path, j.validEnd));
     const last = image.journals[image.journals.length - 1];
     const generation = last?.generation ?? 1;
     const fd = last ? fs.openSync(last.path, 'r+') : await createJournal(dir, generation);
     const size = Math.max(last?.validEnd ?? 0, JOURNAL_MAGIC.length);
     const up = upgrade(image.db);
-    return { image, journal: { fd, size, generation }, migratedFrom: up.to !== up.from ? up.from : undefined, rebuilt: up.rebuilt };
+    return { image, journal: { fd, size, generation }, migratedFrom: up.to !== up.from ? up.from : undefined, rebuilt: up.rebuilt, tornKeptAs };
   } catch (err) {
     image.statements.clear();
     image.db.close();
@@ -35,7 +38,25 @@ export async function openForWriting(dir: string): Promise<OpenedForWriting> {
   }
 }
 
-/** Only the bytes after the last intact frame go: they were never acknowledged. */
+/**
+ * The bytes after the last intact frame were never acknowledged by this writer, but a tail damaged
+ * from outside (a truncation, a bad disk) may have held acknowledged ones: the whole file is first
+ * copied aside (durably, never deleted), then cut. A crash between the two copies it again next time.
+ */
+function keepAndCut(file: string, validEnd: number, now = Date.now()): string {
+  const copy = `${file}.torn-${now}`;
+  fs.copyFileSync(file, copy, fs.constants.COPYFILE_EXCL);
+  const cfd = fs.openSync(copy, 'r');
+  try {
+    fs.fsyncSync(cfd);
+  } finally {
+    fs.closeSync(cfd);
+  }
+  fsyncDir(path.dirname(file));
+  cutTornTail(file, validEnd);
+  return copy;
+}
+
 function cutTornTail(file: string, validEnd: number): void {
   const fd = fs.openSync(file, 'r+');
   try {

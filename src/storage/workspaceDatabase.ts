@@ -10,8 +10,9 @@ import { queryAll, type Database, type SqlStatement, type SqlValue } from './dat
 import { JOURNAL_MAGIC, JournalWriter, encodeRecord, scanJournal, type JournalRecord } from './journal';
 import { applyTransaction, type Image, type StatementCache } from './image';
 import { describeOwner, LockedError, WriterLock, type LockOwner } from './lock';
-import { LOCK_FILE, SNAPSHOT_FILE, databaseDir, ensureGitignore, fsyncDir, fsyncDirAsync, listJournals } from './layout';
+import { CHECKSUM_FILE, LOCK_FILE, SNAPSHOT_FILE, databaseDir, fileStamp, ensureGitignore, fsyncDir, fsyncDirAsync, listJournals } from './layout';
 import { createJournal, follow, openForWriting } from './recovery';
+import { snapshotHash, writeSums, type SnapshotCheck } from './snapshotChecksum';
 
 export type OpenMode = 'write' | 'read-only' | 'auto';
 
@@ -33,6 +34,10 @@ export interface RecoveryReport {
   readonly replayedTransactions: number;
   /** Bytes of a torn journal tail that were cut (write mode) or ignored (read-only). */
   readonly tornBytes: number;
+  /** Copies of the journals whose torn tail the writer cut at this open (kept, never deleted). */
+  readonly tornKeptAs?: readonly string[];
+  /** Whether the snapshot loaded matched its checksum, or predates checksums. */
+  readonly snapshotCheck?: SnapshotCheck;
   readonly migratedFrom?: number;
   /** Projections built from the log at open (an upgrade, a new projection, or after `db rebuild`). */
   readonly rebuiltProjections?: readonly string[];
@@ -84,6 +89,7 @@ export async function openDatabaseAt(dir: string, options: OpenOptions = {}): Pr
   try {
     const opened = await openForWriting(dir);
     const db = new SqlJsWorkspaceDatabase(dir, opened.image, { lock, ...opened.journal }, threshold);
+    db.tornKeptAs = opened.tornKeptAs;
     if (opened.migratedFrom !== undefined) db.migratedFrom = opened.migratedFrom;
     db.rebuiltProjections = opened.rebuilt;
     // migrations and projection builds are not journaled: the snapshot makes them durable
@@ -104,7 +110,7 @@ export async function moveDatabaseAside(dir: string, now = Date.now()): Promise<
   const lock = await WriterLock.acquire(path.join(dir, LOCK_FILE), 'moving the database aside', 2_000);
   try {
     const moved: string[] = [];
-    const names = [SNAPSHOT_FILE, ...listJournals(dir).map((j) => path.basename(j.path))];
+    const names = [SNAPSHOT_FILE, CHECKSUM_FILE, ...listJournals(dir).map((j) => path.basename(j.path))];
     for (const name of names) {
       const from = path.join(dir, name);
       if (!fs.existsSync(from)) continue;
@@ -130,6 +136,7 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
   readonly readOnly: boolean;
   migratedFrom: number | undefined;
   rebuiltProjections: readonly string[] = [];
+  tornKeptAs: readonly string[] = [];
   lastCheckpoint: CheckpointStats | undefined;
   private db: SqlJsDatabase;
   private statements: StatementCache;
@@ -142,6 +149,8 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
   private closing = false;
   private closed = false;
   private readonly initial: Image;
+  private snapshotHash: string | undefined;
+  private snapshotStamp: string;
 
   constructor(
     readonly path: string,
@@ -154,6 +163,8 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     this.db = image.db;
     this.statements = image.statements;
     this.lastTx = image.lastTx;
+    this.snapshotHash = image.snapshotHash;
+    this.snapshotStamp = image.snapshotStamp;
     this.readOnly = writer === undefined;
     this.journal = writer ? new JournalWriter(writer.fd, writer.size) : undefined;
     this.generation = writer?.generation ?? 0;
@@ -162,10 +173,12 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
   }
 
   get recovery(): RecoveryReport {
-    const { replayed, tornBytes } = this.initial;
+    const { replayed, tornBytes, snapshotCheck } = this.initial;
     return {
       replayedTransactions: replayed,
       tornBytes,
+      ...(this.tornKeptAs.length ? { tornKeptAs: this.tornKeptAs } : {}),
+      ...(snapshotCheck ? { snapshotCheck } : {}),
       ...(this.migratedFrom !== undefined ? { migratedFrom: this.migratedFrom } : {}),
       ...(this.rebuiltProjections.length ? { rebuiltProjections: this.rebuiltProjections } : {}),
     };
@@ -229,7 +242,9 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
       oldClosed();
     });
     this.generation = generation;
-    await writeSnapshot(this.path, image);
+    const hash = snapshotHash(image);
+    await writeSnapshot(this.path, image, hash, this.snapshotHash);
+    this.snapshotHash = hash;
     this.snapshotSize = image.length;
     await switched;
     for (const old of listJournals(this.path)) if (old.generation < generation) await fs.promises.rm(old.path, { force: true });
@@ -242,6 +257,9 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     this.assertOpen();
     if (!this.readOnly) return 0;
     const before = this.lastTx;
+    // The writer took a snapshot since: its closing checkpoint may leave nothing but a new, empty
+    // journal generation, so the journals alone cannot tell what this reader missed.
+    if (fileStamp(path.join(this.path, SNAPSHOT_FILE)) !== this.snapshotStamp) return this.reload(before);
     for (const file of listJournals(this.path)) {
       const offset = this.readOffsets.get(file.generation) ?? JOURNAL_MAGIC.length;
       const { records, validEnd } = readJournalFrom(file.path, offset);
@@ -293,6 +311,8 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     this.db = image.db;
     this.statements = image.statements;
     this.lastTx = image.lastTx;
+    this.snapshotHash = image.snapshotHash;
+    this.snapshotStamp = image.snapshotStamp;
     this.readOffsets = new Map(image.journals.map((j) => [j.generation, Math.max(j.validEnd, JOURNAL_MAGIC.length)]));
     return Math.max(0, image.lastTx - before);
   }
@@ -311,7 +331,7 @@ function isNotWritable(err: unknown): boolean {
   return code === 'EROFS' || code === 'EACCES' || code === 'EPERM';
 }
 
-async function writeSnapshot(dir: string, image: Uint8Array): Promise<void> {
+async function writeSnapshot(dir: string, image: Uint8Array, hash: string, replacing: string | undefined): Promise<void> {
   const target = path.join(dir, SNAPSHOT_FILE);
   const tmp = `${target}.tmp-${process.pid}`;
   try {
@@ -322,6 +342,8 @@ async function writeSnapshot(dir: string, image: Uint8Array): Promise<void> {
     } finally {
       await handle.close();
     }
+    // the sum vouches for both before the rename: whichever snapshot a crash leaves matches it
+    await writeSums(dir, hash, replacing);
     await fs.promises.rename(tmp, target);
     await fsyncDirAsync(dir);
   } catch (err) {

@@ -2,7 +2,7 @@
 // user's explicit consent, move an unusable one aside (renamed, never deleted) so a fresh one can
 // be created. Nothing here writes into a database it cannot read.
 import * as fs from 'node:fs';
-import { databaseDir, DatabaseFileError } from '../../storage/layout';
+import { databaseDir, DatabaseFileError, tornCopies } from '../../storage/layout';
 import { SCHEMA_VERSION } from '../../storage/migrations';
 import { moveDatabaseAside, openWorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { resolveWorkspace } from '../engine';
@@ -53,6 +53,10 @@ async function status(io: CliIo, root: string, json: boolean): Promise<number> {
         memoryChunks: count('SELECT COUNT(*) AS n FROM memory_chunks'),
         bytesOnDisk: bytes,
         tornBytesIgnored: db.recovery.tornBytes,
+        // journals whose damaged tail a writer cut at open, kept as they were
+        tornCopies: tornCopies(dir),
+        snapshot: db.recovery.snapshotCheck ?? 'none yet',
+        projections: db.all<{ name: string; version: number }>('SELECT name, version FROM cc_projections ORDER BY name').map((r) => `${r.name} v${r.version}`),
         writer: db.lockHolder ? `${db.lockHolder.purpose} (pid ${db.lockHolder.pid})` : null,
       };
       if (json) io.stdout.write(JSON.stringify(report) + '\n');
@@ -60,7 +64,10 @@ async function status(io: CliIo, root: string, json: boolean): Promise<number> {
         io.stdout.write(
           `${report.path}: schema v${report.schemaVersion}${version < SCHEMA_VERSION ? ` (v${SCHEMA_VERSION} after the next write)` : ''}, ` +
             `${report.runs} run(s), ${report.events} event(s), ${report.memoryChunks} memory chunk(s), ${(bytes / 1024).toFixed(1)} KiB on disk` +
-            `${report.writer ? `; being written by ${report.writer}` : ''}\n`,
+            `${report.writer ? `; being written by ${report.writer}` : ''}\n` +
+            `snapshot: ${report.snapshot === 'verified' ? 'checksum verified' : report.snapshot === 'no checksum yet' ? 'no checksum yet (written by an older version; the next snapshot has one)' : 'none yet'}\n` +
+            (report.tornBytesIgnored > 0 ? `a torn journal tail of ${report.tornBytesIgnored} bytes is being ignored (a writer may be mid-write, or the file was damaged)\n` : '') +
+            report.tornCopies.map((c) => `damaged journal tail cut at open, whole file kept: ${c}\n`).join(''),
         );
       return 0;
     } finally {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as esbuild from 'esbuild';
 import { openWorkspaceDatabase, openDatabaseAt, moveDatabaseAside } from '../../../src/storage/workspaceDatabase';
 import { JOURNAL_MAGIC } from '../../../src/storage/journal';
-import { databaseDir, DatabaseFileError, SNAPSHOT_FILE, listJournals, journalFileName } from '../../../src/storage/layout';
+import { databaseDir, DatabaseFileError, SNAPSHOT_FILE, listJournals, journalFileName, tornCopies } from '../../../src/storage/layout';
 import { SqlEventStore } from '../../../src/storage/sqlEventStore';
 import { LockedError } from '../../../src/storage/lock';
 import { loadSqlJs } from '../../../src/storage/database';
@@ -56,7 +56,7 @@ async function eventKeys(root: string): Promise<Set<string>> {
 
 describe('workspace database durability', () => {
   it('keeps every acknowledged event through 50 SIGKILLs at random moments', async function () {
-    this.timeout(180_000);
+    this.timeout(400_000); // 50 child processes on a loaded 2-core machine
     const root = tmp('cc-crash-');
     const acked = new Set<string>();
     for (let round = 0; round < 50; round++) {
@@ -111,6 +111,11 @@ describe('workspace database durability', () => {
       const expected = damage === 'append-garbage' ? 10 : 9;
       assert.deepEqual(seqs, Array.from({ length: expected }, (_, i) => i + 1), damage);
       assert.ok(reopened.recovery.tornBytes > 0, damage);
+      // the damaged file is kept aside as it was, never deleted
+      const kept = reopened.recovery.tornKeptAs ?? [];
+      assert.equal(kept.length, 1, damage);
+      assert.ok(fs.readFileSync(kept[0]!).equals(damaged), damage);
+      assert.deepEqual(tornCopies(databaseDir(root)), kept);
       // the cut journal accepts new appends after the good records
       const s2 = new SqlEventStore(reopened);
       await s2.append('r', [{ type: 't', data: { after: true } }]);

@@ -1,0 +1,74 @@
+// The snapshot's checksum and the readers that follow a writer across its snapshots.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { databaseDir, DatabaseFileError, SNAPSHOT_FILE, CHECKSUM_FILE, listJournals } from '../../../src/storage/layout';
+import { SqlEventStore } from '../../../src/storage/sqlEventStore';
+import { openWorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
+import { runCli } from '../../helpers/cliRunner';
+import { copyFixture } from './fixture';
+
+const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+
+async function withEvents(n: number): Promise<string> {
+  const root = tmp('cc-snap-');
+  const store = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+  for (let i = 0; i < n; i++) await store.append('r', [{ type: 't', data: { i, text: 'payload '.repeat(20) } }]);
+  await store.close();
+  return root;
+}
+
+describe('snapshot checksum', () => {
+  it('a snapshot damaged after it was written is refused and reported, never repaired, by writers and readers', async () => {
+    const root = await withEvents(50);
+    const file = path.join(databaseDir(root), SNAPSHOT_FILE);
+    const good = await openWorkspaceDatabase(root, { mode: 'read-only' });
+    assert.equal(good.recovery.snapshotCheck, 'verified');
+    await good.close();
+    const bytes = fs.readFileSync(file);
+    // a byte deep in a data page: SQLite's own checks may not notice, the checksum does
+    const damaged = Buffer.from(bytes);
+    const at = damaged.lastIndexOf(Buffer.from('payload'));
+    damaged[at + 2] = damaged[at + 2]! ^ 0x20;
+    fs.writeFileSync(file, damaged);
+    for (const mode of ['write', 'read-only'] as const) {
+      await assert.rejects(openWorkspaceDatabase(root, { mode }), (err: unknown) => err instanceof DatabaseFileError && /does not match its checksum/.test(err.message));
+    }
+    assert.ok(fs.readFileSync(file).equals(damaged), 'left byte-identical');
+    const status = await runCli(['db', 'status', '--cwd', root]);
+    assert.equal(status.code, 1);
+    assert.match(status.stderr, /does not match its checksum/);
+  });
+
+  it('a snapshot from before checksums opens, is said to have none, and gets one at its next snapshot', async () => {
+    const root = copyFixture();
+    const reader = await openWorkspaceDatabase(root, { mode: 'read-only' });
+    assert.equal(reader.recovery.snapshotCheck, 'no checksum yet');
+    await reader.close();
+    await (await openWorkspaceDatabase(root, { mode: 'write' })).close(); // migrates and snapshots
+    assert.ok(fs.existsSync(path.join(databaseDir(root), CHECKSUM_FILE)));
+    const again = await openWorkspaceDatabase(root, { mode: 'read-only' });
+    assert.equal(again.recovery.snapshotCheck, 'verified');
+    await again.close();
+  });
+});
+
+describe('a reader following a writer', () => {
+  it('sees a run written by a writer whose closing snapshot left only a new, empty journal (issue 17, defect 1)', async () => {
+    const root = await withEvents(3);
+    const reader = await openWorkspaceDatabase(root, { mode: 'read-only' });
+    const readerStore = new SqlEventStore(reader);
+    assert.equal((await readerStore.readRun('r')).length, 3);
+    const writer = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+    await writer.append('show-me', [{ type: 't', data: { n: 1 } }, { type: 't', data: { n: 2 } }]);
+    await writer.close(); // checkpoint: the records are now in the snapshot only
+    const journals = listJournals(databaseDir(root));
+    assert.equal(journals.length, 1);
+    assert.equal(fs.statSync(journals[0]!.path).size, 11, 'only the new generation, holding just its magic');
+    const applied = await reader.refresh();
+    assert.ok(applied >= 1);
+    assert.equal((await readerStore.readRun('show-me')).length, 2);
+    await readerStore.close();
+  });
+});
