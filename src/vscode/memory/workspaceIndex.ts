@@ -4,7 +4,7 @@
 // (SecretStorage keys) when one can embed; otherwise the index is keyword-only.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { embedderFrom, workspaceMemory, type WorkspaceMemory } from '../../app/memory';
+import { embedderFrom, loadedSearch, workspaceMemory, type WorkspaceMemory } from '../../app/memory';
 import type { WorkspaceStore } from '../../app/workspaceStore';
 import type { DecisionMemory } from '../../core/orchestrator/orchestrator';
 import { indexWorkspace, type IndexProgress, type IndexReport } from '../../core/memory/indexer';
@@ -96,7 +96,7 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   async search(query: string, limit = 10): Promise<SearchResult & { size: number }> {
     const opened = await this.store.read();
-    const memory = MemorySearch.load(new SqlMemoryStore(opened.db), await this.embedder());
+    const memory = loadedSearch(opened.db, new SqlMemoryStore(opened.db), await this.embedder());
     if (memory.size === 0) throw new Error('nothing is indexed in this workspace yet: run "CodeCompanion: Index Workspace" first');
     return { ...(await memory.search(query, { limit })), size: memory.size };
   }
