@@ -82,6 +82,7 @@ export const EditorSettingsSchema = z.object({
   replaySession: z.string().catch(''),
   memory: z.object({ autoIndex: z.boolean().catch(false) }).catch({ autoIndex: false }),
   review: z.object({ sensitivePaths: z.array(z.string()).catch([...DEFAULT_SENSITIVE_PATHS]) }).catch({ sensitivePaths: [...DEFAULT_SENSITIVE_PATHS] }),
+  retention: z.number().int().min(0).max(36_500).catch(30),
   pricing: Pricing,
   providers: z.object({ anthropic: ProviderEntry, openai: ProviderEntry, gemini: ProviderEntry, openaiCompatible: ProviderEntry }).catch({ anthropic: {}, openai: {}, gemini: {}, openaiCompatible: {} }),
   /** "provider" or "provider:model"; empty: CODECOMPANION_FALLBACK, else none. */
@@ -97,6 +98,7 @@ export const SETTING_KEYS = [
   'models.planner', 'models.coder', 'models.reviewer', 'models.tester', 'models.low', 'models.medium', 'models.high',
   'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'validator', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds', 'check.env',
   'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'review.sensitivePaths', 'pricing',
+  'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'retention', 'pricing',
   'providers.anthropic.baseUrl', 'providers.anthropic.model', 'providers.openai.baseUrl', 'providers.openai.model',
   'providers.gemini.baseUrl', 'providers.gemini.model', 'providers.openaiCompatible.baseUrl', 'providers.openaiCompatible.model',
   'fallback', 'rateLimits', 'telemetry.otlpEndpoint', 'telemetry.captureContent',

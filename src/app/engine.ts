@@ -13,6 +13,7 @@ import { PricingTable } from '../providers/pricing';
 import { createProviderRegistry } from '../providers/registry';
 import { readModelStats } from '../storage/projections/modelPerformance';
 import { daySpentUsd } from '../storage/projections/spend';
+import { compactFinishedRuns, DAY_MS, DEFAULT_RETENTION_DAYS, RUNS_PER_OPEN, type CompactionReport } from '../storage/retention';
 import { SqlEventStore } from '../storage/sqlEventStore';
 import { openWorkspaceDatabase, type OpenMode, type WorkspaceDatabase } from '../storage/workspaceDatabase';
 
@@ -27,7 +28,16 @@ export class SetupError extends Error {
 export interface OpenedStore {
   readonly db: WorkspaceDatabase;
   readonly store: SqlEventStore;
+  /** Retention started at a writer's open (bounded work, in the background of the caller's own). */
+  readonly maintenance: Promise<CompactionReport | undefined>;
   close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  readonly lockTimeoutMs?: number;
+  readonly warn?: (message: string) => void;
+  /** Finished runs older than this get their streams compacted at a writer's open (undefined: never). */
+  readonly retentionMs?: number;
 }
 
 /** A damaged journal tail is never cut silently: the user is told where the copy is. */
@@ -35,12 +45,30 @@ function reportStderr(message: string): void {
   process.stderr.write(`codecompanion: ${message}\n`);
 }
 
-export async function openStore(root: string, mode: OpenMode, purpose: string, lockTimeoutMs = mode === 'write' ? 10_000 : 0, warn: (message: string) => void = reportStderr): Promise<OpenedStore> {
+export async function openStore(root: string, mode: OpenMode, purpose: string, options: StoreOptions = {}): Promise<OpenedStore> {
+  const warn = options.warn ?? reportStderr;
+  const lockTimeoutMs = options.lockTimeoutMs ?? (mode === 'write' ? 10_000 : 0);
+  const retentionMs = 'retentionMs' in options ? options.retentionMs : DEFAULT_RETENTION_DAYS * DAY_MS;
   const db = await openWorkspaceDatabase(root, { mode, lockTimeoutMs, purpose });
   for (const copy of db.recovery.tornKeptAs ?? [])
     warn(`the journal had a damaged tail (${db.recovery.tornBytes} bytes after the last intact record); it was cut and the whole file kept as ${copy}. Events after the damage may be missing: 'codecompanion db status' lists such copies`);
   const store = new SqlEventStore(db);
-  return { db, store, close: () => store.close() };
+  const maintenance =
+    db.readOnly || retentionMs === undefined
+      ? Promise.resolve(undefined)
+      : compactFinishedRuns(db, { olderThanMs: retentionMs, maxRuns: RUNS_PER_OPEN }).catch((err: Error) => {
+          warn(`retention: could not compact old runs (${err.message}); nothing was lost, it is retried at the next open`);
+          return undefined;
+        });
+  return {
+    db,
+    store,
+    maintenance,
+    close: async () => {
+      await maintenance;
+      await store.close();
+    },
+  };
 }
 
 export interface Models {

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import { databaseDir, LOCK_FILE } from '../storage/layout';
 import { liveLockOwner, type LockOwner } from '../storage/lock';
+import { DAY_MS, DEFAULT_RETENTION_DAYS } from '../storage/retention';
 import { openStore, type OpenedStore } from './engine';
 
 /** How long the writer stays open after the last release: back-to-back decisions reuse it. */
@@ -18,7 +19,13 @@ export class WorkspaceStore {
   private writers = 0;
   private linger: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly root: string, private readonly purpose: string, private readonly lingerMs = WRITER_LINGER_MS) {}
+  constructor(
+    private readonly root: string,
+    private readonly purpose: string,
+    private readonly lingerMs = WRITER_LINGER_MS,
+    /** Days after which a finished run's streams are compacted at the writer's open (0: never). */
+    private readonly retentionDays: () => number = () => DEFAULT_RETENTION_DAYS,
+  ) {}
 
   /** For reading: a read-only view, brought up to date with every writer's durable writes. */
   async read(): Promise<OpenedStore> {
@@ -39,7 +46,8 @@ export class WorkspaceStore {
     this.writers++;
     clearTimeout(this.linger);
     this.linger = undefined;
-    this.writer ??= openStore(this.root, 'write', this.purpose, 2_000);
+    const days = this.retentionDays();
+    this.writer ??= openStore(this.root, 'write', this.purpose, { lockTimeoutMs: 2_000, retentionMs: days > 0 ? days * DAY_MS : undefined });
     const pending = this.writer;
     try {
       return await pending;

@@ -79,8 +79,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: 'persisted projections (run summaries, model performance, spend), built from the log by upgrade()',
-    sql: 'CREATE TABLE IF NOT EXISTS cc_projections (name TEXT PRIMARY KEY, version INTEGER NOT NULL);',
+    name: 'persisted projections (run summaries, model performance, spend; built from the log by upgrade()) and retention (compactions)',
+    sql: `
+      CREATE TABLE IF NOT EXISTS cc_projections (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
+      CREATE TABLE compactions (run_id TEXT PRIMARY KEY, compacted_at INTEGER NOT NULL, events_removed INTEGER NOT NULL);
+    `,
   },
 ];
 

@@ -60,6 +60,8 @@ export interface WorkspaceDatabase extends Database {
   checkpoint(): Promise<CheckpointStats>;
   /** Read-only: applies what the writer has made durable since; returns how many transactions. */
   refresh(): Promise<number>;
+  /** Writer: rewrites the image without free pages (after retention) and snapshots it. */
+  vacuum(): Promise<CheckpointStats>;
   /** The journal size at which the writer takes the next snapshot. */
   readonly snapshotThresholdBytes: number;
   readonly lastCheckpoint: CheckpointStats | undefined;
@@ -251,6 +253,17 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     const stats = { stallMs, totalMs: performance.now() - started, bytes: image.length };
     this.lastCheckpoint = stats;
     return stats;
+  }
+
+  async vacuum(): Promise<CheckpointStats> {
+    this.assertOpen();
+    if (!this.journal) throw new Error('a read-only database cannot be vacuumed');
+    await this.journal.idle();
+    while (this.checkpointing) await this.checkpointing.catch(() => undefined);
+    // Same content, fewer pages: nothing to journal; the snapshot that follows makes it durable.
+    this.statements.clear();
+    this.db.exec('VACUUM');
+    return this.checkpoint();
   }
 
   async refresh(): Promise<number> {

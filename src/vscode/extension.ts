@@ -43,7 +43,7 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
     if (companion) return companion;
     const root = workspaceRoot();
     if (!root) throw new Error('open a folder first: CodeCompanion works on the files of a workspace folder');
-    const store = new WorkspaceStore(root, 'VS Code window');
+    const store = new WorkspaceStore(root, 'VS Code window', undefined, () => currentSettings().retention);
     const index = new WorkspaceIndex(root, store, context.workspaceState, keys, currentSettings, log);
     const review = new ReviewController(root, context.workspaceState, store, log, () => vscode.workspace.isTrusted, index.decisions(), () => new SensitivePaths(currentSettings().review.sensitivePaths));
     const runs = new RunController(root, store, review, log, currentSettings, (s) => editorModels(s, keys, root), index);

@@ -4,15 +4,16 @@
 import * as fs from 'node:fs';
 import { databaseDir, DatabaseFileError, tornCopies } from '../../storage/layout';
 import { SCHEMA_VERSION } from '../../storage/migrations';
+import { compactFinishedRuns, DEFAULT_RETENTION_DAYS, parseRetention } from '../../storage/retention';
 import { moveDatabaseAside, openWorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 
-const OPTIONS = { cwd: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' } } as const;
+const OPTIONS = { cwd: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' }, 'older-than': { type: 'string' } } as const;
 
 export const dbCommand: CliCommand = {
   name: 'db',
-  usage: 'db status|rebuild|move-aside [--cwd DIR] [--yes] [--json]',
+  usage: 'db status|rebuild|compact [--older-than 30d]|move-aside [--cwd DIR] [--yes] [--json]',
   summary: 'inspect the workspace database, rebuild its projections from the event log, or move an unusable one aside (renamed, never deleted)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -22,11 +23,21 @@ export const dbCommand: CliCommand = {
         return status(io, root, values.json ?? false);
       case 'rebuild':
         return rebuild(io, root);
+      case 'compact': {
+        let olderThanMs: number | undefined;
+        try {
+          olderThanMs = parseRetention(values['older-than'] ?? `${DEFAULT_RETENTION_DAYS}d`);
+        } catch (err) {
+          throw new UsageError((err as Error).message);
+        }
+        if (olderThanMs === undefined) throw new UsageError('db compact --older-than off compacts nothing: give a duration such as 30d');
+        return compact(io, root, olderThanMs, values.json ?? false);
+      }
       case 'move-aside':
         if (!values.yes) throw new UsageError('moving the database aside starts a fresh one: the old files are kept, renamed *.aside-<time>; confirm with --yes');
         return moveAside(io, root);
       default:
-        throw new UsageError('expected: db status | db rebuild | db move-aside --yes');
+        throw new UsageError('expected: db status | db rebuild | db compact [--older-than 30d] | db move-aside --yes');
     }
   },
 };
@@ -113,4 +124,26 @@ async function rebuild(io: CliIo, root: string): Promise<number> {
   } finally {
     await reopened.close();
   }
+}
+
+/**
+ * Compacts every finished run older than the cutoff (no bound per call, unlike the automatic pass
+ * at a writer's open), then rewrites the snapshot without the freed pages.
+ */
+async function compact(io: CliIo, root: string, olderThanMs: number, json: boolean): Promise<number> {
+  const dir = databaseDir(root);
+  const sizeOnDisk = () => fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(`${dir}/${f}`).size, 0);
+  const db = await openWorkspaceDatabase(root, { mode: 'write', purpose: 'db compact' });
+  let report;
+  const before = sizeOnDisk();
+  try {
+    report = await compactFinishedRuns(db, { olderThanMs });
+    if (report.eventsRemoved > 0) await db.vacuum();
+  } finally {
+    await db.close();
+  }
+  const after = sizeOnDisk();
+  if (json) io.stdout.write(`${JSON.stringify({ ...report, bytesBefore: before, bytesAfter: after })}\n`);
+  else io.stdout.write(`compacted ${report.runs} run(s): ${report.eventsRemoved} streamed event(s) of ${report.calls} call(s) folded into one per call; ${(before / 1024).toFixed(1)} → ${(after / 1024).toFixed(1)} KiB on disk\n`);
+  return 0;
 }

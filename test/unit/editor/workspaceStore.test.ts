@@ -9,7 +9,7 @@ import { WorkspaceStore } from '../../../src/app/workspaceStore';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cc-wstore-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const cliWriter = (root: string) => openStore(root, 'write', 'codecompanion run', 100);
+const cliWriter = (root: string) => openStore(root, 'write', 'codecompanion run', { lockTimeoutMs: 100 });
 
 describe('editor: the workspace store', () => {
   it('reads without taking the lock, and follows a CLI writer’s events', async () => {

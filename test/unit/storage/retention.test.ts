@@ -1,0 +1,119 @@
+// Retention folds a finished call's streamed events into one: the run still replays to the same
+// state, shows the same dashboard, prints the same replay, keeps every streamed character (audit),
+// and an interrupted run whose finished calls were compacted still resumes to the end.
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LiveRun } from '../../../src/app/dashboard/liveRun';
+import { parseEvent, type RecordedEvent } from '../../../src/core/events';
+import { projectRun } from '../../../src/core/orchestrator/runState';
+import { compactRun, RUNS_PER_OPEN } from '../../../src/storage/retention';
+import { SqlEventStore } from '../../../src/storage/sqlEventStore';
+import { openWorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
+import { summary as printed } from '../../../src/cli/progress';
+import { runCli } from '../../helpers/cliRunner';
+import { expandStreams } from '../../fakes/streams';
+import { fixtureEvents } from './fixture';
+
+const SAMPLES = path.resolve(__dirname, '..', '..', '..', 'samples');
+const DAY = 24 * 3600_000;
+
+function sampleRoot(): string {
+  const root = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'cc-retention-'));
+  fs.cpSync(path.join(SAMPLES, 'workspace'), root, { recursive: true });
+  return root;
+}
+
+function streamedText(events: readonly RecordedEvent[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of events) if (e.type === 'agent.call.streamed') out.set(e.data.callId, (out.get(e.data.callId) ?? '') + e.data.text);
+  return out;
+}
+
+describe('retention', () => {
+  it('a compacted run replays, shows and audits as before, with a fraction of the events', async () => {
+    const all = await fixtureEvents();
+    const completed = all.filter((e) => e.runId === all.find((x) => x.type === 'run.completed')!.runId);
+    const root = sampleRoot();
+    const store = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+    const shifted = completed.map((e) => ({ ...e, ts: e.ts - 40 * DAY }));
+    await store.append('old-run', expandStreams(shifted, 40, ' and more output'.repeat(30)));
+    const before = (await store.readRun('old-run')).map(parseEvent);
+    await store.close();
+
+    const compact = await runCli(['db', 'compact', '--older-than', '30d', '--cwd', root, '--json']);
+    assert.equal(compact.code, 0, compact.stderr);
+    const report = JSON.parse(compact.stdout);
+    assert.equal(report.runs, 1);
+    assert.ok(report.eventsRemoved > 14 * 30, JSON.stringify(report));
+    assert.ok(report.bytesAfter < report.bytesBefore, JSON.stringify(report));
+
+    const reopened = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'read-only' }));
+    const after = (await reopened.readRun('old-run')).map(parseEvent);
+    const summary = reopened.runSummary('old-run');
+    await reopened.close();
+    assert.equal(after.length, before.length - report.eventsRemoved);
+    assert.deepEqual(projectRun('old-run', after), projectRun('old-run', before));
+    assert.deepEqual(LiveRun.from('old-run', after).view([]), LiveRun.from('old-run', before).view([]));
+    assert.deepEqual(streamedText(after), streamedText(before), 'every streamed character is kept');
+    assert.deepEqual(after.filter((e) => e.type !== 'agent.call.streamed'), before.filter((e) => e.type !== 'agent.call.streamed'));
+    assert.equal(summary?.status, 'completed');
+    const replayAfter = await runCli(['replay', 'old-run', '--cwd', root]);
+    assert.equal(replayAfter.stdout, printed(projectRun('old-run', before)));
+    // a second pass finds nothing more to do
+    const again = await runCli(['db', 'compact', '--older-than', '30d', '--cwd', root, '--json']);
+    assert.equal(JSON.parse(again.stdout).runs, 0);
+  });
+
+  it('runs finished longer ago than the retention are compacted when a writer opens, a bounded number per open', async () => {
+    const all = await fixtureEvents();
+    const completed = all.filter((e) => e.runId === all.find((x) => x.type === 'run.completed')!.runId);
+    const root = sampleRoot();
+    const store = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+    for (let i = 0; i < RUNS_PER_OPEN + 3; i++) await store.append(`old-${i}`, expandStreams(completed.map((e) => ({ ...e, ts: e.ts - (40 + i) * DAY })), 5));
+    await store.append('recent', expandStreams(completed, 5));
+    await store.close();
+    const count = async () => {
+      const db = await openWorkspaceDatabase(root, { mode: 'read-only' });
+      const n = db.all<{ run_id: string }>('SELECT run_id FROM compactions').map((r) => r.run_id);
+      await db.close();
+      return n;
+    };
+    assert.equal((await runCli(['runs', '--cwd', root])).code, 0); // any command that writes opens the writer
+    assert.equal((await count()).length, RUNS_PER_OPEN);
+    assert.equal((await runCli(['runs', '--cwd', root])).code, 0);
+    const done = await count();
+    assert.equal(done.length, RUNS_PER_OPEN + 3);
+    assert.ok(!done.includes('recent'));
+  });
+
+  it('an interrupted run whose finished calls were compacted resumes to the end, paying for none of them again', async function () {
+    this.timeout(120_000);
+    const all = await fixtureEvents();
+    const runId = all.find((x) => x.type === 'run.completed')!.runId;
+    const events = all.filter((e) => e.runId === runId);
+    // stopped after the sixth finished call, as a killed window would leave it
+    let finished = 0;
+    const sixth = events.findIndex((e) => e.type === 'agent.call.finished' && ++finished === 6);
+    const cut = events.findIndex((e, i) => i > sixth && e.type === 'agent.call.started') - 1;
+    const root = sampleRoot();
+    const store = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+    await store.append(runId, expandStreams(events.slice(0, cut + 1), 25));
+    const compacted = await compactRun(store.db, runId);
+    assert.ok(compacted.calls >= 6 && compacted.eventsRemoved > 0);
+    const finishedBefore = new Set((await store.readRun(runId)).filter((e) => e.type === 'agent.call.finished').map((e) => (e.data as { callId: string }).callId));
+    await store.close();
+
+    const resumed = await runCli(['resume', runId, '--cwd', root, '--json', '--replay', path.join(SAMPLES, 'session.jsonl')]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const check = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'read-only' }));
+    const final = (await check.readRun(runId)).map(parseEvent);
+    await check.close();
+    const state = projectRun(runId, final);
+    assert.equal(state.status, 'completed');
+    const perCall = new Map<string, number>();
+    for (const e of final) if (e.type === 'agent.call.finished') perCall.set(e.data.callId, (perCall.get(e.data.callId) ?? 0) + 1);
+    for (const id of finishedBefore) assert.equal(perCall.get(id), 1, `${id} was not asked again`);
+    assert.equal(Object.values(state.patches).filter((p) => p.status === 'accepted' || p.status === 'applied').length, 3);
+  });
+});
