@@ -9,7 +9,7 @@ import { WorkspaceStore } from '../../../src/app/workspaceStore';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cc-wstore-'));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const cliWriter = (root: string) => openStore(root, 'write', 'codecompanion run', { lockTimeoutMs: 100 });
+const cliWriter = (root: string, lockTimeoutMs = 100) => openStore(root, 'write', 'codecompanion run', { lockTimeoutMs });
 
 describe('editor: the workspace store', () => {
   it('reads without taking the lock, and follows a CLI writer’s events', async () => {
@@ -38,7 +38,8 @@ describe('editor: the workspace store', () => {
     assert.equal(store.writing, true, 'it lingers a moment for back-to-back writes');
     await sleep(80);
     assert.equal(store.writing, false);
-    const cli = await cliWriter(root);
+    // the lingering writer's close (a snapshot) may still be finishing on a loaded machine: wait for its lock
+    const cli = await cliWriter(root, 10_000);
     assert.deepEqual((await cli.store.listRuns()).map((r) => r.runId), ['run-ed'], 'what the window wrote is durable');
     // while the CLI writes, the window can still read, and writing says who is busy
     assert.deepEqual((await (await store.read()).store.listRuns()).map((r) => r.runId), ['run-ed']);
