@@ -12,20 +12,26 @@ import { SqlEventStore } from '../../../src/storage/sqlEventStore';
 import { LockedError } from '../../../src/storage/lock';
 import { loadSqlJs } from '../../../src/storage/database';
 import { SCHEMA_VERSION } from '../../../src/storage/migrations';
+import { PROJECTIONS } from '../../../src/storage/projections';
+import { expandStreams } from '../../fakes/streams';
+import { fixtureEvents } from './fixture';
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 let writerJs: string;
+let runWriterJs: string;
 
 before(async () => {
   // Bundled once so each child starts in tens of milliseconds (the crash loop spawns dozens).
   const out = tmp('cc-crashwriter-');
   writerJs = path.join(out, 'crashWriter.js');
   await esbuild.build({ entryPoints: [path.resolve(__dirname, '../../fakes/crashWriter.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: writerJs, logLevel: 'silent' });
+  runWriterJs = path.join(out, 'crashRunWriter.js');
+  await esbuild.build({ entryPoints: [path.resolve(__dirname, '../../fakes/crashRunWriter.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: runWriterJs, logLevel: 'silent' });
   fs.copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(out, 'sql-wasm.wasm'));
 });
 
-function startWriter(args: string[]): { child: ChildProcess; acks: Set<string>; lines: string[]; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [writerJs, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startWriter(args: string[], js = writerJs): { child: ChildProcess; acks: Set<string>; lines: string[]; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [js, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const acks = new Set<string>();
   const lines: string[] = [];
   let buf = '';
@@ -85,6 +91,79 @@ describe('workspace database durability', () => {
       assert.deepEqual(seqs, seqs.map((_, i) => i + 1));
     }
     assert.ok(acked.size > 500, `only ${acked.size} acks over 50 rounds`);
+  });
+
+  it('keeps every acknowledged event and projection update through SIGKILLs during appends, projection writes and compactions', async function () {
+    this.timeout(400_000);
+    const root = tmp('cc-crash-runs-');
+    const all = await fixtureEvents();
+    const completedId = all.find((e) => e.type === 'run.completed')!.runId;
+    const template = expandStreams(all.filter((e) => e.runId === completedId), 8);
+    const eventsFile = path.join(root, 'events.json');
+    fs.writeFileSync(eventsFile, JSON.stringify(template));
+    const acked = new Map<string, number>(); // run → highest acknowledged seq
+    const compacted = new Set<string>();
+    for (let round = 0; round < 20; round++) {
+      const w = startWriter([root, `w${round}`, eventsFile], runWriterJs);
+      await new Promise<void>((resolve) => {
+        const timer = setInterval(() => {
+          if (w.acks.size > 0 || w.child.exitCode !== null) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 2);
+      });
+      await new Promise((r) => setTimeout(r, 200 + Math.random() * 1500));
+      w.child.kill('SIGKILL');
+      await w.exited;
+      assert.ok(w.acks.size > 0, `round ${round}: nothing acknowledged: ${w.lines.join(' | ')}`);
+      for (const a of w.acks) {
+        const [run, seq] = a.split(' ') as [string, string];
+        acked.set(run, Math.max(acked.get(run) ?? 0, Number(seq)));
+      }
+      for (const l of w.lines) if (l.startsWith('compacted ')) compacted.add(l.slice(10));
+    }
+    assert.ok(compacted.size > 0, 'some compactions finished');
+    const db = await openWorkspaceDatabase(root, { mode: 'write' });
+    const store = new SqlEventStore(db);
+    const tables = (d: typeof db) => Object.fromEntries(PROJECTIONS.flatMap((p) => p.tables).map((t) => [t, d.all(`SELECT * FROM ${t}`).map((r) => JSON.stringify(r)).sort()]));
+    let incremental: ReturnType<typeof tables>;
+    try {
+      const expected = template.map((e, i) => ({ seq: i + 1, ...e }));
+      for (const [run, last] of acked) {
+        const stored = await store.readRun(run);
+        const bySeq = new Map(stored.map((e) => [e.seq, e]));
+        const isCompacted = db.all('SELECT 1 FROM compactions WHERE run_id = ?', [run]).length > 0;
+        if (compacted.has(run)) assert.ok(isCompacted, `${run}: an acknowledged compaction was lost`);
+        for (const e of expected.slice(0, last)) {
+          const got = bySeq.get(e.seq);
+          if (e.type === 'agent.call.streamed' && isCompacted) continue; // checked whole below
+          assert.ok(got, `${run} seq ${e.seq} (${e.type}) acknowledged, then lost`);
+          assert.deepEqual([got.type, got.data], [e.type, e.data]);
+        }
+        if (isCompacted) {
+          const text = (events: readonly { type: string; data: unknown }[]) => {
+            const byCall = new Map<string, string>();
+            for (const e of events) if (e.type === 'agent.call.streamed') { const d = e.data as { callId: string; text: string }; byCall.set(d.callId, (byCall.get(d.callId) ?? '') + d.text); }
+            return byCall;
+          };
+          assert.deepEqual(text(stored), text(expected), `${run}: compaction kept every streamed character`);
+        }
+      }
+      // every projection equals a rebuild from the events that are there: never ahead, never behind
+      incremental = tables(db);
+      assert.ok((incremental.run_summaries ?? []).length >= acked.size);
+      await store.db.write([{ sql: 'DELETE FROM cc_projections' }]);
+    } finally {
+      await store.close();
+    }
+    const rebuilt = await openWorkspaceDatabase(root, { mode: 'write' });
+    try {
+      assert.equal(rebuilt.recovery.rebuiltProjections?.length, PROJECTIONS.length);
+      assert.deepEqual(tables(rebuilt), incremental);
+    } finally {
+      await rebuilt.close();
+    }
   });
 
   it('cuts a torn or garbled journal tail and keeps everything before it', async () => {
