@@ -41,6 +41,7 @@ export const suite: BenchSuite = {
   name: 'storage',
   async run(report) {
     const out = rowCollector(report);
+    out.add({ metric: 'load average (1, 5, 15 min) at start', value: (await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ') });
     const shape = await loadPool();
     out.add({ metric: `events: the sample run's ${shape.count} real events (streams in 250 ms pieces), mean JSON size`, value: Math.round(shape.meanBytes), unit: 'bytes' });
     const root = path.resolve('.bench', `storage-${process.pid}`);
