@@ -70,8 +70,9 @@ describe('codecompanion db', () => {
     const db = await openWorkspaceDatabase(root, { mode: 'write' });
     await db.write([{ sql: "UPDATE run_summaries SET status = 'running', cost_usd = 99" }, { sql: 'DELETE FROM model_performance' }]);
     await db.close();
-    const damaged = await runCli(['runs', '--json', '--cwd', root]);
-    assert.notDeepEqual(JSON.parse(damaged.stdout), JSON.parse(fs.readFileSync(path.join(FIXTURE, 'runs.v1.json'), 'utf8')));
+    const damaged = await openWorkspaceDatabase(root, { mode: 'read-only' });
+    assert.deepEqual(damaged.all('SELECT DISTINCT status FROM run_summaries'), [{ status: 'running' }]);
+    await damaged.close();
     const r = await runCli(['db', 'rebuild', '--cwd', root]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /rebuilt from the event log: run_summaries, model_performance, spend/);
@@ -79,6 +80,8 @@ describe('codecompanion db', () => {
     assert.deepEqual(JSON.parse(runs.stdout), JSON.parse(fs.readFileSync(path.join(FIXTURE, 'runs.v1.json'), 'utf8')));
     const check = await openWorkspaceDatabase(root, { mode: 'read-only' });
     assert.ok(Number(check.all<{ n: number }>('SELECT count(*) AS n FROM model_performance')[0]!.n) > 0);
+    const rows = new SqlEventStore(check).runSummaries().map((r) => ({ runId: r.run_id, status: r.status, costUsd: r.cost_usd, events: r.event_count }));
+    assert.deepEqual(rows.sort((a, b) => a.runId.localeCompare(b.runId)), JSON.parse(fs.readFileSync(path.join(FIXTURE, 'runs.v1.json'), 'utf8')).map((r: { runId: string; status: string; costUsd: number; events: number }) => ({ runId: r.runId, status: r.status, costUsd: r.costUsd, events: r.events })).sort((a: { runId: string }, b: { runId: string }) => a.runId.localeCompare(b.runId)));
     await check.close();
   });
 });
