@@ -97,8 +97,7 @@ export type EditorSettings = z.infer<typeof EditorSettingsSchema>;
 export const SETTING_KEYS = [
   'models.planner', 'models.coder', 'models.reviewer', 'models.tester', 'models.low', 'models.medium', 'models.high',
   'budgetUsd', 'dailyBudgetUsd', 'concurrency', 'consensus', 'validator', 'reviewersPerPatch', 'maxRounds', 'checkCommand', 'checkTimeoutSeconds', 'check.env',
-  'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'review.sensitivePaths', 'pricing',
-  'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'retention', 'pricing',
+  'autoApply', 'languageModels', 'replaySession', 'memory.autoIndex', 'review.sensitivePaths', 'retention', 'pricing',
   'providers.anthropic.baseUrl', 'providers.anthropic.model', 'providers.openai.baseUrl', 'providers.openai.model',
   'providers.gemini.baseUrl', 'providers.gemini.model', 'providers.openaiCompatible.baseUrl', 'providers.openaiCompatible.model',
   'fallback', 'rateLimits', 'telemetry.otlpEndpoint', 'telemetry.captureContent',
