@@ -26,6 +26,7 @@ import { Redactor } from '../../core/security/redaction';
 import { parseVariableList, refusedCheckVariables } from '../../core/sandbox/checkEnvironment';
 import { containment, describeContainment } from '../../core/sandbox/containment';
 import type { CheckHost } from '../../core/orchestrator/checkCommand';
+import { COMPLEXITIES, describePinned, PIN_FLAG, pinnedModels } from '../pinnedModels';
 
 const OPTIONS = {
   cwd: { type: 'string' },
@@ -37,6 +38,9 @@ const OPTIONS = {
   record: { type: 'string' },
   replay: { type: 'string' },
   models: { type: 'string' },
+  'models-low': { type: 'string' },
+  'models-medium': { type: 'string' },
+  'models-high': { type: 'string' },
   consensus: { type: 'string' },
   validator: { type: 'string' },
   reviewers: { type: 'string' },
@@ -60,7 +64,7 @@ type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 export const runCommand: CliCommand = {
   name: 'run',
-  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--redis URL [--remote-calls]] [--check CMD] [--check-env NAME,...] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
+  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--models P:M,...] [--models-low|--models-medium|--models-high P:M,...] [--validator off|disagreement|always] [--redis URL [--remote-calls]] [--check CMD] [--check-env NAME,...] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
   summary: 'plan, write, review and validate patches for an objective (--sample: the bundled demo)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -102,6 +106,7 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
   const options = { ...runOptions(values), ...extra };
   if (values['remote-calls'] && !(values.redis ?? io.env[REDIS_URL_ENV])) throw new UsageError(`--remote-calls sends the model calls to team workers: give the team's Redis with --redis URL or ${REDIS_URL_ENV}`);
   const local = values['remote-calls'] ? teamCandidates(io.env, values) : loadModels(io.env, { ...(values.replay ? { replay: path.resolve(io.cwd, values.replay) } : {}), ...(values.record ? { record: path.resolve(io.cwd, values.record) } : {}), ...(values.models ? { models: values.models } : {}), ...(values.fallback ? { fallback: values.fallback } : {}) });
+  const pinned = pinnedModels(io.env, Object.fromEntries(COMPLEXITIES.flatMap((l) => (values[PIN_FLAG[l]] === undefined ? [] : [[l, values[PIN_FLAG[l]]]]))), local.candidates);
   const limits = rateLimits(io.env, values);
   let exportConfig;
   try {
@@ -133,6 +138,8 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
   };
   try {
     io.stderr.write(`models: ${models.source}\n`);
+    const pins = describePinned(pinned);
+    if (pins) io.stderr.write(`models pinned per task complexity: ${pins}\n`);
     if (options.checkCommand) io.stderr.write(`check command runs under: ${describeContainment(containment(io.env))}\n`);
     const embedder = values.replay ? undefined : embedderFromEnv(io.env);
     const extra = {
@@ -141,6 +148,7 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
       telemetry: telemetry.telemetry,
       check: checkHost(io, values),
       redactor: Redactor.fromEnv(io.env, models.secrets ?? []),
+      pinned,
       ...(team ? { bus: team.publisher } : {}),
     };
     const final = await performWork({ root, opened, models, embedder, onEvent, extra, signal: io.signal }, 'objective' in what ? { ...what, options } : what);
