@@ -67,7 +67,8 @@ export function eventSummary(e: RecordedEvent): string {
     case 'budget.reserved':
       return `${e.data.callId}: reserved ${usd(e.data.amountUsd)} (run holds ${usd(e.data.runReservedUsd)})`;
     case 'budget.released':
-      if (e.data.unknownUsage) return `${e.data.callId}: cut off with its usage unknown, charged its whole hold of ${usd(e.data.reservedUsd)}`;
+      if (e.data.unknownUsage && e.data.spentUsd === e.data.reservedUsd) return `${e.data.callId}: cut off with its usage unknown, charged its whole hold of ${usd(e.data.reservedUsd)}`;
+      if (e.data.unknownUsage) return `${e.data.callId}: cut off with its usage unknown, charged ${usd(e.data.spentUsd ?? 0)} on top of what its vendor reported (the worst case of its ${usd(e.data.reservedUsd)} hold)`;
       return `${e.data.callId}: released ${usd(e.data.reservedUsd)}${e.data.spentUsd === null ? '' : `, spent ${usd(e.data.spentUsd)}`}`;
     default:
       return e.type;

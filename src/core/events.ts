@@ -126,8 +126,9 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('budget.reserved'), data: z.object({ callId: z.string(), amountUsd: z.number(), runReservedUsd: z.number() }) }),
   /**
    * A call's hold is given back. Its cost is booked by agent.call.finished / failed, except for a call
-   * cut off by a crash (`unknownUsage`): nothing says what the vendor billed, so its whole hold is
-   * booked here as spent (the worst case, never $0).
+   * cut off by a crash, a cancel, a stall or a cut stream (`unknownUsage`): nothing says what the vendor
+   * billed, so its whole hold (per cut-off attempt, less what the vendor reported on the way and the
+   * finished / failed event booked) is booked here as spent: the worst case, never $0.
    */
   z.object({
     type: z.literal('budget.released'),

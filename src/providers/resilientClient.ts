@@ -1,9 +1,11 @@
 // The ModelClient every agent uses: one vendor adapter (plus optional fallbacks) behind retries
 // with backoff and jitter that honour Retry-After, a total deadline, a circuit breaker per
 // provider, stall detection and failover. Usage is summed once per attempt the vendor reported,
-// and text from a failed attempt is announced as superseded before the next one streams.
+// and text from a failed attempt is announced as superseded before the next one streams. An attempt
+// cut off after its request went out (cancelled, stalled, cut) never got the vendor's final usage:
+// it is counted as unsettled, for the caller to book at its worst case.
 import { systemClock, type Clock } from '../core/ports/clock';
-import { ModelError, ZERO_USAGE, type ModelClient, type ModelDelta, type ModelRequest, type PriceBook, type ProviderId, type StopReason, type ToolCall, type Usage } from '../core/ports/model';
+import { ModelError, ZERO_USAGE, type ModelClient, type ModelDelta, type ModelRequest, type PriceBook, type ProviderId, type StopReason, type ToolCall, type Unsettled, type Usage } from '../core/ports/model';
 import { GENAI, genAiProviderName, type TraceSpan } from '../core/ports/telemetry';
 import type { VendorAdapter } from './attempt';
 import { CircuitBreaker } from './circuitBreaker';
@@ -66,6 +68,7 @@ export class ResilientModelClient implements ModelClient {
     let attempt = 0;
     let total: Usage = ZERO_USAGE;
     let billedCost: number | null = 0;
+    let unsettled: Unsettled | undefined;
     let lastError: ModelError | undefined;
     let waitedMs = 0;
     let previous: { provider: ProviderId; model: string } | undefined;
@@ -88,21 +91,23 @@ export class ResilientModelClient implements ModelClient {
         }
         total = addUsage(total, outcome.usage);
         const price = this.options.priceBook.priceOf(route.adapter.provider, model);
-        billedCost = billedCost === null || !hasUsage(outcome.usage) ? billedCost : price ? billedCost + costOf(outcome.usage, price)! : null;
+        const attemptCost = !hasUsage(outcome.usage) ? 0 : price ? costOf(outcome.usage, price)! : null;
+        billedCost = billedCost === null || attemptCost === null ? null : billedCost + attemptCost;
+        if (!outcome.ok && outcome.unsettled) unsettled = { attempts: (unsettled?.attempts ?? 0) + 1, reportedCostUsd: (unsettled?.reportedCostUsd ?? 0) + (attemptCost ?? 0) };
         if (outcome.ok) {
           route.breaker.success();
           out.push({
             type: 'done',
-            result: { provider: route.adapter.provider, model, text: outcome.text, toolCalls: outcome.toolCalls, stopReason: outcome.stopReason, usage: total, costUsd: billedCost, attempts: attempt },
+            result: { provider: route.adapter.provider, model, text: outcome.text, toolCalls: outcome.toolCalls, stopReason: outcome.stopReason, usage: total, costUsd: billedCost, attempts: attempt, ...(unsettled ? { unsettled } : {}) },
           });
           return;
         }
         const error = outcome.error;
         lastError = error;
-        if (error.kind === 'aborted') throw withTotals(error, total, billedCost, attempt);
+        if (error.kind === 'aborted') throw withTotals(error, total, billedCost, attempt, unsettled);
         if (outcome.streamed) out.push({ type: 'superseded', attempt, reason: error.message });
         if (!RETRYABLE.has(error.kind)) {
-          if (error.kind === 'auth' || error.kind === 'config' || error.kind === 'bad_request') throw withTotals(error, total, billedCost, attempt);
+          if (error.kind === 'auth' || error.kind === 'config' || error.kind === 'bad_request') throw withTotals(error, total, billedCost, attempt, unsettled);
           break;
         }
         route.breaker.failure();
@@ -117,12 +122,12 @@ export class ResilientModelClient implements ModelClient {
         try {
           await this.clock.sleep(wait, request.signal);
         } catch {
-          throw withTotals(new ModelError('aborted', `${route.adapter.provider} call cancelled`, { provider: route.adapter.provider, model }), total, billedCost, attempt);
+          throw withTotals(new ModelError('aborted', `${route.adapter.provider} call cancelled`, { provider: route.adapter.provider, model }), total, billedCost, attempt, unsettled);
         }
       }
     }
     const final = lastError ?? new ModelError('server', 'the call failed');
-    throw withTotals(new ModelError(final.kind, attempt > 1 ? `${final.message} (after ${attempt} attempts)` : final.message, final.details), total, billedCost, attempt);
+    throw withTotals(new ModelError(final.kind, attempt > 1 ? `${final.message} (after ${attempt} attempts)` : final.message, final.details), total, billedCost, attempt, unsettled);
   }
 
   /** A retry (same route) or a failover (the first attempt on a fallback route), under the caller's span. */
@@ -160,9 +165,11 @@ export class ResilientModelClient implements ModelClient {
     let usage: Usage = ZERO_USAGE;
     let text = '';
     let streamed = false;
+    let sent = false;
     const toolCalls: ToolCall[] = [];
     try {
       if (request.signal?.aborted) throw request.signal.reason;
+      sent = true;
       const stopReason = await adapter.attempt(request, controller.signal, {
         text: (t) => {
           arm();
@@ -184,7 +191,9 @@ export class ResilientModelClient implements ModelClient {
       return { ok: true, text, toolCalls, stopReason, usage, streamed };
     } catch (err) {
       const error = classify(err, adapter.provider, request.model, this.options.secrets ?? [], { stalled, userAborted: Boolean(request.signal?.aborted), streamed });
-      return { ok: false, error, usage, streamed };
+      // an HTTP error status is the vendor's answer (nothing generated); any other end after sending is not
+      const unsettled = sent && error.details.status === undefined && !neverConnected(err);
+      return { ok: false, error, usage, streamed, unsettled };
     } finally {
       if (timer) clearTimeout(timer);
       request.signal?.removeEventListener('abort', onUserAbort);
@@ -194,7 +203,14 @@ export class ResilientModelClient implements ModelClient {
 
 type AttemptOutcome =
   | { ok: true; text: string; toolCalls: ToolCall[]; stopReason: StopReason; usage: Usage; streamed: boolean }
-  | { ok: false; error: ModelError; usage: Usage; streamed: boolean };
+  | { ok: false; error: ModelError; usage: Usage; streamed: boolean; unsettled: boolean };
+
+/** The connection was never opened (refused, no such host): the request cannot have reached a vendor. */
+function neverConnected(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++)
+    if (typeof e.code === 'string' && (e.code === 'ECONNREFUSED' || e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN')) return true;
+  return false;
+}
 
 function addUsage(a: Usage, b: Usage): Usage {
   return {
@@ -210,8 +226,8 @@ function hasUsage(u: Usage): boolean {
 }
 
 /** A failed call still reports what its attempts were billed, so nobody pays for them twice. */
-function withTotals(error: ModelError, usage: Usage, costUsd: number | null, attempts: number): ModelError {
-  return new ModelError(error.kind, error.message, { ...error.details, usage, costUsd, attempts });
+function withTotals(error: ModelError, usage: Usage, costUsd: number | null, attempts: number, unsettled: Unsettled | undefined): ModelError {
+  return new ModelError(error.kind, error.message, { ...error.details, usage, costUsd, attempts, ...(unsettled ? { unsettled } : {}) });
 }
 
 /** A single-consumer async queue between the retry loop and the caller's for-await. */

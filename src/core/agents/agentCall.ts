@@ -4,7 +4,7 @@
 // resumed run never pays twice for a finished call. Invalid output gets exactly one repair round.
 import { z } from 'zod';
 import { ARTIFACT_SCHEMAS, artifactJsonSchema, type ArtifactKind } from '../artifacts/schemas';
-import { BudgetExceededError, type CostGovernor } from '../cost/costGovernor';
+import { BudgetExceededError, unknownUsageCharge, type CostGovernor } from '../cost/costGovernor';
 import { event, type Role, type RunEvent } from '../events';
 import type { RunLog } from '../orchestrator/runLog';
 import type { ProviderLimiter } from '../orchestrator/providerLimiter';
@@ -171,28 +171,33 @@ async function callModel<K extends ArtifactKind>(ctx: AgentContext, spec: AgentC
     event('agent.call.started', { ...common, role: spec.role, round: spec.round, attempt, promptTokens: reservation.promptTokens }),
   );
   const started = ctx.clock.now();
+  let left = false;
   let result: ModelResult;
   try {
-    result = await ctx.limiter.schedule(spec.provider, reservation.promptTokens, () => consume(ctx, client, request, callId), ctx.signal);
+    result = await ctx.limiter.schedule(spec.provider, reservation.promptTokens, () => ((left = true), consume(ctx, client, request, callId)), ctx.signal);
   } catch (err) {
     const costUsd = err instanceof ModelError ? (err.details.costUsd ?? null) : null;
-    const held = ctx.governor.release(callId, costUsd);
+    // the client reports its cut-off attempts; anything else that ends a call once it left leaves its usage unknown
+    const unsettled = err instanceof ModelError ? err.details.unsettled : left ? { attempts: 1, reportedCostUsd: 0 } : undefined;
+    const charge = unknownUsageCharge(reservation.amountUsd, unsettled);
+    const held = ctx.governor.release(callId, charge > 0 ? (costUsd ?? 0) + charge : costUsd);
     const kind = err instanceof ModelError ? err.kind : ctx.signal.aborted ? 'aborted' : 'internal';
     const message = err instanceof Error ? err.message : String(err);
     await ctx.log.append(
       event('agent.call.failed', { ...common, kind, message, costUsd, durationMs: ctx.clock.now() - started }),
-      event('budget.released', { callId, reservedUsd: held, spentUsd: costUsd }),
+      released(callId, held, costUsd, charge),
     );
     if (ctx.signal.aborted) throw new RunStopped(ctx.signal.reason);
     throw new AgentFailure(`${spec.role} call to ${spec.provider}/${spec.model} failed (${kind}): ${message}`, err);
   }
-  const held = ctx.governor.release(callId, result.costUsd);
+  const charge = unknownUsageCharge(reservation.amountUsd, result.unsettled);
+  const held = ctx.governor.release(callId, charge > 0 ? (result.costUsd ?? 0) + charge : result.costUsd);
   const finished = { ...common, provider: result.provider, model: result.model, usage: result.usage, costUsd: result.costUsd, durationMs: ctx.clock.now() - started };
-  const released = event('budget.released', { callId, reservedUsd: held, spentUsd: result.costUsd });
+  const release = released(callId, held, result.costUsd, charge);
   const text = outputText(result);
   const parsed = parseArtifact(spec.kind, text);
   if (!parsed.ok) {
-    await ctx.log.append(event('agent.call.finished', { ...finished, outcome: 'invalid', error: parsed.error, invalidText: text.slice(0, MAX_INVALID_TEXT) }), released);
+    await ctx.log.append(event('agent.call.finished', { ...finished, outcome: 'invalid', error: parsed.error, invalidText: text.slice(0, MAX_INVALID_TEXT) }), release);
     return { ok: false, invalid: { text: text.slice(0, MAX_INVALID_TEXT), error: parsed.error }, result };
   }
   const artifactId = `${callId}.out`;
@@ -201,9 +206,15 @@ async function callModel<K extends ArtifactKind>(ctx: AgentContext, spec: AgentC
     event('agent.call.finished', { ...finished, outcome: 'valid' }),
     { type: 'artifact.produced', data: { kind: spec.kind, artifactId, callId, taskId: spec.taskId, body } } as RunEvent,
     ...(spec.then?.(artifactId, body) ?? []),
-    released,
+    release,
   );
   return { ok: true, output: { callId, artifactId, body }, result };
+}
+
+/** The hold goes back; a charge for unknown usage is booked on top of the reported cost (the fold adds it). */
+function released(callId: string, held: number, costUsd: number | null, charge: number): RunEvent {
+  if (charge > 0) return event('budget.released', { callId, reservedUsd: held, spentUsd: charge, unknownUsage: true });
+  return event('budget.released', { callId, reservedUsd: held, spentUsd: costUsd });
 }
 
 async function reserve(ctx: AgentContext, callId: string, provider: ProviderId, request: ModelRequest) {
@@ -260,7 +271,7 @@ async function consume(ctx: AgentContext, client: ModelClient, request: ModelReq
       return delta.result;
     }
   }
-  throw new ModelError('cut_stream', `${client.provider} stream ended without a result`);
+  throw new ModelError('cut_stream', `${client.provider} stream ended without a result`, { unsettled: { attempts: 1, reportedCostUsd: 0 } });
 }
 
 function outputText(result: ModelResult): string {

@@ -3,7 +3,7 @@
 // the reservation and books what the call really cost. reserve() is synchronous, so any number of
 // agents in parallel see each other's holds and the total can never pass the budget.
 import { countTokens } from '../tokens';
-import type { ChatMessage, ModelPrice, ModelRequest, PriceBook, ProviderId, TextBlock } from '../ports/model';
+import type { ChatMessage, ModelPrice, ModelRequest, PriceBook, ProviderId, TextBlock, Unsettled } from '../ports/model';
 
 /** Vendor tokenizers differ from o200k by up to ~20% on code; the margin keeps holds an upper bound. */
 const TOKENIZER_MARGIN = 1.25;
@@ -117,6 +117,16 @@ export class CostGovernor {
     this.daySpent += costUsd ?? 0;
     return amount;
   }
+}
+
+/**
+ * What a call may have cost beyond what its vendor reported, when attempts were cut off (cancelled,
+ * timed out, stalled, crashed) before the final usage came: each such attempt could have cost the
+ * whole hold, so it is charged that (worst case, never $0), less what was reported on the way.
+ */
+export function unknownUsageCharge(holdUsd: number, unsettled: Unsettled | undefined): number {
+  if (!unsettled || unsettled.attempts <= 0) return 0;
+  return Math.max(0, unsettled.attempts * holdUsd - unsettled.reportedCostUsd);
 }
 
 export function maxCostUsd(price: ModelPrice, promptTokens: number, maxOutputTokens: number): number {

@@ -76,6 +76,18 @@ export interface ModelResult {
   /** null when the price of the model is unknown: never shown as $0. */
   readonly costUsd: number | null;
   readonly attempts: number;
+  /** Attempts that ended without the vendor's final usage (cancelled, stalled, cut): what they cost is unknown. */
+  readonly unsettled?: Unsettled;
+}
+
+/**
+ * Attempts cut off after the request was sent and before the vendor reported its final usage. The vendor
+ * may bill each up to the call's largest cost; `reportedCostUsd` is the part of costUsd they reported on
+ * the way (an input count, a running total), already booked.
+ */
+export interface Unsettled {
+  readonly attempts: number;
+  readonly reportedCostUsd: number;
 }
 
 export interface ModelClient {
@@ -120,7 +132,7 @@ export class ModelError extends Error {
   constructor(
     readonly kind: ModelErrorKind,
     message: string,
-    readonly details: { readonly provider?: ProviderId; readonly model?: string; readonly status?: number; readonly retryAfterMs?: number; readonly attempts?: number; readonly usage?: Usage; readonly costUsd?: number | null } = {},
+    readonly details: { readonly provider?: ProviderId; readonly model?: string; readonly status?: number; readonly retryAfterMs?: number; readonly attempts?: number; readonly usage?: Usage; readonly costUsd?: number | null; readonly unsettled?: Unsettled } = {},
   ) {
     super(message);
     this.name = 'ModelError';
