@@ -10,7 +10,8 @@ import { decodeFile, UndecodableFileError, type FileText } from './fileText';
 import { PathRefusedError } from './pathRules';
 import { planPatch, type EditReport, type PatchPlan } from './planPatch';
 import { SensitivePaths, sensitiveMessage, type SensitiveFile, type SensitivePolicy } from './sensitivePaths';
-import { fsReason, WriteGuard } from './writeGuard';
+import { fsErrorReason } from '../fsErrors';
+import { WriteGuard } from './writeGuard';
 
 export interface PatchReport extends PatchPlan {
   /** True when the plan was written to disk (false for a dry run or a refusal). */
@@ -58,7 +59,7 @@ export async function applyPatch(patch: CodePatch, options: ApplyOptions): Promi
       try {
         return readText(absolute.get(p)!);
       } catch (err) {
-        const reason = err instanceof UndecodableFileError ? err.message : fsReason(err);
+        const reason = err instanceof UndecodableFileError ? err.message : fsErrorReason(err);
         unreadable.push({ index: -1, path: p, kind: 'replaceFile', status: 'refused', reason: `${p} cannot be patched: ${reason}`, steps: [] });
         return undefined;
       }

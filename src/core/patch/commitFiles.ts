@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FilePlan } from './planPatch';
-import { fsReason } from './writeGuard';
+import { fsErrorReason } from '../fsErrors';
 
 export class WriteFailure extends Error {
   constructor(
@@ -61,10 +61,10 @@ export function commitFiles(files: readonly FilePlan[], absolute: ReadonlyMap<st
       try {
         u.run();
       } catch (undoErr) {
-        failed.push(`${u.what} (${fsReason(undoErr)})`);
+        failed.push(`${u.what} (${fsErrorReason(undoErr)})`);
       }
     }
-    const cause = `writing ${current} failed: ${fsReason(err)}`;
+    const cause = `writing ${current} failed: ${fsErrorReason(err)}`;
     if (failed.length === 0) throw new WriteFailure(`${cause}; every file was restored as it was`, true);
     throw new WriteFailure(`${cause}; restoring did not fully work, check: ${failed.join('; ')}`, false);
   }

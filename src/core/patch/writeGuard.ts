@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkPathText, checkRelative, HOOKS_RULE, PathOutsideWorkspaceError, PathRefusedError, protectedByName, ProtectedPathError } from './pathRules';
+import { fsErrorReason } from '../fsErrors';
 
 /** Resolves a workspace-relative path, refusing anything that would land outside the root. */
 export function resolveInside(root: string, relative: string): string {
@@ -131,7 +132,7 @@ function realLocation(target: string, relative: string, realRoot: string): RealL
       break;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') throw new PathRefusedError(`${relative} cannot be checked: ${fsReason(err)}`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') throw new PathRefusedError(`${relative} cannot be checked: ${fsErrorReason(err)}`);
       missing.unshift(path.basename(probe));
       const up = path.dirname(probe);
       if (up === probe) break;
@@ -146,7 +147,7 @@ function realLocation(target: string, relative: string, realRoot: string): RealL
     const shown = missing.length ? `${relative} goes through ${toSlash(path.relative(realRoot, probe)) || probe}, which` : relative;
     if (code === 'ELOOP') throw new PathRefusedError(`${shown} is a symbolic link loop (ELOOP); patches do not follow it`);
     if (code === 'ENOENT') throw new PathRefusedError(`${missing.length ? shown : relative} is a symbolic link to ${readLink(probe)}, which does not exist (a dangling link); patches do not write through it`);
-    throw new PathRefusedError(`${relative} cannot be checked: ${fsReason(err)}`);
+    throw new PathRefusedError(`${relative} cannot be checked: ${fsErrorReason(err)}`);
   }
   let existingIsDir = stat?.isDirectory() ?? true;
   if (stat?.isSymbolicLink()) {
@@ -159,36 +160,11 @@ function realLocation(target: string, relative: string, realRoot: string): RealL
   return { path: path.join(real, ...missing), existing: real, existingIsDir, missing };
 }
 
-/** A short, errno-tagged reason for a file-system error, without the raw path dump. */
-export function fsReason(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  const reasons: Record<string, string> = {
-    ENOSPC: 'the disk is full',
-    EDQUOT: 'the disk quota is used up',
-    EFBIG: 'the file is larger than the file system or a limit allows',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    EROFS: 'the file system is read-only',
-    EISDIR: 'it is a folder, not a file',
-    ENOTDIR: 'a part of the path is a file, not a folder',
-    EEXIST: 'something already exists there',
-    ELOOP: 'a symbolic link loop',
-    ENOENT: 'it does not exist (or is a link to something missing)',
-    ENAMETOOLONG: 'the name is too long for the file system',
-    EMFILE: 'too many open files',
-    EBUSY: 'it is busy',
-    EXDEV: 'it is on another file system',
-  };
-  const text = e?.code ? reasons[e.code] : undefined;
-  if (text) return `${text} (${e.code})`;
-  return (e?.message ?? String(err)).split('\n')[0]!;
-}
-
 function realRootOf(root: string): string {
   try {
     return fs.realpathSync(root);
   } catch (err) {
-    throw new PathRefusedError(`the workspace folder ${root} cannot be used: ${fsReason(err)}`);
+    throw new PathRefusedError(`the workspace folder ${root} cannot be used: ${fsErrorReason(err)}`);
   }
 }
 

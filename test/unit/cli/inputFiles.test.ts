@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runCli } from '../../helpers/cliRunner';
-import { describeFsError } from '../../../src/core/fsErrors';
+import { describeFsError, fsErrorReason } from '../../../src/core/fsErrors';
 import { InputFileError, readInputFile } from '../../../src/core/inputFile';
 
 function tmp(): string {
@@ -96,6 +96,28 @@ describe('errno errors in words', () => {
   it('names the file and what to do, in one line', () => {
     for (const [err, expected] of table) assert.match(describeFsError(err)!, expected);
     assert.equal(describeFsError(new Error('plain')), undefined);
+  });
+
+  it('gives the patch engine the same words, as a short errno-tagged reason', () => {
+    assert.equal(fsErrorReason(errno('ENOSPC', 'write', '/w/f')), 'the disk is full (ENOSPC)');
+    assert.equal(fsErrorReason(errno('EPERM', 'rename', '/w/f')), 'operation not permitted (EPERM)');
+    assert.equal(fsErrorReason(errno('EROFS', 'open', '/w/f')), 'it is on a read-only file system (EROFS)');
+    assert.match(describeFsError(errno('EROFS', 'open', '/w/f'))!, /it is on a read-only file system/);
+    assert.equal(fsErrorReason(new Error('plain\nsecond line')), 'plain');
+  });
+
+  it('is one table in one module: no other source file maps errno codes to words', () => {
+    const src = path.resolve(__dirname, '../../../src');
+    const tables: string[] = [];
+    const walk = (dir: string) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (p.endsWith('.ts') && !p.endsWith(path.join('core', 'fsErrors.ts')) && /^\s*E[A-Z]{3,}:\s*['"{]/m.test(fs.readFileSync(p, 'utf8'))) tables.push(path.relative(src, p));
+      }
+    };
+    walk(src);
+    assert.deepEqual(tables, []);
   });
 
   it('a command hitting one prints it so (a database folder that is a file)', async () => {
