@@ -12,6 +12,7 @@ import type { PatchPlan } from '../patch/planPatch';
 import { bubblewrapArgs } from '../sandbox/bubblewrap';
 import { checkEnvironment } from '../sandbox/checkEnvironment';
 import { containment } from '../sandbox/containment';
+import { namespacesArgs } from '../sandbox/namespaces';
 import { MARKER_VARIABLE, newMarker, runTree } from '../sandbox/processTree';
 import { dependenciesOf } from '../sandbox/scratchCopy';
 import type { WorkspaceView } from './workspaceView';
@@ -32,16 +33,20 @@ export async function runCheck(view: WorkspaceView, plan: PatchPlan, command: st
   const started = clock.now();
   try {
     const contained = containment(host.env);
-    const sandboxed = contained.level === 'bubblewrap';
+    // under namespaces too the dependencies are bound read-only, never copied
+    const sandboxed = contained.level !== 'process-tree';
     const copy = view.materialize(dir, plan, { dependencies: !sandboxed });
     for (const d of [home, tmp]) fs.mkdirSync(d);
     const marker = newMarker();
     const env = checkEnvironment({ hostEnv: host.env, pass: host.pass, home, tmp, extra: { [MARKER_VARIABLE]: marker } });
     const modules = dependenciesOf(view.root);
     if (sandboxed && modules) fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
-    const argv = sandboxed
-      ? [contained.bwrap!, ...bubblewrapArgs({ scratch: base, cwd: dir, readOnly: modules ? [[modules, path.join(dir, 'node_modules')]] : [], pathVariable: env.PATH, home: host.env.HOME }, command)]
-      : process.platform === 'win32'
+    const readOnly: [string, string][] = modules ? [[modules, path.join(dir, 'node_modules')]] : [];
+    const argv = contained.level === 'bubblewrap'
+      ? [contained.bwrap!, ...bubblewrapArgs({ scratch: base, cwd: dir, readOnly, pathVariable: env.PATH, home: host.env.HOME }, command)]
+      : contained.level === 'namespaces'
+        ? [contained.unshare!, ...namespacesArgs(readOnly, command)]
+        : process.platform === 'win32'
         ? [host.env.ComSpec ?? 'cmd.exe', '/d', '/s', '/c', command]
         : ['/bin/sh', '-c', command];
     const { exitCode, timedOut, output } = await runTree(argv, marker, { cwd: dir, env, timeoutMs, outputLimit: OUTPUT_TAIL, ...(signal ? { signal } : {}) });

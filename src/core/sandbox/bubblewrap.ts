@@ -78,7 +78,7 @@ function executableFolders(layout: SandboxLayout): string[] {
   return [...out];
 }
 
-function findOnPath(name: string, pathVariable: string | undefined): string | undefined {
+export function findOnPath(name: string, pathVariable: string | undefined): string | undefined {
   for (const dir of (pathVariable ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, name);

@@ -2,8 +2,8 @@
 // and a marker variable in its environment that every descendant inherits (a `setsid` daemon
 // leaves the group but keeps the marker). When the command exits, times out or is cancelled, the
 // group is killed and /proc is swept for the marker until no marked process is left. A process
-// that clears its own environment and leaves the group escapes the sweep; bubblewrap's PID
-// namespace (./bubblewrap.ts) closes that hole where it is available.
+// that clears its own environment and leaves the group escapes the sweep; a PID namespace
+// (./bubblewrap.ts, or ./namespaces.ts where only unshare works) closes that hole where available.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';

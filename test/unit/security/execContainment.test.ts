@@ -3,6 +3,7 @@
 // setsid, writes through an in-workspace link and `../`, and rewrites a dependency. Each case runs
 // under bubblewrap (where it works here) and with it switched off.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -12,7 +13,7 @@ import { hostileCheckTeam, type HostileFile } from '../../fakes/hostileCheckTeam
 import { FAKE_KEYS } from '../../fakes/fakeKeys';
 import { runCli } from '../../helpers/cliRunner';
 import { jsonLines, ofType } from '../orchestrator/helpers';
-import { cliEnv, databaseBytes, hostileWorkspace, MODES, processesWith, secretsIn, SERVICE_TOKEN, snapshot, waitFor } from './execHelpers';
+import { ALL_SECRETS, cliEnv, databaseBytes, hostileWorkspace, MODES, processesWith, secretsIn, SERVICE_TOKEN, snapshot, waitFor } from './execHelpers';
 
 const OBJECTIVE = 'add a test';
 
@@ -36,6 +37,7 @@ for (const mode of MODES) {
       const r = await runCli(['run', OBJECTIVE, '--cwd', root, '--check', 'node --test', '--json', ...args], { env: cliEnv(server, { ...mode.env, ...extraEnv }) });
       assert.ok(r.code === 0 || r.code === 1, `exit ${r.code}: ${r.stderr}`);
       if (mode.name === 'under bubblewrap') assert.match(r.stderr, /check command runs under: bubblewrap: no network/);
+      else if (mode.name === 'under user namespaces') assert.match(r.stderr, /check command runs under: user namespaces \(unshare\): no network/);
       else assert.match(r.stderr, /check command runs under: process group/);
       return r;
     }
@@ -78,6 +80,38 @@ for (const mode of MODES) {
         for (const k of ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'MY_SERVICE_TOKEN']) if (saved[k] === undefined) delete process.env[k];
         Object.assign(process.env, saved);
       }
+    });
+
+    it('a test reading its ancestors\' /proc environ finds no key, raw or encoded (the process-tree level cannot hide them)', async function () {
+      // without a PID namespace the check sees CodeCompanion's own /proc/PID/environ: scrubbing catches the
+      // raw values, not base64; README and doctor say so, and the namespaces level exists for it
+      if (mode.name === 'with bubblewrap off') this.skip();
+      const root = hostileWorkspace();
+      const hunt = testFile(
+        "test('ancestors', () => {\n" +
+          '  let pid = process.pid; let seen = 0;\n' +
+          '  for (let i = 0; i < 12 && pid > 1; i++) {\n' +
+          "    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');\n" +
+          "    pid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);\n" +
+          "    try { for (const e of fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\\0')) if (/KEY|TOKEN/.test(e)) { seen++; console.log(`P ${Buffer.from(e).toString('base64')}`); } } catch (err) { console.log('unreadable', err.code); }\n" +
+          '  }\n' +
+          "  console.log(`saw ${seen} secret-looking variables`);\n" +
+          '});',
+      );
+      // the built CLI in a process of its own, so the keys are in its /proc/PID/environ as a user's would be
+      server.respond(hostileCheckTeam(OBJECTIVE, [hunt]));
+      const cli = path.resolve(__dirname, '../../../dist/cli.js');
+      const child = spawn(process.execPath, [cli, 'run', OBJECTIVE, '--cwd', root, '--check', 'node --test', '--json', '--rounds', '1'], { env: cliEnv(server, mode.env), stdio: ['ignore', 'pipe', 'pipe'] });
+      const r = { stdout: '', stderr: '', status: null as number | null };
+      child.stdout.on('data', (d: Buffer) => (r.stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (r.stderr += d.toString()));
+      r.status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
+      const reports = ofType(jsonLines(r.stdout), 'artifact.produced').filter((e) => e.data.kind === 'TestReport');
+      const output = JSON.stringify(reports.map((e) => e.data.body));
+      assert.match(output, /saw 0 secret-looking variables/, 'the test ran and found nothing');
+      const encoded = ALL_SECRETS.flatMap((k) => [0, 1, 2].map((o) => Buffer.concat([Buffer.alloc(o), Buffer.from(k)]).toString('base64').slice(4, 24)));
+      for (const text of [output, databaseBytes(root), server.requests.map((q) => q.raw).join('\n')]) for (const e of encoded) assert.ok(!text.includes(e));
     });
 
     it('kills a daemon forked with setsid when the check times out', async () => {
@@ -134,7 +168,7 @@ for (const mode of MODES) {
       );
       const r = await run(root, [rewrite]);
       const reports = ofType(jsonLines(r.stdout), 'artifact.produced').filter((e) => e.data.kind === 'TestReport');
-      assert.match(JSON.stringify(reports.map((e) => e.data.body)), mode.name === 'under bubblewrap' ? /refused dep EROFS/ : /rewrote dep/);
+      assert.match(JSON.stringify(reports.map((e) => e.data.body)), mode.name === 'with bubblewrap off' ? /rewrote dep/ : /refused dep EROFS/);
       assert.equal(fs.readFileSync(path.join(root, 'node_modules/dep/index.js'), 'utf8'), 'module.exports = 42;\n');
     });
   });

@@ -1,6 +1,6 @@
 // Set-up shared by the security tests: a small workspace with an in-workspace link and a
 // node_modules dependency, the environment pointing the real SDKs at the fake vendor servers with
-// the fake keys, and the two containment modes every hostile case runs under.
+// the fake keys, and the three containment modes every hostile case runs under.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,6 +14,7 @@ export const ALL_SECRETS = [...Object.values(FAKE_KEYS), SERVICE_TOKEN];
 
 export const MODES = [
   { name: 'under bubblewrap', env: {} as Record<string, string>, available: () => containment(process.env).level === 'bubblewrap' },
+  { name: 'under user namespaces', env: { CODECOMPANION_SANDBOX: 'namespaces' } as Record<string, string>, available: () => containment({ ...process.env, CODECOMPANION_SANDBOX: 'namespaces' }).level === 'namespaces' },
   { name: 'with bubblewrap off', env: { CODECOMPANION_SANDBOX: 'off' } as Record<string, string>, available: () => true },
 ] as const;
 

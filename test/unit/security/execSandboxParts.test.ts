@@ -71,13 +71,16 @@ describe('security: check sandbox parts', () => {
     }
   });
 
-  it('says which containment is in force, and CODECOMPANION_SANDBOX=off switches bubblewrap off', () => {
+  it('says which containment is in force, and CODECOMPANION_SANDBOX=off switches sandboxing off', () => {
     const off = containment({ ...process.env, CODECOMPANION_SANDBOX: 'off' });
     assert.equal(off.level, 'process-tree');
-    assert.match(describeContainment(off), /^process group \+ \/proc sweep.*no sandbox \(CODECOMPANION_SANDBOX=off switches bubblewrap off\)$/);
+    assert.match(describeContainment(off), /^process group \+ \/proc sweep.*no sandbox: .* \(CODECOMPANION_SANDBOX=off switches sandboxing off\)$/);
     const none = containment({ PATH: '/nonexistent' });
     assert.equal(none.level, 'process-tree');
-    assert.match(none.why ?? '', /bwrap is not installed|Linux only/);
+    assert.match(none.why ?? '', /bwrap is not installed.*unshare or setpriv \(util-linux\) is not on PATH|Linux only/);
+    // bubblewrap missing, user namespaces working: the middle level, and why bwrap is not used
+    const ns = containment({ ...process.env, CODECOMPANION_SANDBOX: 'namespaces' });
+    if (ns.level === 'namespaces') assert.match(describeContainment(ns), /^user namespaces \(unshare\): no network, own PID namespace and \/proc, node_modules read-only.* \(CODECOMPANION_SANDBOX=namespaces skips bubblewrap\)$/);
     const auto = containment(process.env);
     if (auto.level === 'bubblewrap') assert.match(describeContainment(auto), /^bubblewrap: no network, read-only system/);
   });
