@@ -3,6 +3,8 @@
 // - a budgeted `codecompanion run` (dist/cli.js, real SDKs against the loopback fake vendors) SIGKILLed
 //   in the middle of a model call and resumed, over and over: what the vendors billed against the budget
 //   (goal: never above the budget plus one reservation);
+// - hostile models whose tests hunt for keys (bench/keyScan.ts): key bytes found in what was stored,
+//   printed and sent, raw or encoded (goal 0), with bubblewrap and without;
 // - the fast-check fuzz suites (test/unit/fuzz): generated inputs per target, and whether all held.
 // Reproduce: npm run bench -- security   (CC_SECURITY_CYCLES=N changes the cycle counts)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,6 +22,8 @@ import { startFakeModelServer, type FakeModelServer, type FakeRequest } from '..
 import { pacedSampleTeam, sampleTeam } from '../test/fakes/sampleTeam';
 import { fuzzInputs } from '../test/unit/fuzz/budget';
 import { rowCollector, type BenchSuite } from './harness';
+import { KEY_HUNTERS, scanHostileRun } from './keyScan';
+import { containment } from '../src/core/sandbox/containment';
 
 const ROOT = path.resolve(__dirname, '..');
 const CYCLES = Number(process.env.CC_SECURITY_CYCLES ?? 24);
@@ -188,6 +192,16 @@ export const suite: BenchSuite = {
         rows.add({ metric: `  over budget + one reservation ($${(b.budgetUsd + b.largestHoldUsd).toFixed(4)})?`, value: b.billedUsd > b.budgetUsd + b.largestHoldUsd ? 'YES' : 'no', goal: 'no' });
         rows.add({ metric: `  calls cut off and charged their whole hold on resume`, value: b.chargedInFull });
       }
+      const cli = path.join(ROOT, 'dist/cli.js');
+      const modes = containment(process.env).level === 'bubblewrap' ? (['auto', 'off'] as const) : (['off'] as const);
+      if (modes.length === 1) rows.add({ metric: 'key hunt under bubblewrap', value: `not measured: ${containment(process.env).why}` });
+      for (const mode of modes)
+        for (const hunter of KEY_HUNTERS) {
+          const k = await scanHostileRun(server, cli, hunter.file, mode);
+          rows.add({ metric: `${hunter.name}, ${mode === 'auto' ? 'bubblewrap' : 'no bubblewrap'}: the test ran`, value: k.ran ? 'yes' : 'NO' });
+          rows.add({ metric: `  key bytes found (raw, hex or base64): stored / printed / sent`, value: `${k.stored} / ${k.printed} / ${k.sent}`, goal: '0 / 0 / 0' });
+          rows.add({ metric: `  control: chat requests whose auth header the scan finds`, value: `${k.ownKeyHeaders} of ${k.chatRequests}` });
+        }
     } finally {
       await server.close();
     }
