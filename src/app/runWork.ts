@@ -22,8 +22,8 @@ export interface WorkContext {
   /** For the workspace memory; none when answering from a recording (its prompts must not change). */
   readonly embedder: Embedder | undefined;
   readonly onEvent?: (event: RecordedEvent) => void;
-  /** What the host adds: provider limits, sensitive-path rules, telemetry, the check's environment, the redactor, the team bus, models pinned per complexity. */
-  readonly extra?: Pick<OrchestratorDeps, 'limits' | 'sensitive' | 'telemetry' | 'check' | 'redactor' | 'bus' | 'pinned'>;
+  /** What the host adds: provider limits, sensitive-path rules, telemetry, the check's environment and where checks run, the redactor, the team bus, models pinned per complexity. */
+  readonly extra?: Pick<OrchestratorDeps, 'limits' | 'sensitive' | 'telemetry' | 'check' | 'checks' | 'redactor' | 'bus' | 'pinned'>;
   readonly signal: AbortSignal;
 }
 

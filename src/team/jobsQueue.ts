@@ -5,11 +5,14 @@
 // dead worker left idle past the lease is taken over with XAUTOCLAIM. Both sides validate every payload
 // with these schemas, and both refuse payloads past the size limits with a clear line.
 import { z } from 'zod';
+import { TestReportSchema } from '../core/artifacts/schemas';
 import { ProviderSchema } from '../core/events';
 import type { ModelDelta, ModelRequest, ModelResult } from '../core/ports/model';
 import { STREAM_PREFIX } from './teamStreams';
 
 export const JOBS_STREAM = `${STREAM_PREFIX}:jobs`;
+/** Check jobs have their own stream (same group name): only workers started with --allow-check read it. */
+export const CHECKS_STREAM = `${STREAM_PREFIX}:checks`;
 export const WORKERS_GROUP = 'workers';
 export const resultsKey = (callKey: string) => `${STREAM_PREFIX}:results:${callKey}`;
 
@@ -74,6 +77,8 @@ export const ResultEntrySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tool_call'), delivery: z.string(), attempt: z.number().int(), call: ToolCallSchema }),
   z.object({ type: z.literal('superseded'), delivery: z.string(), attempt: z.number().int(), reason: z.string() }),
   z.object({ type: z.literal('done'), delivery: z.string(), result: ModelResultSchema }),
+  /** A check job's answer. */
+  z.object({ type: z.literal('report'), delivery: z.string(), report: TestReportSchema }),
   z.object({
     type: z.literal('error'),
     delivery: z.string(),
@@ -84,7 +89,7 @@ export const ResultEntrySchema = z.discriminatedUnion('type', [
 ]);
 export type ResultEntry = z.infer<typeof ResultEntrySchema>;
 
-export const isTerminal = (e: ResultEntry) => e.type === 'done' || e.type === 'error';
+export const isTerminal = (e: ResultEntry) => e.type === 'done' || e.type === 'report' || e.type === 'error';
 
 export class JobError extends Error {
   constructor(message: string) {
@@ -153,9 +158,9 @@ function mib(bytes: number): string {
 }
 
 /** The consumer group, created from the stream's start so jobs published before any worker are taken. */
-export async function ensureGroup(client: { xGroupCreate(key: string, group: string, id: string, options?: { MKSTREAM?: boolean }): Promise<unknown> }): Promise<void> {
+export async function ensureGroup(client: { xGroupCreate(key: string, group: string, id: string, options?: { MKSTREAM?: boolean }): Promise<unknown> }, stream = JOBS_STREAM): Promise<void> {
   try {
-    await client.xGroupCreate(JOBS_STREAM, WORKERS_GROUP, '0', { MKSTREAM: true });
+    await client.xGroupCreate(stream, WORKERS_GROUP, '0', { MKSTREAM: true });
   } catch (err) {
     if (!/BUSYGROUP/.test((err as Error).message)) throw err;
   }

@@ -77,6 +77,7 @@ export class RemoteModelClient implements ModelClient {
             streamed = false;
             continue;
           }
+          if (e.type === 'report') throw new ModelError('malformed', `a worker answered call ${callKey} with a check report`, { provider: this.provider, model: request.model });
           if (e.delivery !== delivery || e.type === 'beat') continue; // a stale delivery's late words, or a sign of life
           const attempt = base + e.attempt;
           maxAttempt = Math.max(maxAttempt, attempt);

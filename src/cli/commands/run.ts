@@ -8,6 +8,7 @@ import { openStore, type Models, type OpenedStore } from '../../app/engine';
 import { parseCandidates } from '../../providers/candidates';
 import { PricingTable } from '../../providers/pricing';
 import { remoteClients } from '../../team/remoteModels';
+import { remoteChecks } from '../../team/remoteChecks';
 import { REDIS_URL_ENV, redactRedisUrl, TeamBusError } from '../../team/redisConnection';
 import { openTeamBus, trimPolicyFromEnv, type TeamBus } from '../../team/teamBus';
 import { performWork, type Work } from '../../app/runWork';
@@ -54,6 +55,7 @@ const OPTIONS = {
   reason: { type: 'string', multiple: true },
   redis: { type: 'string' },
   'remote-calls': { type: 'boolean' },
+  'remote-checks': { type: 'boolean' },
   'allow-sensitive': { type: 'string', multiple: true },
   fallback: { type: 'string' },
   rpm: { type: 'string', multiple: true },
@@ -64,7 +66,7 @@ type Values = ReturnType<typeof parseCommandLine<typeof OPTIONS>>['values'];
 
 export const runCommand: CliCommand = {
   name: 'run',
-  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--models P:M,...] [--models-low|--models-medium|--models-high P:M,...] [--validator off|disagreement|always] [--redis URL [--remote-calls]] [--check CMD] [--check-env NAME,...] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
+  usage: 'run "OBJECTIVE" [--cwd DIR] [--budget USD] [--apply [--allow-sensitive PATH ...]] [--json] [--models P:M,...] [--models-low|--models-medium|--models-high P:M,...] [--validator off|disagreement|always] [--redis URL [--remote-calls] [--remote-checks]] [--check CMD] [--check-env NAME,...] [--fallback P[:M]] [--rpm P=N] [--tpm P=N] [--record FILE | --replay FILE] | run --sample',
   summary: 'plan, write, review and validate patches for an objective (--sample: the bundled demo)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -105,6 +107,7 @@ export const reviseCommand: CliCommand = {
 async function execute(io: CliIo, values: Values, root: string, what: Work, extra: Partial<RunOptions> = {}): Promise<number> {
   const options = { ...runOptions(values), ...extra };
   if (values['remote-calls'] && !(values.redis ?? io.env[REDIS_URL_ENV])) throw new UsageError(`--remote-calls sends the model calls to team workers: give the team's Redis with --redis URL or ${REDIS_URL_ENV}`);
+  if (values['remote-checks'] && !(values.redis ?? io.env[REDIS_URL_ENV])) throw new UsageError(`--remote-checks sends the check command to team workers started with --allow-check: give the team's Redis with --redis URL or ${REDIS_URL_ENV}`);
   const local = values['remote-calls'] ? teamCandidates(io.env, values) : loadModels(io.env, { ...(values.replay ? { replay: path.resolve(io.cwd, values.replay) } : {}), ...(values.record ? { record: path.resolve(io.cwd, values.record) } : {}), ...(values.models ? { models: values.models } : {}), ...(values.fallback ? { fallback: values.fallback } : {}) });
   const pinned = pinnedModels(io.env, Object.fromEntries(COMPLEXITIES.flatMap((l) => (values[PIN_FLAG[l]] === undefined ? [] : [[l, values[PIN_FLAG[l]]]]))), local.candidates);
   const limits = rateLimits(io.env, values);
@@ -140,13 +143,15 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
     io.stderr.write(`models: ${models.source}\n`);
     const pins = describePinned(pinned);
     if (pins) io.stderr.write(`models pinned per task complexity: ${pins}\n`);
-    if (options.checkCommand) io.stderr.write(`check command runs under: ${describeContainment(containment(io.env))}\n`);
+    const remoteCheck = team && values['remote-checks'] ? remoteChecks(team.client, remoteOptions(io.env)) : undefined;
+    if (options.checkCommand) io.stderr.write(`check command runs ${remoteCheck ? "on the team's workers started with --allow-check, in their sandbox" : `under: ${describeContainment(containment(io.env))}`}\n`);
     const embedder = values.replay ? undefined : embedderFromEnv(io.env);
     const extra = {
       limits,
       sensitive: { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), allow: new Set((values['allow-sensitive'] ?? []).map(normalize)) },
       telemetry: telemetry.telemetry,
       check: checkHost(io, values),
+      ...(remoteCheck ? { checks: remoteCheck } : {}),
       redactor: Redactor.fromEnv(io.env, models.secrets ?? []),
       pinned,
       ...(team ? { bus: team.publisher } : {}),

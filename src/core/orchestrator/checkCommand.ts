@@ -25,7 +25,30 @@ export interface CheckHost {
   readonly pass: readonly string[];
 }
 
+/** Runs a run's check on a staged workspace: here (runCheck) or on a team worker (src/team/remoteChecks). */
+export interface CheckRunner {
+  /** `key` names this check uniquely within the workspace (run id + patch id): a team worker's idempotency key. */
+  run(view: WorkspaceView, plan: PatchPlan, command: string, timeoutMs: number, signal: AbortSignal | undefined, key: string): Promise<TestReport>;
+}
+
+export function localChecks(clock: Clock, host: CheckHost): CheckRunner {
+  return { run: (view, plan, command, timeoutMs, signal) => runCheck(view, plan, command, timeoutMs, clock, signal, host) };
+}
+
 export async function runCheck(view: WorkspaceView, plan: PatchPlan, command: string, timeoutMs: number, clock: Clock, signal: AbortSignal | undefined, host: CheckHost): Promise<TestReport> {
+  return runContainedCheck({ prepare: (dir, sandboxed) => view.materialize(dir, plan, { dependencies: !sandboxed }).refused, dependencies: dependenciesOf(view.root) }, command, timeoutMs, clock, signal, host);
+}
+
+/** Where a contained check gets its files: written into `dir` by `prepare`, plus a dependencies folder. */
+export interface CheckFiles {
+  /** Fills the scratch folder; returns the paths it left out (and says so in the output). */
+  prepare(dir: string, sandboxed: boolean): readonly string[];
+  /** node_modules to mount read-only (bubblewrap, namespaces) when prepare did not copy it. */
+  readonly dependencies: string | undefined;
+}
+
+/** The check command run contained in a fresh scratch folder: the one path every check takes, here or on a worker. */
+export async function runContainedCheck(files: CheckFiles, command: string, timeoutMs: number, clock: Clock, signal: AbortSignal | undefined, host: CheckHost): Promise<TestReport> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'codecompanion-check-'));
   const dir = path.join(base, 'work');
   const home = path.join(base, 'home');
@@ -35,11 +58,12 @@ export async function runCheck(view: WorkspaceView, plan: PatchPlan, command: st
     const contained = containment(host.env);
     // under namespaces too the dependencies are bound read-only, never copied
     const sandboxed = contained.level !== 'process-tree';
-    const copy = view.materialize(dir, plan, { dependencies: !sandboxed });
+    fs.mkdirSync(dir);
+    const refused = files.prepare(dir, sandboxed);
     for (const d of [home, tmp]) fs.mkdirSync(d);
     const marker = newMarker();
     const env = checkEnvironment({ hostEnv: host.env, pass: host.pass, home, tmp, extra: { [MARKER_VARIABLE]: marker } });
-    const modules = dependenciesOf(view.root);
+    const modules = files.dependencies;
     if (sandboxed && modules) fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
     const readOnly: [string, string][] = modules ? [[modules, path.join(dir, 'node_modules')]] : [];
     const argv = contained.level === 'bubblewrap'
@@ -50,7 +74,7 @@ export async function runCheck(view: WorkspaceView, plan: PatchPlan, command: st
         ? [host.env.ComSpec ?? 'cmd.exe', '/d', '/s', '/c', command]
         : ['/bin/sh', '-c', command];
     const { exitCode, timedOut, output } = await runTree(argv, marker, { cwd: dir, env, timeoutMs, outputLimit: OUTPUT_TAIL, ...(signal ? { signal } : {}) });
-    const note = copy.refused.length ? `(left out of the scratch copy, links leading outside the workspace or not regular files: ${copy.refused.slice(0, 10).join(', ')}${copy.refused.length > 10 ? ', …' : ''})\n` : '';
+    const note = refused.length ? `(left out of the scratch copy, links leading outside the workspace or not regular files: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''})\n` : '';
     return { command, passed: exitCode === 0 && !timedOut, exitCode, timedOut, durationMs: clock.now() - started, output: (note + normalizeOutput(output, dir, base)).slice(-OUTPUT_TAIL) };
   } finally {
     fs.rmSync(base, { recursive: true, force: true });

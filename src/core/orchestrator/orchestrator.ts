@@ -17,7 +17,7 @@ import type { PerformanceStore } from '../performance/performanceStore';
 import type { ModelCandidate, RouterOptions } from '../router/router';
 import type { SensitivePaths } from '../patch/sensitivePaths';
 import type { Redactor } from '../security/redaction';
-import type { CheckHost } from './checkCommand';
+import type { CheckHost, CheckRunner } from './checkCommand';
 import type { EventBus } from './eventBus';
 import type { ProviderLimits } from './providerLimiter';
 import { RunDriver } from './runDriver';
@@ -71,6 +71,8 @@ export interface OrchestratorDeps {
   readonly telemetry?: Telemetry;
   /** The check command's environment source and pass-list (default: this process's environment, nothing passed). */
   readonly check?: CheckHost;
+  /** Where checks run (default: here, contained, with `check` as the host); a team's workers with run --remote-checks. */
+  readonly checks?: CheckRunner;
   /** Scrubs known secrets from every event before it is stored and from every prompt (default: this process's environment). */
   readonly redactor?: Redactor;
 }

@@ -16,7 +16,7 @@ import { GENAI, NO_TELEMETRY, type Telemetry, type TraceSpan } from '../ports/te
 import { PerformanceStore } from '../performance/performanceStore';
 import { NoModelError, Router, type RouteDecision } from '../router/router';
 import { Redactor } from '../security/redaction';
-import { runCheck } from './checkCommand';
+import { localChecks } from './checkCommand';
 import { decide } from './consensus';
 import { validatorVote } from './validatorStep';
 import { ProviderLimiter } from './providerLimiter';
@@ -316,7 +316,8 @@ export class RunDriver {
     if (dry.plan?.ok && command) {
       const span = parent.child('check', { 'codecompanion.patch.id': patchId, 'process.command_line': command });
       try {
-        report = await runCheck(this.view, dry.plan, command, this.options.checkTimeoutMs, this.clock, this.signal, this.deps.check ?? { env: process.env, pass: [] });
+        const checks = this.deps.checks ?? localChecks(this.clock, this.deps.check ?? { env: process.env, pass: [] });
+        report = await checks.run(this.view, dry.plan, command, this.options.checkTimeoutMs, this.signal, `${this.log.runId}/${patchId}.check`);
         span.set({ 'process.exit.code': report.exitCode ?? undefined, 'codecompanion.check.passed': report.passed, 'codecompanion.check.timed_out': report.timedOut });
         if (!report.passed) span.fail(report.timedOut ? 'timeout' : 'check_failed');
       } finally {
