@@ -103,6 +103,9 @@ export async function runWorker(client: TeamClient, options: WorkerOptions): Pro
     }
   };
 
+  // an idle worker looks for jobs past their lease at least four times a lease: a failover waits the lease, little more
+  const block = Math.min(1_000, Math.floor(lease / 4));
+
   /** One stream's loop: reclaim jobs idle past the lease, then read new ones, never more than `slots` at once. */
   const take = async (stream: string, slots: number): Promise<void> => {
     const running = new Set<Promise<void>>();
@@ -130,7 +133,7 @@ export async function runWorker(client: TeamClient, options: WorkerOptions): Pro
           const taken = claimed.messages.filter((m): m is NonNullable<typeof m> => m !== null);
           for (const m of taken) if (!inFlight.has(String(m.id))) start(String(m.id), toRecord(m.message), true);
           if (taken.length >= free) continue;
-          const reply = await reader.xReadGroup(WORKERS_GROUP, consumer, { key: stream, id: '>' }, { COUNT: free - taken.length, BLOCK: 1_000 });
+          const reply = await reader.xReadGroup(WORKERS_GROUP, consumer, { key: stream, id: '>' }, { COUNT: free - taken.length, BLOCK: block });
           for (const m of streamMessages(reply)) start(m.id, m.message, false);
         } catch (err) {
           if (options.signal.aborted) break;
