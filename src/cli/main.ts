@@ -15,12 +15,13 @@ import { indexCommand, searchCommand } from './commands/memory';
 import { patchCommand } from './commands/patch';
 import { providersCommand } from './commands/providers';
 import { resumeCommand, reviseCommand, runCommand } from './commands/run';
+import { reviewCommand } from './commands/review';
 import { serveCommand } from './commands/serve';
 import { followCommand } from './commands/follow';
 import { workerCommand } from './commands/worker';
 import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, reviseCommand, runsCommand, eventsCommand, replayCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand, doctorCommand, statsCommand, serveCommand, followCommand, workerCommand];
+const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, reviseCommand, runsCommand, eventsCommand, replayCommand, reviewCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand, doctorCommand, statsCommand, serveCommand, followCommand, workerCommand];
 
 export async function main(host: CliHostIo): Promise<number> {
   const redactor = Redactor.fromEnv(host.env);

@@ -42,6 +42,41 @@ export const RunOptionsSchema = z.object({
 
 const callRef = { callId: z.string(), taskId: z.string() };
 
+const Lines = z.array(z.string()).readonly();
+/** A proposed change the user can take or leave on its own; `id` is stable across processes and reloads. */
+export const ReviewHunkSchema = z.object({
+  id: z.string(),
+  index: z.number().int(),
+  oldStart: z.number().int(),
+  oldLines: Lines,
+  newLines: Lines,
+  contextBefore: Lines,
+  contextAfter: Lines,
+});
+export const ReviewFileSchema = z.object({
+  path: z.string(),
+  action: z.enum(['create', 'modify', 'delete', 'rename']),
+  from: z.string().optional(),
+  eol: z.enum(['\n', '\r\n']),
+  /** The whole new text of a created or renamed file; the old text of a deleted one. */
+  content: z.string().optional(),
+  hunks: z.array(ReviewHunkSchema),
+});
+/**
+ * What an applied hunk changed, enough to take exactly that back: a hunk's old and new lines with the
+ * lines around them right after the apply (never the whole file), or the text of a created, deleted
+ * or renamed file.
+ */
+export const CheckpointEntrySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('hunk'), hunkId: z.string(), path: z.string(), start: z.number().int(), oldLines: Lines, newLines: Lines, contextBefore: Lines, contextAfter: Lines }),
+  z.object({ kind: z.literal('create'), hunkId: z.string(), path: z.string(), content: z.string() }),
+  z.object({ kind: z.literal('delete'), hunkId: z.string(), path: z.string(), content: z.string() }),
+  z.object({ kind: z.literal('rename'), hunkId: z.string(), from: z.string(), path: z.string(), before: z.string(), content: z.string() }),
+]);
+const HunkProblem = z.object({ hunkId: z.string(), reason: z.string() });
+/** The process doing a two-step write, so another process can tell a live one from a crashed one. */
+export const ProcessRefSchema = z.object({ hostId: z.string(), bootId: z.string(), pid: z.number().int(), pidStart: z.string(), at: z.number() });
+
 export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run.started'), data: z.object({ v: z.number().int(), objective: z.string(), options: RunOptionsSchema, resumedFrom: z.string().optional() }) }),
   z.object({ type: z.literal('plan.proposed'), data: z.object({ callId: z.string(), spec: SpecDocSchema }) }),
@@ -153,6 +188,41 @@ export const RunEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run.cancelled'), data: z.object({ reason: z.string() }) }),
   /** The OpenTelemetry trace this stretch of the run is exported under (only with export on); a resume starts another. */
   z.object({ type: z.literal('run.traced'), data: z.object({ traceId: z.string().regex(/^[0-9a-f]{32}$/) }) }),
+  // The user's review of the run's patches. Pending review is a fold over these (src/app/review).
+  /** A patch's hunks, planned against the workspace when proposed, are pending in review. */
+  z.object({
+    type: z.literal('review.proposed'),
+    data: z.object({
+      patchId: z.string(),
+      taskId: z.string(),
+      taskTitle: z.string(),
+      summary: z.string(),
+      ...ModelRef,
+      objective: z.string(),
+      files: z.array(ReviewFileSchema),
+      problems: z.array(z.string()),
+    }),
+  }),
+  /** A revision's patch replaces one in review: the old one's pending hunks are no longer offered. */
+  z.object({ type: z.literal('review.superseded'), data: z.object({ patchId: z.string(), by: z.string() }) }),
+  /**
+   * An accept is about to write the files (recorded first, so a crash between the two is found and
+   * reconciled on restart): the checkpoint of what will change. `review.applied` follows once written.
+   */
+  z.object({ type: z.literal('review.accepting'), data: z.object({ decisionId: z.string(), hunkIds: z.array(z.string()).min(1), entries: z.array(CheckpointEntrySchema), by: ProcessRefSchema }) }),
+  z.object({ type: z.literal('review.applied'), data: z.object({ decisionId: z.string(), hunkIds: z.array(z.string()), reconciled: z.boolean().optional() }) }),
+  /** An accept that never reached the files (found on restart): its hunks are pending again. */
+  z.object({ type: z.literal('review.abandoned'), data: z.object({ decisionId: z.string(), reason: z.string() }) }),
+  /** Hunks that no longer match the files: not applied, named with why. */
+  z.object({ type: z.literal('review.conflicted'), data: z.object({ decisionId: z.string(), hunks: z.array(HunkProblem).min(1) }) }),
+  z.object({ type: z.literal('review.rejected'), data: z.object({ decisionId: z.string(), hunkIds: z.array(z.string()).min(1), reason: z.string().optional() }) }),
+  /** A rollback is about to take applied hunks back (recorded first, like review.accepting). */
+  z.object({ type: z.literal('review.rollingBack'), data: z.object({ decisionId: z.string(), hunkIds: z.array(z.string()), by: ProcessRefSchema }) }),
+  /** Reverted hunks are pending again; conflicts (lines edited since) were left as the user has them. */
+  z.object({
+    type: z.literal('review.rolledBack'),
+    data: z.object({ decisionId: z.string(), reverted: z.array(z.string()), conflicts: z.array(HunkProblem.extend({ path: z.string() })), reconciled: z.boolean().optional() }),
+  }),
 ]);
 
 export type RunEvent = z.infer<typeof RunEventSchema>;
@@ -163,6 +233,9 @@ export type Role = z.infer<typeof RoleSchema>;
 export type RunOptions = z.infer<typeof RunOptionsSchema>;
 export type ConsensusRule = z.infer<typeof ConsensusRuleSchema>;
 export type ValidatorMode = z.infer<typeof ValidatorModeSchema>;
+export type CheckpointEntryData = z.infer<typeof CheckpointEntrySchema>;
+export type ReviewFileData = z.infer<typeof ReviewFileSchema>;
+export type ProcessRef = z.infer<typeof ProcessRefSchema>;
 
 export const RUN_EVENT_TYPES: readonly RunEventType[] = RunEventSchema.options.map((o) => o.shape.type.value);
 

@@ -101,6 +101,13 @@ export class SqlEventStore implements EventStore {
       .map(toEvent);
   }
 
+  /** Events of every run whose type starts with `prefix` (e.g. 'review.'), in the order they became durable. */
+  async readTypes(prefix: string, fromGlobalSeq = 1): Promise<StoredEvent[]> {
+    return this.db
+      .all<EventRow>("SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE global_seq >= ? AND substr(type, 1, ?) = ? ORDER BY global_seq", [fromGlobalSeq, prefix.length, prefix])
+      .map(toEvent);
+  }
+
   async listRuns(): Promise<RunSummary[]> {
     return this.db
       .all<{ run_id: string; created_at: number; updated_at: number; event_count: number; last_type: string }>(

@@ -1,23 +1,11 @@
 // What a run changed in the workspace, recorded as it is applied, and how to take exactly that back.
 // Rollback reverts hunk by hunk, newest first, finding each hunk's new lines by content: lines the
 // user edited since are a conflict and stay as they are, and edits elsewhere are never touched.
+import type { CheckpointEntryData } from '../../core/events';
 import { locate, planHunks } from './hunks';
 
-export type CheckpointEntry =
-  | {
-      readonly kind: 'hunk';
-      readonly hunkId: string;
-      readonly path: string;
-      /** Where the new lines started right after the apply, and the lines around them then. */
-      readonly start: number;
-      readonly oldLines: readonly string[];
-      readonly newLines: readonly string[];
-      readonly contextBefore: readonly string[];
-      readonly contextAfter: readonly string[];
-    }
-  | { readonly kind: 'create'; readonly hunkId: string; readonly path: string; readonly content: string }
-  | { readonly kind: 'delete'; readonly hunkId: string; readonly path: string; readonly content: string }
-  | { readonly kind: 'rename'; readonly hunkId: string; readonly from: string; readonly path: string; readonly before: string; readonly content: string };
+/** Defined with the events that carry it (review.accepting). */
+export type CheckpointEntry = CheckpointEntryData;
 
 export interface Checkpoint {
   readonly runId: string;

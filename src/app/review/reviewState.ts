@@ -27,6 +27,8 @@ export interface ReviewFile {
 }
 
 export interface ReviewPatch {
+  /** The run it belongs to, where a review shows several runs' patches together. */
+  readonly runId?: string;
   readonly patchId: string;
   readonly taskId: string;
   readonly taskTitle: string;
@@ -75,7 +77,7 @@ export function buildReview(run: RunState, read: (path: string) => FileText | un
         if (f.from) staged.set(f.from, undefined);
       }
     }
-    patches.push({ patchId: p.patchId, taskId: p.taskId, taskTitle: run.tasks[p.taskId]?.title ?? p.taskId, summary: body.summary, provider: p.provider, model: p.model, files, problems });
+    patches.push({ runId: run.runId, patchId: p.patchId, taskId: p.taskId, taskTitle: run.tasks[p.taskId]?.title ?? p.taskId, summary: body.summary, provider: p.provider, model: p.model, files, problems });
   }
   return { runId: run.runId, objective: run.objective, patches };
 }

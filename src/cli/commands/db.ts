@@ -6,6 +6,7 @@ import { databaseDir, DatabaseFileError, tornCopies } from '../../storage/layout
 import { SCHEMA_VERSION } from '../../storage/migrations';
 import { compactFinishedRuns, DEFAULT_RETENTION_DAYS, parseRetention } from '../../storage/retention';
 import { moveDatabaseAside, openWorkspaceDatabase } from '../../storage/workspaceDatabase';
+import { describeOwner } from '../../storage/lock';
 import { resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 
@@ -68,7 +69,7 @@ async function status(io: CliIo, root: string, json: boolean): Promise<number> {
         tornCopies: tornCopies(dir),
         snapshot: db.recovery.snapshotCheck ?? 'none yet',
         projections: db.all<{ name: string; version: number }>('SELECT name, version FROM cc_projections ORDER BY name').map((r) => `${r.name} v${r.version}`),
-        writer: db.lockHolder ? `${db.lockHolder.purpose} (pid ${db.lockHolder.pid})` : null,
+        writer: db.lockHolder ? `${db.lockHolder.purpose} ${describeOwner(db.lockHolder)}` : null,
       };
       if (json) io.stdout.write(JSON.stringify(report) + '\n');
       else

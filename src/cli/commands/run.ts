@@ -11,6 +11,9 @@ import { remoteClients } from '../../team/remoteModels';
 import { remoteChecks } from '../../team/remoteChecks';
 import { REDIS_URL_ENV, redactRedisUrl, TeamBusError } from '../../team/redisConnection';
 import { openTeamBus, trimPolicyFromEnv, type TeamBus } from '../../team/teamBus';
+import { NodeReviewFiles } from '../../app/review/nodeFiles';
+import { ReviewService } from '../../app/review/reviewService';
+import { StoreReviewLog } from '../../app/review/storeReviewLog';
 import { performWork, type Work } from '../../app/runWork';
 import { loadModels, resolveWorkspace } from '../engine';
 import { parseCommandLine, usdAmount as money, UsageError, wholeNumber as int, type CliCommand, type CliIo } from '../io';
@@ -159,6 +162,7 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
     const final = await performWork({ root, opened, models, embedder, onEvent, extra, signal: io.signal }, 'objective' in what ? { ...what, options } : what);
     if (live) io.clearLine();
     if (!values.json) io.stdout.write(summary(final));
+    if (final.status === 'completed') await proposeForReview(io, root, opened, final, what, values.json === true);
     return final.status === 'completed' ? applyExitCode(final) : final.status === 'cancelled' ? 130 : 1;
   } finally {
     // sends what is buffered (bounded by the exporter's timeout); a collector that is down costs a warning, never the run
@@ -173,6 +177,13 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
  * script never takes "nothing was written" for success); 4 when everything else was applied but
  * sensitive files wait for explicit acceptance.
  */
+/** What the run accepted and did not apply is pending review, as in the editor (`codecompanion review`). */
+async function proposeForReview(io: CliIo, root: string, opened: OpenedStore, final: RunState, what: Work, json: boolean): Promise<void> {
+  const service = new ReviewService(new NodeReviewFiles(root), new StoreReviewLog(opened.store));
+  const proposed = 'revise' in what ? [await service.proposeRevision(final, what.revise.patchId)].filter((p): p is string => p !== null) : await service.propose(final);
+  if (proposed.length && !json) io.stderr.write(`${proposed.length} patch(es) pending review: codecompanion review ${final.runId}\n`);
+}
+
 export function applyExitCode(final: RunState): number {
   const patches = Object.values(final.patches);
   if (patches.some((p) => p.status === 'apply_failed')) return 1;

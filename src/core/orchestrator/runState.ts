@@ -249,6 +249,8 @@ function apply(s: RunState, e: RunEvent & { ts?: number }): RunState {
       return { ...s, status: 'cancelled', endedAt: e.ts, error: { reason: 'cancelled', message: e.data.reason } };
     case 'run.traced':
       return { ...s, traceIds: [...(s.traceIds ?? []), e.data.traceId] };
+    default:
+      return s; // the user's review (review.*) is folded in src/app/review
   }
 }
 
