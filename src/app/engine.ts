@@ -14,6 +14,7 @@ import { createProviderRegistry } from '../providers/registry';
 import { readModelStats } from '../storage/projections/modelPerformance';
 import { daySpentUsd } from '../storage/projections/spend';
 import { compactFinishedRuns, DAY_MS, DEFAULT_RETENTION_DAYS, RUNS_PER_OPEN, type CompactionReport } from '../storage/retention';
+import { serveHandoffs } from '../storage/handoff';
 import { SqlEventStore } from '../storage/sqlEventStore';
 import { openWorkspaceDatabase, type OpenMode, type WorkspaceDatabase } from '../storage/workspaceDatabase';
 
@@ -60,11 +61,14 @@ export async function openStore(root: string, mode: OpenMode, purpose: string, o
           warn(`retention: could not compact old runs (${err.message}); nothing was lost, it is retried at the next open`);
           return undefined;
         });
+  // The writer appends what processes without the lock hand it (a review decision beside a run).
+  const handoffs = db.readOnly ? undefined : serveHandoffs(db.path, db, store, () => undefined);
   return {
     db,
     store,
     maintenance,
     close: async () => {
+      await handoffs?.stop();
       await maintenance;
       await store.close();
     },

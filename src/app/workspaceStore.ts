@@ -42,19 +42,19 @@ export class WorkspaceStore {
   }
 
   /** For appending, until the matching release(); throws (naming the holder) when another process is writing. */
-  async write(): Promise<OpenedStore> {
+  async write(lockTimeoutMs = 2_000): Promise<OpenedStore> {
     this.writers++;
     clearTimeout(this.linger);
     this.linger = undefined;
     const days = this.retentionDays();
-    this.writer ??= openStore(this.root, 'write', this.purpose, { lockTimeoutMs: 2_000, retentionMs: days > 0 ? days * DAY_MS : undefined });
+    this.writer ??= openStore(this.root, 'write', this.purpose, { lockTimeoutMs, retentionMs: days > 0 ? days * DAY_MS : undefined });
     const pending = this.writer;
     try {
       return await pending;
     } catch (err) {
       this.writers--;
       if (this.writer === pending) this.writer = undefined;
-      throw new Error(`the workspace database is busy (${(err as Error).message}); wait for the other CodeCompanion process to finish`);
+      throw new Error(`the workspace database is busy (${(err as Error).message}); wait for the other CodeCompanion process to finish`, { cause: err });
     }
   }
 

@@ -3,13 +3,13 @@
 // same service, patch engine and checkpoint code as the editor.
 import { parseEvent } from '../../core/events';
 import { projectRun } from '../../core/orchestrator/runState';
-import { openStore, type OpenedStore } from '../../app/engine';
+import { WorkspaceStore } from '../../app/workspaceStore';
+import { WorkspaceReviewLog } from '../../app/review/workspaceReviewLog';
 import { NodeReviewFiles } from '../../app/review/nodeFiles';
 import { activeReviews, busyHunks, pendingCount, type ReviewBook, type RunReview } from '../../app/review/reviewProjection';
 import { findHunk, ReviewService } from '../../app/review/reviewService';
 import { allHunks, type HunkRef } from '../../app/review/reviewState';
 import { hunkLines } from '../../app/review/sendBack';
-import { StoreReviewLog } from '../../app/review/storeReviewLog';
 import { resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 
@@ -38,7 +38,7 @@ export const reviewCommand: CliCommand = {
     }
     if (verb === 'rollback') {
       if (args.length !== 1) throw new UsageError('give the run id to roll back');
-      return withService(io, root, 'write', async (service) => {
+      return withService(io, root, async (service) => {
         const out = await service.rollback(args[0]!);
         if (values.json) io.stdout.write(`${JSON.stringify(out)}\n`);
         else {
@@ -50,7 +50,7 @@ export const reviewCommand: CliCommand = {
     }
     if (verb === 'show') {
       if (args.length !== 1) throw new UsageError('give one hunk id');
-      return withService(io, root, 'auto', async (service) => {
+      return withService(io, root, async (service) => {
         const { runId, ref } = findHunk(await service.load(), args[0]!);
         if (values.json) io.stdout.write(`${JSON.stringify({ runId, ...hunkJson(ref, new Set()) })}\n`);
         else io.stdout.write(`${describeHunk(runId, ref, new Set())}\n${diffText(ref)}`);
@@ -58,8 +58,8 @@ export const reviewCommand: CliCommand = {
       });
     }
     if (args.length > 0) throw new UsageError(`unexpected ${args.join(' ')}`);
-    return withService(io, root, verb ? 'write' : 'auto', async (service, opened) => {
-      if (verb) await proposeIfNew(service, opened, verb);
+    return withService(io, root, async (service, store) => {
+      if (verb) await proposeIfNew(service, store, verb);
       const book = await service.load();
       const runs = verb ? [book.runs[verb]].filter((r): r is RunReview => r !== undefined) : activeReviews(book);
       if (verb && runs.length === 0) throw new Error(`run ${verb} has nothing in review ('codecompanion runs' lists the runs)`);
@@ -72,7 +72,7 @@ export const reviewCommand: CliCommand = {
 };
 
 async function decide(io: CliIo, root: string, verb: 'accept' | 'reject', ids: readonly string[], all: boolean, reason: string | undefined): Promise<number> {
-  return withService(io, root, 'write', async (service) => {
+  return withService(io, root, async (service) => {
     const book = await service.load();
     const targets = all ? allPendingOf(book, ids) : ids;
     const out = verb === 'accept' ? await service.accept(targets) : await service.reject(targets, reason);
@@ -98,25 +98,25 @@ function allPendingOf(book: ReviewBook, args: readonly string[]): string[] {
   return ids;
 }
 
-async function withService<T>(io: CliIo, root: string, mode: 'write' | 'auto', fn: (service: ReviewService, opened: OpenedStore) => Promise<T>): Promise<T> {
-  const opened = await openStore(root, mode, `codecompanion review`);
+async function withService<T>(io: CliIo, root: string, fn: (service: ReviewService, store: WorkspaceStore) => Promise<T>): Promise<T> {
+  const store = new WorkspaceStore(root, 'codecompanion review', 0);
   try {
     const crashAt = io.env.CODECOMPANION_TEST_CRASH_AT;
     const crash = (at: string) => {
       // fault injection for the crash tests: die here as kill -9 would
       if (crashAt === at) process.kill(process.pid, 'SIGKILL');
     };
-    const service = new ReviewService(new NodeReviewFiles(root, (p) => crash(`file:${p}`)), new StoreReviewLog(opened.store), undefined, crash);
-    if (!opened.db.readOnly) for (const line of await service.reconcile()) io.stderr.write(`codecompanion review: ${plain(line)}\n`);
-    return await fn(service, opened);
+    const service = new ReviewService(new NodeReviewFiles(root, (p) => crash(`file:${p}`)), new WorkspaceReviewLog(root, store), undefined, crash);
+    for (const line of await service.reconcile()) io.stderr.write(`codecompanion review: ${plain(line)}\n`);
+    return await fn(service, store);
   } finally {
-    await opened.close();
+    await store.close();
   }
 }
 
 /** A run named on the command line whose accepted patches never went to review (an older run, a CLI run) is proposed now. */
-async function proposeIfNew(service: ReviewService, opened: OpenedStore, runId: string): Promise<void> {
-  const events = (await opened.store.readRun(runId)).map(parseEvent);
+async function proposeIfNew(service: ReviewService, store: WorkspaceStore, runId: string): Promise<void> {
+  const events = (await (await store.read()).store.readRun(runId)).map(parseEvent);
   if (events.length === 0) throw new Error(`there is no run ${runId} in this workspace ('codecompanion runs' lists them)`);
   await service.propose(projectRun(runId, events));
 }

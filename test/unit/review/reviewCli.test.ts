@@ -4,6 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../helpers/cliRunner';
+import { openStore } from '../../../src/app/engine';
 import { allHunks } from '../../../src/app/review/reviewState';
 import { CONFIG, USERS, paginate, port, read, reviewBook, seedRun, tmpWorkspace } from './fixtures';
 
@@ -104,6 +105,30 @@ describe('codecompanion review', () => {
     assert.equal(read(root, 'test/users.test.js'), undefined, 'the created file is gone');
     const book = await reviewBook(root);
     assert.deepEqual(allHunks(book.runs['run-a']!).map(({ hunk }) => hunk.decision), ['pending', 'accepted', 'pending'], 'taken back = pending again; the conflicting one stays applied');
+  });
+
+  it('decides while another process holds the database (a CLI run writing): the holder takes the decision, nobody waits for the run', async () => {
+    const root = tmpWorkspace();
+    await seedRun(root, 'run-a', 'paginate', { 'task-1': paginate });
+    await seedRun(root, 'run-b', 'port', { 'task-1': port });
+    await listJson(root, 'run-a');
+    const [first, second] = (await listJson(root, 'run-a'))[0]!.patches[0]!.hunks;
+    const run = await openStore(root, 'write', 'codecompanion run', 5_000);
+    try {
+      await run.store.append('run-b', [{ type: 'run.paused', data: { reason: 'still writing' } }]);
+      const accepted = await runCli(['review', 'accept', first!.id, '--cwd', root]);
+      assert.equal(accepted.code, 0, accepted.stderr);
+      const rejected = await runCli(['review', 'reject', second!.id, '--reason', 'no', '--cwd', root]);
+      assert.equal(rejected.code, 0, rejected.stderr);
+      const types = (await run.store.readTypes('review.')).map((e) => e.type);
+      assert.deepEqual(types.slice(-3), ['review.accepting', 'review.applied', 'review.rejected'], 'the writer appended them to the run’s stream');
+      assert.equal(run.db.readOnly, false);
+    } finally {
+      await run.close();
+    }
+    const book = await reviewBook(root);
+    assert.deepEqual(allHunks(book.runs['run-a']!).map(({ hunk }) => hunk.decision), ['accepted', 'rejected', 'pending']);
+    assert.match(read(root, 'src/users.js')!, /page \* size/);
   });
 
   it('refuses unknown ids with a one-line hint and exits 1', async () => {

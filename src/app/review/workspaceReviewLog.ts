@@ -1,0 +1,55 @@
+// The review's log for a host that shares the workspace database with others (the editor, the CLI's
+// review command): reads through the store's read-only follower, appends as the writer when the lock
+// is free and otherwise hands the events to the process holding it, so a decision waits for one
+// transaction, never for someone else's whole run.
+import { LockedError } from '../../storage/lock';
+import { databaseDir } from '../../storage/layout';
+import { handOff } from '../../storage/handoff';
+import type { RunEvent } from '../../core/events';
+import type { WorkspaceStore } from '../workspaceStore';
+import type { ReviewBook } from './reviewProjection';
+import type { ReviewLog } from './reviewService';
+import { ReviewFold } from './storeReviewLog';
+
+/** How long a decision waits for the holder of the database to take it before giving up (nothing recorded). */
+const HANDOFF_TIMEOUT_MS = 30_000;
+
+export class WorkspaceReviewLog implements ReviewLog {
+  private readonly fold = new ReviewFold();
+
+  constructor(private readonly root: string, private readonly store: WorkspaceStore) {}
+
+  async load(): Promise<ReviewBook> {
+    await this.refresh();
+    return this.fold.current;
+  }
+
+  /** Folds what is new in the log; true when the review changed. */
+  async refresh(): Promise<boolean> {
+    return this.fold.catchUp((await this.store.read()).store);
+  }
+
+  get current(): ReviewBook {
+    return this.fold.current;
+  }
+
+  async append(runId: string, events: readonly RunEvent[]): Promise<void> {
+    let opened;
+    try {
+      opened = await this.store.write(50);
+    } catch (err) {
+      if (!(errorCause(err) instanceof LockedError)) throw err;
+      await handOff(databaseDir(this.root), runId, events, { timeoutMs: HANDOFF_TIMEOUT_MS });
+      return;
+    }
+    try {
+      await opened.store.append(runId, events);
+    } finally {
+      this.store.release();
+    }
+  }
+}
+
+function errorCause(err: unknown): unknown {
+  return (err as { cause?: unknown }).cause ?? err;
+}
