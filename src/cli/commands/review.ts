@@ -10,6 +10,7 @@ import { activeReviews, busyHunks, pendingCount, type ReviewBook, type RunReview
 import { findHunk, ReviewService } from '../../app/review/reviewService';
 import { allHunks, type HunkRef } from '../../app/review/reviewState';
 import { hunkLines } from '../../app/review/sendBack';
+import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
 import { resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 
@@ -80,7 +81,7 @@ async function decide(io: CliIo, root: string, verb: 'accept' | 'reject', ids: r
     else io.stdout.write(`${out.rejected} hunk(s) rejected${reason?.trim() ? ` with your reason` : ''}\n`);
     for (const c of out.conflicts) io.stdout.write(`  conflict: ${plain(c.hunkId)}: ${plain(c.reason)}\n`);
     return out.conflicts.length ? 1 : 0;
-  });
+  }, all);
 }
 
 /** Every pending hunk of the run named (or of the only run with pending hunks). */
@@ -98,7 +99,7 @@ function allPendingOf(book: ReviewBook, args: readonly string[]): string[] {
   return ids;
 }
 
-async function withService<T>(io: CliIo, root: string, fn: (service: ReviewService, store: WorkspaceStore) => Promise<T>): Promise<T> {
+async function withService<T>(io: CliIo, root: string, fn: (service: ReviewService, store: WorkspaceStore) => Promise<T>, all = false): Promise<T> {
   const store = new WorkspaceStore(root, 'codecompanion review', 0);
   try {
     const crashAt = io.env.CODECOMPANION_TEST_CRASH_AT;
@@ -106,7 +107,8 @@ async function withService<T>(io: CliIo, root: string, fn: (service: ReviewServi
       // fault injection for the crash tests: die here as kill -9 would
       if (crashAt === at) process.kill(process.pid, 'SIGKILL');
     };
-    const service = new ReviewService(new NodeReviewFiles(root, (p) => crash(`file:${p}`)), new WorkspaceReviewLog(root, store), undefined, crash);
+    const sensitive = { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), explicit: !all };
+    const service = new ReviewService(new NodeReviewFiles(root, (p) => crash(`file:${p}`), sensitive), new WorkspaceReviewLog(root, store), undefined, crash);
     for (const line of await service.reconcile()) io.stderr.write(`codecompanion review: ${plain(line)}\n`);
     return await fn(service, store);
   } finally {
