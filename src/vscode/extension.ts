@@ -101,6 +101,9 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
     );
     void vscode.commands.executeCommand('setContext', 'codecompanion.canSendBack', sendBackCandidates(c.review.state ?? EMPTY_REVIEW).length > 0);
     c.index.start();
+    // pending hunks get their CodeLens, decorations and status item on startup: the review is read
+    // (its events only) once activation has returned, then followed
+    setTimeout(() => void c.review.start(), 0);
     void offerResume(c).catch((err) => log.warn(`resume offer: ${(err as Error).message}`));
     logStartupReport({ keys, root, log });
   }

@@ -37,7 +37,7 @@ export function projectReviews(events: Iterable<RecordedEvent>, book: ReviewBook
 
 export function evolveReview(book: ReviewBook, e: RecordedEvent): ReviewBook {
   const before = book.runs[e.runId];
-  if (!before && e.type !== 'review.proposed') return book;
+  if (!before && e.type !== 'review.proposed' && e.type !== 'review.accepting') return book;
   const run = before ?? { runId: e.runId, objective: '', patches: [], applied: [], inFlight: [], retired: [], updatedAt: e.ts };
   const next = evolveRun(run, e);
   return next === run ? book : { runs: { ...book.runs, [e.runId]: { ...next, updatedAt: e.ts } } };

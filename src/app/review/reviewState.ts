@@ -72,7 +72,7 @@ export function buildReview(run: RunState, read: (path: string) => FileText | un
     const files: ReviewFile[] = [];
     if (plan.ok) {
       for (const f of plan.files) {
-        files.push(reviewFile(p.patchId, f.path, f.action, f.from, f.before, f.after));
+        files.push(reviewFile(`${run.runId}/${p.patchId}`, f.path, f.action, f.from, f.before, f.after));
         staged.set(f.path, f.after === undefined ? undefined : parseText(f.after));
         if (f.from) staged.set(f.from, undefined);
       }
@@ -82,8 +82,9 @@ export function buildReview(run: RunState, read: (path: string) => FileText | un
   return { runId: run.runId, objective: run.objective, patches };
 }
 
-function reviewFile(patchId: string, path: string, action: FileAction, from: string | undefined, before: string | undefined, after: string | undefined): ReviewFile {
-  const prefix = `${patchId}/${path}`;
+function reviewFile(idPrefix: string, path: string, action: FileAction, from: string | undefined, before: string | undefined, after: string | undefined): ReviewFile {
+  // ids name the run too: the same patch id (task-1.r1) comes back in every run
+  const prefix = `${idPrefix}/${path}`;
   const pending = { decision: 'pending' as const };
   const whole = (oldLines: readonly string[], newLines: readonly string[]): ReviewHunk => ({ id: `${prefix}#file`, index: 0, oldStart: 0, oldLines, newLines, contextBefore: [], contextAfter: [], ...pending });
   if (action === 'modify') {

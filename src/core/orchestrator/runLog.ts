@@ -4,7 +4,7 @@
 // Every event is scrubbed of known secrets on its way in: no payload (check output, model text,
 // reasons) can put a key into the database, the bus or a later prompt.
 import { parseEvent, type RecordedEvent, type RunEvent } from '../events';
-import type { EventStore } from '../ports/eventStore';
+import { ConcurrencyError, type EventStore } from '../ports/eventStore';
 import { evolve, projectRun, type RunState } from './runState';
 import type { EventBus } from './eventBus';
 import { Redactor } from '../security/redaction';
@@ -46,7 +46,7 @@ export class RunLog {
     const result = this.tail.then(async () => {
       if (this.failure) throw this.failure;
       try {
-        const stored = await this.store.append(this.runId, events, { expectedSeq: this.seq });
+        const stored = await this.appendAfterReview(events);
         this.seq = stored[stored.length - 1]?.seq ?? this.seq;
         const recorded = stored.map((s, i) => ({ ...events[i]!, runId: s.runId, seq: s.seq, globalSeq: s.globalSeq, ts: s.ts }) as RecordedEvent);
         for (const e of recorded) {
@@ -63,6 +63,25 @@ export class RunLog {
     });
     this.tail = result.catch(() => undefined);
     return result;
+  }
+
+  /**
+   * Appends at the run's end. The user's review decisions (review.*, patch.applied/rejected from a
+   * review, made in another process and appended by the lock holder) may land in between: they are
+   * folded in and the append goes after them; anything else from another writer is a conflict.
+   */
+  private async appendAfterReview(events: readonly RunEvent[]) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.store.append(this.runId, events, { expectedSeq: this.seq });
+      } catch (err) {
+        if (!(err instanceof ConcurrencyError) || attempt >= 3) throw err;
+        const between = (await this.store.readRun(this.runId, this.seq + 1)).map(parseEvent);
+        if (!between.every((e) => e.type.startsWith('review.') || e.type === 'patch.applied' || (e.type === 'patch.rejected' && !e.data.final))) throw err;
+        for (const e of between) this.current = evolve(this.current, e);
+        this.seq = between[between.length - 1]?.seq ?? this.seq;
+      }
+    }
   }
 
   /** For fire-and-forget appends (stream progress): failures surface on the next awaited append. */
