@@ -106,37 +106,55 @@ function alreadyAppended(db: Database, request: Request): boolean {
   return Number(rows[0]?.n ?? 0) > 0;
 }
 
-/** Drains on every change in the inbox (and every `pollMs`, in case a change notice is missed) until stopped. */
+/**
+ * Drains on every change in the inbox (and on a poll, in case a change notice is missed) until
+ * stopped. The inbox is created by the first requester, never here: until it exists the poll is quick.
+ */
 export function serveHandoffs(dbDir: string, db: Database, store: SqlEventStore, onError: (err: Error) => void, pollMs = 250): { stop(): Promise<void> } {
   const dir = path.join(dbDir, INBOX_DIR);
   let running: Promise<void> = Promise.resolve();
   let queued = false;
   let stopped = false;
+  let watcher: fs.FSWatcher | undefined;
+  const watch = () => {
+    if (watcher || !fs.existsSync(dir)) return;
+    try {
+      watcher = fs.watch(dir, () => kick());
+      watcher.on('error', () => undefined);
+      watcher.unref();
+    } catch {
+      // no watching here (a network folder): the poll still drains
+    }
+  };
   const kick = () => {
     if (queued || stopped) return;
     queued = true;
     running = running.then(async () => {
       queued = false;
       if (stopped) return;
+      watch();
       await drainHandoffs(dbDir, db, store).catch((err: Error) => onError(err));
     });
   };
-  let watcher: fs.FSWatcher | undefined;
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    watcher = fs.watch(dir, () => kick());
-    watcher.on('error', () => undefined);
-    watcher.unref();
-  } catch {
-    // no watching here (a network folder): the poll still drains
-  }
-  const timer = setInterval(kick, pollMs);
+  const timer = setInterval(kick, 50);
   timer.unref();
+  let slow: ReturnType<typeof setInterval> | undefined;
+  const settle = setInterval(() => {
+    if (!watcher) return;
+    // watching: the poll is only a safety net now
+    clearInterval(timer);
+    clearInterval(settle);
+    slow = setInterval(kick, pollMs);
+    slow.unref();
+  }, 500);
+  settle.unref();
   kick();
   return {
     async stop() {
       stopped = true;
       clearInterval(timer);
+      clearInterval(settle);
+      clearInterval(slow);
       watcher?.close();
       await running;
     },

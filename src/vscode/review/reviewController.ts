@@ -52,6 +52,8 @@ export class ReviewController implements vscode.Disposable {
   private follow: ReturnType<typeof setInterval> | undefined;
   private started: Promise<void> | undefined;
   private polling = false;
+  /** The run the user last brought up for review here (a run's end, Review a Run's Patches). */
+  private focus: string | undefined;
 
   constructor(
     private readonly root: string,
@@ -80,9 +82,9 @@ export class ReviewController implements vscode.Disposable {
     return this.started;
   }
 
-  /** The newest run's review (what the status item and the dashboard count). */
+  /** The run under review here: the one last brought up, else the newest with something pending. */
   get state(): ReviewState | undefined {
-    const newest = activeReviews(this.book)[0] ?? Object.values(this.book.runs).sort((a, b) => b.updatedAt - a.updatedAt)[0];
+    const newest = (this.focus ? this.book.runs[this.focus] : undefined) ?? activeReviews(this.book)[0] ?? Object.values(this.book.runs).sort((a, b) => b.updatedAt - a.updatedAt)[0];
     if (!newest) return undefined;
     const busy = busyHunks(newest);
     return busy.size ? { ...newest, patches: newest.patches.map((p) => ({ ...p, files: p.files.map((f) => ({ ...f, hunks: f.hunks.filter((h) => !busy.has(h.id)) })) })) } : newest;
@@ -111,7 +113,9 @@ export class ReviewController implements vscode.Disposable {
   async load(run: RunState): Promise<ReviewState> {
     await this.start();
     const proposed = await this.service.propose(run);
+    this.focus = run.runId;
     await this.refresh();
+    this._onDidChange.fire();
     this.output.info(`review of ${run.runId}: ${proposed.length} patch(es) proposed`);
     return this.book.runs[run.runId] ?? { runId: run.runId, objective: run.objective, patches: [] };
   }
@@ -120,7 +124,9 @@ export class ReviewController implements vscode.Disposable {
   async loadRevision(run: RunState, sentBack: string): Promise<{ state: ReviewState; patchId: string | null }> {
     await this.start();
     const patchId = await this.service.proposeRevision(run, sentBack);
+    this.focus = run.runId;
     await this.refresh();
+    this._onDidChange.fire();
     this.output.info(`review of ${run.runId}: ${sentBack} revised${patchId ? ` as ${patchId}` : ', no new patch'}`);
     return { state: this.book.runs[run.runId] ?? { runId: run.runId, objective: run.objective, patches: [] }, patchId };
   }

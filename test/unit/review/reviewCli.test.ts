@@ -97,7 +97,7 @@ describe('codecompanion review', () => {
     const r = await runCli(['review', 'rollback', 'run-a', '--cwd', root]);
     assert.equal(r.code, 1, 'a conflict is not a success');
     assert.match(r.stdout, /2 change\(s\) taken back/);
-    assert.match(r.stdout, /conflict: task-1\.r1\/src\/users\.js#[0-9a-f]+: the lines it changed in src\/users\.js were edited since \(left as it is\)/);
+    assert.match(r.stdout, /conflict: run-a\/task-1\.r1\/src\/users\.js#[0-9a-f]+: the lines it changed in src\/users\.js were edited since \(left as it is\)/);
     const now = read(root, 'src/users.js')!;
     assert.match(now, /\?\? undefined; \/\/ mine/, 'the user’s edit is kept');
     assert.match(now, /\/\/ helper/);
