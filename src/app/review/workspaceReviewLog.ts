@@ -34,6 +34,8 @@ export class WorkspaceReviewLog implements ReviewLog {
   }
 
   async append(runId: string, events: readonly RunEvent[]): Promise<void> {
+    // a live holder (a CLI run) takes it at once; trying the lock first would only add its timeout
+    if (this.store.writerElsewhere()) return handOff(databaseDir(this.root), runId, events, { timeoutMs: HANDOFF_TIMEOUT_MS });
     let opened;
     try {
       opened = await this.store.write(50);
