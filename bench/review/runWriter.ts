@@ -4,7 +4,7 @@ import { openStore } from '../../src/app/engine';
 
 async function main(): Promise<void> {
   const root = process.argv[2]!;
-  const opened = await openStore(root, 'write', 'codecompanion run', 10_000);
+  const opened = await openStore(root, 'write', 'codecompanion run', { lockTimeoutMs: 10_000 });
   let i = 0;
   let stop = false;
   process.stdin.on('end', () => (stop = true));

@@ -2,21 +2,12 @@
 // operations on a file's lines that accepting, previewing and rolling back are made of. Hunks are
 // found again by their content (with a little context), never trusted to sit at a line number: the
 // user keeps typing while a review is open, and earlier hunks shift later ones.
+import type { Hunk } from '../../core/review/reviewTypes';
 import { diffLines } from './lineDiff';
 
 const CONTEXT = 2;
 
-export interface Hunk {
-  /** Stable across reloads: derived from the patch, the path and the hunk's content. */
-  readonly id: string;
-  readonly index: number;
-  /** 0-based line in the text the hunk was computed against: a hint for locating it. */
-  readonly oldStart: number;
-  readonly oldLines: readonly string[];
-  readonly newLines: readonly string[];
-  readonly contextBefore: readonly string[];
-  readonly contextAfter: readonly string[];
-}
+export type { Hunk } from '../../core/review/reviewTypes';
 
 /** Replace lines [start, end) of a file with `lines`. */
 export interface LineReplacement {

@@ -3,7 +3,7 @@
 // a memento is a file nobody validated.
 import { z } from 'zod';
 import { CheckpointEntrySchema, event, ReviewFileSchema, type ProcessRef, type RunEvent } from '../../core/events';
-import type { ReviewBook } from './reviewProjection';
+import type { ReviewBook } from '../../core/review/reviewProjection';
 
 const LegacyHunk = z.object({ id: z.string(), decision: z.enum(['pending', 'accepted', 'rejected', 'conflict']), reason: z.string().optional() }).passthrough();
 const LegacyState = z.object({
@@ -30,6 +30,15 @@ export interface LegacyMigration {
 }
 
 /** Events for what the old memento holds and the log does not have yet (a run already in the log is left alone). */
+/** The runs an old workspaceState review names (to read their review before migrating). */
+export function legacyRunIds(state: unknown, checkpoints: unknown): string[] {
+  const ids = new Set<string>();
+  const s = state as { runId?: unknown } | undefined;
+  if (typeof s?.runId === 'string') ids.add(s.runId);
+  if (Array.isArray(checkpoints)) for (const c of checkpoints) if (typeof (c as { runId?: unknown })?.runId === 'string') ids.add((c as { runId: string }).runId);
+  return [...ids];
+}
+
 export function migrateLegacyReview(state: unknown, checkpoints: unknown, book: ReviewBook, by: ProcessRef): LegacyMigration {
   const events = new Map<string, RunEvent[]>();
   const problems: string[] = [];

@@ -10,9 +10,14 @@ import { currentProcess, liveness } from '../../storage/processIdentity';
 import { planAccept, type FileReader } from './acceptPlan';
 import { planRollback, type FileOperation } from './checkpoint';
 import { reconcileAccept, reconcileRollback } from './reconcile';
-import { busyHunks, type ReviewBook, type RunReview } from './reviewProjection';
+import { busyHunks, type ReviewBook, type RunReview } from '../../core/review/reviewProjection';
 import { allHunks, buildReview, patchOutcome, type HunkRef, type ReviewPatch } from './reviewState';
 import { revisedPatchId } from './sendBack';
+
+/** The runs a set of hunk ids names (an id starts with its run's id: `RUN/PATCH/PATH#DIGEST`). */
+export function runsOfHunks(hunkIds: readonly string[]): string[] {
+  return [...new Set(hunkIds.filter((id) => id.includes('/')).map((id) => id.slice(0, id.indexOf('/'))))];
+}
 
 export interface ReviewFiles extends FileReader {
   /** Writes the operations (each file atomically); throws when it could not, having written maybe some. */
@@ -20,8 +25,8 @@ export interface ReviewFiles extends FileReader {
 }
 
 export interface ReviewLog {
-  /** The review of every run as the log has it now. */
-  load(): Promise<ReviewBook>;
+  /** The runs with something pending or under way, and the runs named, as the log has them now. */
+  load(runIds?: readonly string[]): Promise<ReviewBook>;
   /** Durable once resolved; the events land together, in order. */
   append(runId: string, events: readonly RunEvent[]): Promise<void>;
 }
@@ -52,13 +57,13 @@ export class ReviewService {
     private readonly step: (name: 'intent' | 'written' | 'recorded') => void = () => undefined,
   ) {}
 
-  load(): Promise<ReviewBook> {
-    return this.log.load();
+  load(runIds: readonly string[] = []): Promise<ReviewBook> {
+    return this.log.load(runIds);
   }
 
   /** Puts the run's accepted, unapplied patches that are not in review yet up for review. */
   async propose(run: RunState, include: (patchId: string) => boolean = () => true): Promise<string[]> {
-    const book = await this.log.load();
+    const book = await this.log.load([run.runId]);
     const known = book.runs[run.runId];
     const fresh = (id: string) => include(id) && !known?.patches.some((p) => p.patchId === id) && !known?.retired.includes(id);
     const state = buildReview(run, (p) => this.files.read(p), fresh);
@@ -69,7 +74,7 @@ export class ReviewService {
 
   /** After a revision: its new patch replaces the one sent back (whose pending hunks go). */
   async proposeRevision(run: RunState, sentBack: string): Promise<string | null> {
-    const book = await this.log.load();
+    const book = await this.log.load([run.runId]);
     const reviewed = new Set([...(book.runs[run.runId]?.patches ?? []).map((p) => p.patchId), ...(book.runs[run.runId]?.retired ?? [])]);
     const patchId = revisedPatchId(run, sentBack, reviewed);
     if (!patchId) return null;
@@ -79,7 +84,7 @@ export class ReviewService {
   }
 
   async accept(hunkIds: readonly string[]): Promise<DecisionOutcome> {
-    const book = await this.log.load();
+    const book = await this.log.load(runsOfHunks(hunkIds));
     let applied = 0;
     const conflicts: { hunkId: string; reason: string }[] = [];
     for (const [runId, refs] of pendingByRun(book, hunkIds)) {
@@ -115,7 +120,7 @@ export class ReviewService {
   }
 
   async reject(hunkIds: readonly string[], reason?: string): Promise<DecisionOutcome> {
-    const book = await this.log.load();
+    const book = await this.log.load(runsOfHunks(hunkIds));
     let rejected = 0;
     const why = reason?.trim() || undefined;
     for (const [runId, refs] of pendingByRun(book, hunkIds)) {
@@ -133,7 +138,7 @@ export class ReviewService {
 
   /** Takes back what the run's accepted hunks changed; lines edited since are left and named. */
   async rollback(runId: string): Promise<RollbackOutcome> {
-    const book = await this.log.load();
+    const book = await this.log.load([runId]);
     const run = book.runs[runId];
     if (!run || run.applied.length === 0) throw new Error(`nothing of ${runId} is applied in this workspace ('codecompanion review' lists what is)`);
     const plan = planRollback({ runId, entries: run.applied }, (p) => this.files.read(p)?.lines, (p) => this.files.text(p));
@@ -206,7 +211,7 @@ export class ReviewService {
 
   private async remember(runId: string, accepted: ReadonlySet<string>, rejected: ReadonlySet<string>): Promise<void> {
     if (!this.memory) return;
-    const run = (await this.log.load()).runs[runId];
+    const run = (await this.log.load([runId])).runs[runId];
     if (!run) return;
     const touched = new Set(allHunks(run).filter(({ hunk }) => accepted.has(hunk.id) || rejected.has(hunk.id)).map(({ patch }) => patch.patchId));
     for (const patch of run.patches.filter((p) => touched.has(p.patchId))) {

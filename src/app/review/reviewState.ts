@@ -7,50 +7,11 @@ import { encodeFile, type FileText } from '../../core/patch/fileText';
 import { planPatch, type FileAction } from '../../core/patch/planPatch';
 import { parseText } from '../../core/patch/fileText';
 import type { RunState } from '../../core/orchestrator/runState';
-import { splitHunks, type Hunk } from './hunks';
+import { allHunks, type HunkDecision, type HunkRef, type ReviewFile, type ReviewHunk, type ReviewPatch, type ReviewState } from '../../core/review/reviewTypes';
+import { splitHunks } from './hunks';
 
-export type HunkDecision = 'pending' | 'accepted' | 'rejected' | 'conflict';
-
-export interface ReviewHunk extends Hunk {
-  readonly decision: HunkDecision;
-  readonly reason?: string;
-}
-
-export interface ReviewFile {
-  readonly path: string;
-  readonly action: FileAction;
-  readonly from?: string;
-  readonly eol: '\n' | '\r\n';
-  /** The whole new text, for a created or renamed file; the old text for a deleted one. */
-  readonly content?: string;
-  readonly hunks: readonly ReviewHunk[];
-}
-
-export interface ReviewPatch {
-  /** The run it belongs to, where a review shows several runs' patches together. */
-  readonly runId?: string;
-  readonly patchId: string;
-  readonly taskId: string;
-  readonly taskTitle: string;
-  readonly summary: string;
-  readonly provider: string;
-  readonly model: string;
-  readonly files: readonly ReviewFile[];
-  /** Edits that no longer apply to the workspace: shown, not reviewable. */
-  readonly problems: readonly string[];
-}
-
-export interface ReviewState {
-  readonly runId: string;
-  readonly objective: string;
-  readonly patches: readonly ReviewPatch[];
-}
-
-export interface HunkRef {
-  readonly patch: ReviewPatch;
-  readonly file: ReviewFile;
-  readonly hunk: ReviewHunk;
-}
+export type { HunkDecision, HunkRef, ReviewFile, ReviewHunk, ReviewPatch, ReviewState } from '../../core/review/reviewTypes';
+export { allHunks } from '../../core/review/reviewTypes';
 
 /**
  * The patches a run accepted and did not apply, ready for review against the workspace's files
@@ -97,10 +58,6 @@ function reviewFile(idPrefix: string, path: string, action: FileAction, from: st
   const content = encodeFile({ ...parsed, bom: false });
   if (action === 'delete') return { path, action, eol: parsed.eol, content, hunks: [whole(parsed.lines, [])] };
   return { path, action, ...(from ? { from } : {}), eol: parsed.eol, content, hunks: [whole([], parsed.lines)] };
-}
-
-export function allHunks(state: ReviewState): HunkRef[] {
-  return state.patches.flatMap((patch) => patch.files.flatMap((file) => file.hunks.map((hunk) => ({ patch, file, hunk }))));
 }
 
 /** What a command names: a patch, a file (in a patch or in every patch), a hunk by index or id. */

@@ -1,36 +1,47 @@
-// The review's events in the workspace database: read (only the review.* events, folded) and
-// appended to the run's stream. A follower keeps its fold and reads only what is new since.
-import { parseEvent, type RecordedEvent, type RunEvent } from '../../core/events';
+// The review as the workspace database has it: read from the review projection (src/storage/
+// projections/reviews.ts), never by folding events. A reader starts from the runs with something
+// pending and follows later decisions by the rows' last sequence number; a run asked for by id (a
+// rollback, a decided hunk) is read on demand.
+import type { RunEvent } from '../../core/events';
+import { EMPTY_BOOK, type ReviewBook, type RunReview } from '../../core/review/reviewProjection';
+import type { ReadSql } from '../../storage/projection';
+import { lastReviewSeq, readActiveReviews, readReview, readReviewsChangedAfter } from '../../storage/projections/reviews';
 import type { SqlEventStore } from '../../storage/sqlEventStore';
-import { EMPTY_BOOK, evolveReview, isReviewEvent, type ReviewBook } from './reviewProjection';
 import type { ReviewLog } from './reviewService';
 
 export class ReviewFold {
   private book: ReviewBook = EMPTY_BOOK;
-  private next = 1;
+  private seen: number | undefined;
 
   get current(): ReviewBook {
     return this.book;
   }
 
-  /** Folds the review events the store has beyond what was folded; true when something changed. */
-  async catchUp(store: SqlEventStore): Promise<boolean> {
-    const events = await store.readTypes('review.', this.next);
-    let changed = false;
-    for (const stored of events) {
-      this.next = stored.globalSeq + 1;
-      if (!isReviewEvent(stored.type)) continue;
-      let e: RecordedEvent;
-      try {
-        e = parseEvent(stored);
-      } catch {
-        continue; // a newer version's event: not ours to fold
-      }
-      const before = this.book;
-      this.book = evolveReview(this.book, e);
-      changed ||= this.book !== before;
+  /**
+   * Reads the reviews changed since the last call (the active ones, the first time) and the runs
+   * named in `also`; true when something changed. Every query runs in one tick, on one image.
+   */
+  async catchUp(store: SqlEventStore, also: readonly string[] = []): Promise<boolean> {
+    const read: ReadSql = store.read;
+    let fresh: RunReview[];
+    if (this.seen === undefined) {
+      fresh = readActiveReviews(read);
+      this.seen = lastReviewSeq(read);
+    } else {
+      const changed = readReviewsChangedAfter(read, this.seen);
+      fresh = changed.reviews;
+      this.seen = changed.lastSeq;
     }
-    return changed;
+    for (const runId of also) {
+      if (this.book.runs[runId] || fresh.some((r) => r.runId === runId)) continue;
+      const review = readReview(read, runId);
+      if (review) fresh.push(review);
+    }
+    if (fresh.length === 0) return false;
+    const runs = { ...this.book.runs };
+    for (const review of fresh) runs[review.runId] = review;
+    this.book = { runs };
+    return true;
   }
 }
 
@@ -40,8 +51,8 @@ export class StoreReviewLog implements ReviewLog {
 
   constructor(private readonly store: SqlEventStore) {}
 
-  async load(): Promise<ReviewBook> {
-    await this.fold.catchUp(this.store);
+  async load(runIds: readonly string[] = []): Promise<ReviewBook> {
+    await this.fold.catchUp(this.store, runIds);
     return this.fold.current;
   }
 

@@ -7,8 +7,9 @@ import { databaseDir } from '../../storage/layout';
 import { handOff } from '../../storage/handoff';
 import type { RunEvent } from '../../core/events';
 import type { WorkspaceStore } from '../workspaceStore';
-import type { ReviewBook } from './reviewProjection';
+import type { ReviewBook } from '../../core/review/reviewProjection';
 import type { ReviewLog } from './reviewService';
+import { lastAppliedRun } from '../../storage/projections/reviews';
 import { ReviewFold } from './storeReviewLog';
 
 /** How long a decision waits for the holder of the database to take it before giving up (nothing recorded). */
@@ -19,14 +20,19 @@ export class WorkspaceReviewLog implements ReviewLog {
 
   constructor(private readonly root: string, private readonly store: WorkspaceStore) {}
 
-  async load(): Promise<ReviewBook> {
-    await this.refresh();
+  async load(runIds: readonly string[] = []): Promise<ReviewBook> {
+    await this.refresh(runIds);
     return this.fold.current;
   }
 
-  /** Folds what is new in the log; true when the review changed. */
-  async refresh(): Promise<boolean> {
-    return this.fold.catchUp((await this.store.read()).store);
+  /** Reads what changed in the review projection (and the runs named); true when the review changed. */
+  async refresh(runIds: readonly string[] = []): Promise<boolean> {
+    return this.fold.catchUp((await this.store.read()).store, runIds);
+  }
+
+  /** The run whose applied changes were recorded last, for a rollback that names none. */
+  async lastApplied(): Promise<string | undefined> {
+    return lastAppliedRun((await this.store.read()).store.read);
   }
 
   get current(): ReviewBook {

@@ -6,8 +6,8 @@ import { projectRun } from '../../core/orchestrator/runState';
 import { WorkspaceStore } from '../../app/workspaceStore';
 import { WorkspaceReviewLog } from '../../app/review/workspaceReviewLog';
 import { NodeReviewFiles } from '../../app/review/nodeFiles';
-import { activeReviews, busyHunks, pendingCount, type ReviewBook, type RunReview } from '../../app/review/reviewProjection';
-import { findHunk, ReviewService } from '../../app/review/reviewService';
+import { activeReviews, busyHunks, pendingCount, type ReviewBook, type RunReview } from '../../core/review/reviewProjection';
+import { findHunk, ReviewService, runsOfHunks } from '../../app/review/reviewService';
 import { allHunks, type HunkRef } from '../../app/review/reviewState';
 import { hunkLines } from '../../app/review/sendBack';
 import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
@@ -52,7 +52,7 @@ export const reviewCommand: CliCommand = {
     if (verb === 'show') {
       if (args.length !== 1) throw new UsageError('give one hunk id');
       return withService(io, root, async (service) => {
-        const { runId, ref } = findHunk(await service.load(), args[0]!);
+        const { runId, ref } = findHunk(await service.load(runsOfHunks([args[0]!])), args[0]!);
         if (values.json) io.stdout.write(`${JSON.stringify({ runId, ...hunkJson(ref, new Set()) })}\n`);
         else io.stdout.write(`${describeHunk(runId, ref, new Set())}\n${diffText(ref)}`);
         return 0;
@@ -61,7 +61,7 @@ export const reviewCommand: CliCommand = {
     if (args.length > 0) throw new UsageError(`unexpected ${args.join(' ')}`);
     return withService(io, root, async (service, store) => {
       if (verb) await proposeIfNew(service, store, verb);
-      const book = await service.load();
+      const book = await service.load(verb ? [verb] : []);
       const runs = verb ? [book.runs[verb]].filter((r): r is RunReview => r !== undefined) : activeReviews(book);
       if (verb && runs.length === 0) throw new Error(`run ${verb} has nothing in review ('codecompanion runs' lists the runs)`);
       if (values.json) io.stdout.write(`${JSON.stringify(runs.map(runJson))}\n`);
@@ -74,7 +74,7 @@ export const reviewCommand: CliCommand = {
 
 async function decide(io: CliIo, root: string, verb: 'accept' | 'reject', ids: readonly string[], all: boolean, reason: string | undefined): Promise<number> {
   return withService(io, root, async (service) => {
-    const book = await service.load();
+    const book = await service.load(all ? ids : runsOfHunks(ids));
     const targets = all ? allPendingOf(book, ids) : ids;
     const out = verb === 'accept' ? await service.accept(targets) : await service.reject(targets, reason);
     if (verb === 'accept') io.stdout.write(`${out.applied} hunk(s) applied${out.conflicts.length ? `, ${out.conflicts.length} not applied (conflict)` : ''}\n`);

@@ -1,4 +1,4 @@
-// The review in the editor: the review.* events of the workspace's log, folded (the same review the
+// The review in the editor: the review projection of the workspace's log (the same review the
 // CLI and every other window see), followed live, and decisions made here written as events through
 // the same ReviewService as the CLI. Accepted hunks apply as one WorkspaceEdit (undoable); an accept
 // records its intent before writing and the outcome after, and a busy database hands the decision to
@@ -9,8 +9,8 @@ import type { RunState } from '../../core/orchestrator/runState';
 import { encodeFile } from '../../core/patch/fileText';
 import { applyReplacements, planHunks } from '../../app/review/hunks';
 import type { Checkpoint } from '../../app/review/checkpoint';
-import { migrateLegacyReview } from '../../app/review/legacyReview';
-import { activeReviews, busyHunks, EMPTY_BOOK, mergedReview, type ReviewBook } from '../../app/review/reviewProjection';
+import { legacyRunIds, migrateLegacyReview } from '../../app/review/legacyReview';
+import { activeReviews, busyHunks, EMPTY_BOOK, mergedReview, type ReviewBook } from '../../core/review/reviewProjection';
 import { ReviewService } from '../../app/review/reviewService';
 import { selectHunks, type HunkRef, type HunkTarget, type ReviewState } from '../../app/review/reviewState';
 import { WorkspaceReviewLog } from '../../app/review/workspaceReviewLog';
@@ -49,6 +49,7 @@ export class ReviewController implements vscode.Disposable {
   private readonly service: ReviewService;
   private book: ReviewBook = EMPTY_BOOK;
   private merged: ReviewState | undefined;
+  private latestApplied: string | undefined;
   private follow: ReturnType<typeof setInterval> | undefined;
   private started: Promise<void> | undefined;
   private polling = false;
@@ -69,7 +70,7 @@ export class ReviewController implements vscode.Disposable {
   }
 
   /**
-   * Reads the review (only the review.* events), moves an old workspaceState review into the log,
+   * Reads the review (the review projection's active rows), moves an old workspaceState review into the log,
    * settles a write a crash interrupted, then follows the log. Called once activation has returned.
    */
   start(): Promise<void> {
@@ -103,6 +104,11 @@ export class ReviewController implements vscode.Disposable {
     const out = new Map<string, number>();
     for (const r of this.state ? selectHunks(this.state, {}) : []) out.set(r.patch.patchId, (out.get(r.patch.patchId) ?? 0) + 1);
     return out;
+  }
+
+  /** Whether some run's applied changes can be taken back (read at start and after each decision). */
+  canRollback(): boolean {
+    return this.latestApplied !== undefined || this.checkpoints().length > 0;
   }
 
   checkpoints(): Checkpoint[] {
@@ -155,7 +161,7 @@ export class ReviewController implements vscode.Disposable {
   /** Takes back what the run's accepted hunks changed; lines edited since are left and reported. */
   async rollback(runId: string | undefined): Promise<{ reverted: number; conflicts: readonly { path: string; reason: string }[] }> {
     await this.start();
-    const id = runId ?? this.checkpoints().sort((a, b) => (this.book.runs[b.runId]?.updatedAt ?? 0) - (this.book.runs[a.runId]?.updatedAt ?? 0))[0]?.runId;
+    const id = runId ?? (await this.log.lastApplied());
     if (!id) throw new Error('no run has changed this workspace yet');
     const out = await this.decided(() => this.service.rollback(id));
     this.output.info(`rolled back ${id}: ${out.reverted} change(s) reverted, ${out.conflicts.length} left (edited since)`);
@@ -190,7 +196,10 @@ export class ReviewController implements vscode.Disposable {
     if (this.polling) return;
     this.polling = true;
     try {
-      if (await this.log.refresh()) this.update();
+      if (await this.log.refresh()) {
+        this.latestApplied = await this.log.lastApplied();
+        this.update();
+      }
     } catch {
       // the next poll tries again (a writer's checkpoint raced this read)
     } finally {
@@ -200,6 +209,7 @@ export class ReviewController implements vscode.Disposable {
 
   private async refresh(): Promise<void> {
     await this.log.refresh();
+    this.latestApplied = await this.log.lastApplied();
     this.update();
   }
 
@@ -214,7 +224,7 @@ export class ReviewController implements vscode.Disposable {
     const state = this.memento.get<unknown>(LEGACY_REVIEW_KEY);
     const checkpoints = this.memento.get<unknown>(LEGACY_CHECKPOINT_KEY);
     if (state === undefined && checkpoints === undefined) return;
-    const { events, problems } = migrateLegacyReview(state, checkpoints, await this.log.load(), currentProcess());
+    const { events, problems } = migrateLegacyReview(state, checkpoints, await this.log.load(legacyRunIds(state, checkpoints)), currentProcess());
     for (const [runId, list] of events) await this.log.append(runId, list);
     for (const p of problems) this.output.warn(`review: ${p}`);
     await this.memento.update(LEGACY_REVIEW_KEY, undefined);

@@ -64,7 +64,7 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
       trusted: vscode.workspace.isTrusted,
       running: this.runs.isRunning,
       review: review ? { runId: review.runId, ...counts(review) } : null,
-      canRollback: this.review.checkpoints().length > 0,
+      canRollback: this.review.canRollback(),
     };
   }
 

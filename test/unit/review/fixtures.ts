@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { event, parseEvent, type RunEvent } from '../../../src/core/events';
 import type { CodePatch } from '../../../src/core/patch/codePatch';
 import { openStore } from '../../../src/app/engine';
-import { projectReviews, type ReviewBook } from '../../../src/app/review/reviewProjection';
+import { projectReviews, type ReviewBook } from '../../../src/core/review/reviewProjection';
 
 export const USERS = ['export function list(users) {', '  return users;', '}', '', 'export function get(users, id) {', '  return users.find((u) => u.id === id);', '}', ''].join('\n');
 export const CONFIG = ['module.exports = {', '  port: 8080,', '  name: "users",', '};', ''].join('\n');

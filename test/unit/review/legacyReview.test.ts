@@ -5,7 +5,7 @@ import { parseText } from '../../../src/core/patch/fileText';
 import { applyReplacements, planHunks } from '../../../src/app/review/hunks';
 import { hunkEntries } from '../../../src/app/review/checkpoint';
 import { migrateLegacyReview } from '../../../src/app/review/legacyReview';
-import { EMPTY_BOOK, evolveReview, type ReviewBook } from '../../../src/app/review/reviewProjection';
+import { EMPTY_BOOK, evolveReview, type ReviewBook } from '../../../src/core/review/reviewProjection';
 import { allHunks, buildReview, decide } from '../../../src/app/review/reviewState';
 import { evolve, initialRunState } from '../../../src/core/orchestrator/runState';
 import { currentProcess } from '../../../src/storage/processIdentity';

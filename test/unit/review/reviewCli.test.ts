@@ -113,7 +113,7 @@ describe('codecompanion review', () => {
     await seedRun(root, 'run-b', 'port', { 'task-1': port });
     await listJson(root, 'run-a');
     const [first, second] = (await listJson(root, 'run-a'))[0]!.patches[0]!.hunks;
-    const run = await openStore(root, 'write', 'codecompanion run', 5_000);
+    const run = await openStore(root, 'write', 'codecompanion run', { lockTimeoutMs: 5_000 });
     try {
       await run.store.append('run-b', [{ type: 'run.paused', data: { reason: 'still writing' } }]);
       const accepted = await runCli(['review', 'accept', first!.id, '--cwd', root]);

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../helpers/cliRunner';
 import { allHunks } from '../../../src/app/review/reviewState';
-import type { ReviewBook } from '../../../src/app/review/reviewProjection';
+import type { ReviewBook } from '../../../src/core/review/reviewProjection';
 import { CONFIG, USERS, paginate, port, read, reviewBook, seedRun, tmpWorkspace } from './fixtures';
 
 const CLI = path.resolve(__dirname, '../../../dist/cli.js');

@@ -1,6 +1,7 @@
 // Persisted projections against the log they come from: the same events appended in different
 // batches, across process restarts (a resumed run primes the folds from its own events), give tables
-// equal to a rebuild from the log, and equal to the old whole-history folds they replace.
+// equal to a rebuild from the log, and equal to the old whole-history folds they replace. The review
+// runs come from the real ReviewService (propose, accept, reject with a reason, rollback) on files.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,6 +18,14 @@ import { daySpentUsd } from '../../../src/storage/projections/spend';
 import { SqlEventStore } from '../../../src/storage/sqlEventStore';
 import { openDatabaseAt, openWorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
 import { fixtureEvents } from './fixture';
+import { openStore } from '../../../src/app/engine';
+import { NodeReviewFiles } from '../../../src/app/review/nodeFiles';
+import { ReviewService } from '../../../src/app/review/reviewService';
+import { StoreReviewLog } from '../../../src/app/review/storeReviewLog';
+import { allHunks } from '../../../src/core/review/reviewTypes';
+import { projectReviews } from '../../../src/core/review/reviewProjection';
+import { readReview, readActiveReviews } from '../../../src/storage/projections/reviews';
+import { paginate, port, seedRun, tmpWorkspace } from '../review/fixtures';
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
@@ -32,7 +41,33 @@ async function history(): Promise<StoredEvent[][]> {
   const runs = [...new Set(events.map((e) => e.runId))];
   const out: StoredEvent[][] = [];
   for (let copy = 0; copy < 3; copy++) for (const runId of runs) out.push(events.filter((e) => e.runId === runId).map((e) => ({ ...e, runId: `${runId}-c${copy}`, ts: e.ts + copy * 9 * 3600_000 })));
+  // more reviewed runs than the review fold keeps in memory, so some continue from their rows
+  const reviewed = await reviewedRun();
+  for (let copy = 0; copy < 10; copy++)
+    out.push(reviewed.map((e) => ({ ...e, runId: `rev-c${copy}`, data: JSON.parse(JSON.stringify(e.data).replaceAll('"rev/', `"rev-c${copy}/`)), ts: e.ts + copy * 3600_000 })));
   return out;
+}
+
+/** A run reviewed through the ReviewService on real files: accepted, rejected with a reason, rolled back, accepted again, one hunk left pending. */
+async function reviewedRun(): Promise<StoredEvent[]> {
+  const root = tmpWorkspace();
+  await seedRun(root, 'rev', 'paginate and port', { 'task-1': paginate, 'task-2': port });
+  const opened = await openStore(root, 'write', 'test review');
+  try {
+    const service = new ReviewService(new NodeReviewFiles(root), new StoreReviewLog(opened.store));
+    await service.propose(projectRun('rev', (await opened.store.readRun('rev')).map(parseEvent)));
+    const ids = allHunks((await service.load(['rev'])).runs.rev!).map(({ hunk }) => hunk.id);
+    assert.ok(ids.length >= 3, `${ids.length} hunks`);
+    await service.accept([ids[0]!]);
+    await service.reject([ids[1]!], 'not this one');
+    await service.rollback('rev');
+    await service.accept(ids.slice(0, 1).concat(ids.slice(2, -1)));
+    const events = await opened.store.readRun('rev');
+    assert.ok(['review.proposed', 'review.accepting', 'review.applied', 'review.rejected', 'review.rollingBack', 'review.rolledBack'].every((t) => events.some((e) => e.type === t)));
+    return events;
+  } finally {
+    await opened.close();
+  }
 }
 
 describe('persisted projections', () => {
@@ -70,6 +105,7 @@ describe('persisted projections', () => {
     const rebuilt = dump((sql, params) => queryAll(raw, sql, params));
     raw.close();
     assert.ok((incremental.run_summaries ?? []).length === runs.length);
+    assert.equal((incremental.review_runs ?? []).length, 10);
     assert.deepEqual(rebuilt, incremental);
 
     // and what the projections say is what folding every event says
@@ -82,6 +118,11 @@ describe('persisted projections', () => {
       const spent = all.filter((e) => e.ts >= dayStart && (e.type === 'agent.call.finished' || e.type === 'agent.call.failed')).reduce((n, e) => n + ((e.data as { costUsd: number | null }).costUsd ?? 0), 0);
       assert.ok(spent > 0);
       assert.ok(Math.abs(daySpentUsd(reopened.read, lastTs) - spent) < 1e-12);
+      // the review rows are the fold of the runs' review events, and the pending ones are the active rows
+      const reviewsFolded = projectReviews(all.filter((e) => e.type.startsWith('review.')));
+      assert.equal(Object.keys(reviewsFolded.runs).length, 10);
+      for (const [runId, review] of Object.entries(reviewsFolded.runs)) assert.deepEqual(readReview(reopened.read, runId), JSON.parse(JSON.stringify(review)));
+      assert.deepEqual(readActiveReviews(reopened.read).map((r) => r.runId).sort(), Object.keys(reviewsFolded.runs).sort());
       for (const row of reopened.runSummaries()) {
         const state = projectRun(row.run_id, all.filter((e) => e.runId === row.run_id));
         assert.deepEqual([row.status, row.objective, row.cost_usd, row.event_count], [state.status, state.objective, state.cost.spentUsd, state.lastSeq]);

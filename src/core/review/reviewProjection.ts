@@ -2,9 +2,8 @@
 // in conflict; what each run has applied (its checkpoint); which two-step writes (an accept, a
 // rollback) were started and not finished. Pure: every process folding the same events gets the
 // same review, and several runs can have reviews pending side by side.
-import type { ProcessRef, RecordedEvent, RunEvent } from '../../core/events';
-import type { CheckpointEntry } from './checkpoint';
-import { allHunks, type HunkDecision, type ReviewHunk, type ReviewPatch, type ReviewState } from './reviewState';
+import type { CheckpointEntryData as CheckpointEntry, ProcessRef, RecordedEvent, RunEvent } from '../events';
+import { allHunks, type HunkDecision, type ReviewHunk, type ReviewPatch, type ReviewState } from './reviewTypes';
 
 export type InFlight =
   | { readonly kind: 'accept'; readonly decisionId: string; readonly hunkIds: readonly string[]; readonly entries: readonly CheckpointEntry[]; readonly by: ProcessRef }
