@@ -33,15 +33,12 @@ describe('hostile model in the editor: protected and sensitive paths', function 
     assert.match(events, /protected path rule '\.codecompanion\/\*\*'/);
   });
 
-  // Skipped: in 2 of 3 clean-clone CI runs the window's review stayed on an earlier run after this run completed
-  // (30 s ceiling), an editor review-state bug that issue #14's event-sourced review replaces. The same rule is
-  // covered through the CLI and the shared gate in test/unit/security/pathsSensitive and pathsReview.
-  it.skip('Accept All applies the rest and leaves the sensitive file pending; accepting that file by name applies it', async () => {
+  it('Accept All applies the rest and leaves the sensitive file pending; accepting that file by name applies it', async () => {
     const { objective } = E2E_HOSTILE.sensitive;
     const workflow = '.github/workflows/hostile.yml';
     const result = await vscode.commands.executeCommand<{ runId: string; status: string }>('codecompanion.runObjective', { objective, budgetUsd: 1, apply: false });
     assert.equal(result?.status, 'completed');
-    // the new run's review replaces the last one's once the controller has loaded it: wait for that
+    // the window's review follows the run last brought up (the review projection, read when the run ends)
     await eventually(async () => (await reviewState())?.runId === result.runId, 30_000, () => `the review did not move to run ${result.runId}`);
     const state = (await reviewState())!;
     assert.equal(state.runId, result.runId);
