@@ -17,6 +17,8 @@ export class WorkspaceStore {
   private reader: Promise<OpenedStore> | undefined;
   private writer: Promise<OpenedStore> | undefined;
   private writers = 0;
+  /** The last writer's close (its snapshot, its retention pass): a new writer waits for it. */
+  private closing: Promise<void> | undefined;
   private linger: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -47,6 +49,8 @@ export class WorkspaceStore {
     clearTimeout(this.linger);
     this.linger = undefined;
     const days = this.retentionDays();
+    // this window's own lingering writer may still be closing (holding the lock): wait for it, never hand off to it
+    if (!this.writer && this.closing) await this.closing;
     this.writer ??= openStore(this.root, 'write', this.purpose, { lockTimeoutMs, retentionMs: days > 0 ? days * DAY_MS : undefined });
     const pending = this.writer;
     try {
@@ -68,13 +72,17 @@ export class WorkspaceStore {
       const writer = this.writer;
       if (this.writers > 0 || !writer) return;
       this.writer = undefined;
-      void writer.then((o) => o.close()).catch(() => undefined);
+      const closing = writer.then((o) => o.close()).catch(() => undefined);
+      this.closing = closing;
+      void closing.finally(() => {
+        if (this.closing === closing) this.closing = undefined;
+      });
     }, this.lingerMs);
   }
 
   /** Another process writing the workspace database now (a CLI run, another window), if any. */
   writerElsewhere(): LockOwner | undefined {
-    if (this.writer) return undefined;
+    if (this.writer || this.closing) return undefined;
     return liveLockOwner(path.join(databaseDir(this.root), LOCK_FILE));
   }
 

@@ -4,7 +4,7 @@
 // transaction, never for someone else's whole run.
 import { LockedError } from '../../storage/lock';
 import { databaseDir } from '../../storage/layout';
-import { handOff } from '../../storage/handoff';
+import { HandoffTimeoutError, handOff } from '../../storage/handoff';
 import type { RunEvent } from '../../core/events';
 import type { WorkspaceStore } from '../workspaceStore';
 import type { ReviewBook } from '../../core/review/reviewProjection';
@@ -14,6 +14,8 @@ import { ReviewFold } from './storeReviewLog';
 
 /** How long a decision waits for the holder of the database to take it before giving up (nothing recorded). */
 const HANDOFF_TIMEOUT_MS = 30_000;
+/** Tries between handing off and writing, as holders come and go. */
+const ATTEMPTS = 4;
 
 export class WorkspaceReviewLog implements ReviewLog {
   private readonly fold = new ReviewFold();
@@ -40,20 +42,31 @@ export class WorkspaceReviewLog implements ReviewLog {
   }
 
   async append(runId: string, events: readonly RunEvent[]): Promise<void> {
-    // a live holder (a CLI run) takes it at once; trying the lock first would only add its timeout
-    if (this.store.writerElsewhere()) return handOff(databaseDir(this.root), runId, events, { timeoutMs: HANDOFF_TIMEOUT_MS });
-    let opened;
-    try {
-      opened = await this.store.write(50);
-    } catch (err) {
-      if (!(errorCause(err) instanceof LockedError)) throw err;
-      await handOff(databaseDir(this.root), runId, events, { timeoutMs: HANDOFF_TIMEOUT_MS });
-      return;
-    }
-    try {
-      await opened.store.append(runId, events);
-    } finally {
-      this.store.release();
+    for (let attempt = 1; ; attempt++) {
+      // a live holder (a CLI run) takes it at once; trying the lock first would only add its timeout
+      if (this.store.writerElsewhere()) {
+        try {
+          // withdrawn early when the holder lets go without taking it (it was closing): then written here
+          return await handOff(databaseDir(this.root), runId, events, { timeoutMs: HANDOFF_TIMEOUT_MS, signal: () => !this.store.writerElsewhere() });
+        } catch (err) {
+          if (!(err instanceof HandoffTimeoutError) || this.store.writerElsewhere() || attempt >= ATTEMPTS) throw err;
+          continue;
+        }
+      }
+      let opened;
+      try {
+        opened = await this.store.write(50);
+      } catch (err) {
+        // another process took the lock in between: hand it to that one
+        if (!(errorCause(err) instanceof LockedError) || attempt >= ATTEMPTS) throw err;
+        continue;
+      }
+      try {
+        await opened.store.append(runId, events);
+        return;
+      } finally {
+        this.store.release();
+      }
     }
   }
 }
