@@ -37,7 +37,9 @@ export const E2E_HOSTILE = {
 
 export function withE2eHostile(fallback: (req: FakeRequest) => FakeReply): (req: FakeRequest) => FakeReply {
   return (req) => {
-    for (const c of Object.values(E2E_HOSTILE)) if (req.prompt.includes(`Objective: ${c.objective}`)) return hostileTeam(c.patch, c.objective)(req);
+    // the run's own objective is the prompt's first "Objective:" line; later ones are earlier runs recalled from memory
+    const current = /^Objective: (.*)$/m.exec(req.prompt)?.[1];
+    for (const c of Object.values(E2E_HOSTILE)) if (current === c.objective) return hostileTeam(c.patch, c.objective)(req);
     return fallback(req);
   };
 }
