@@ -95,8 +95,8 @@ function storedBytes(root: string): string {
   return text;
 }
 
-/** One hostile run of `hunter` through the CLI, with bubblewrap on (auto) or off, and every byte scanned. */
-export async function scanHostileRun(server: FakeModelServer, cli: string, hunter: HostileFile, sandbox: 'auto' | 'off'): Promise<KeyScan> {
+/** One hostile run of `hunter` through the CLI at a containment setting (CODECOMPANION_SANDBOX), and every byte scanned. */
+export async function scanHostileRun(server: FakeModelServer, cli: string, hunter: HostileFile, sandbox: 'auto' | 'namespaces' | 'off'): Promise<KeyScan> {
   server.reset();
   const objective = 'add a test';
   server.respond(hostileCheckTeam(objective, [hunter]));

@@ -193,15 +193,25 @@ export const suite: BenchSuite = {
         rows.add({ metric: `  calls cut off and charged their whole hold on resume`, value: b.chargedInFull });
       }
       const cli = path.join(ROOT, 'dist/cli.js');
-      const modes = containment(process.env).level === 'bubblewrap' ? (['auto', 'off'] as const) : (['off'] as const);
-      if (modes.length === 1) rows.add({ metric: 'key hunt under bubblewrap', value: `not measured: ${containment(process.env).why}` });
-      for (const mode of modes)
+      // each containment level this machine has, bubblewrap first; the process-tree level always
+      const levels = [
+        { setting: 'auto', level: 'bubblewrap' },
+        { setting: 'namespaces', level: 'namespaces' },
+        { setting: 'off', level: 'process-tree' },
+      ] as const;
+      for (const { setting, level } of levels) {
+        const c = containment({ ...process.env, CODECOMPANION_SANDBOX: setting });
+        if (c.level !== level) {
+          rows.add({ metric: `key hunt at the ${level} level`, value: `not measured: ${c.why ?? c.level}` });
+          continue;
+        }
         for (const hunter of KEY_HUNTERS) {
-          const k = await scanHostileRun(server, cli, hunter.file, mode);
-          rows.add({ metric: `${hunter.name}, ${mode === 'auto' ? 'bubblewrap' : 'no bubblewrap'}: the test ran`, value: k.ran ? 'yes' : 'NO' });
+          const k = await scanHostileRun(server, cli, hunter.file, setting);
+          rows.add({ metric: `${hunter.name}, ${level}: the test ran`, value: k.ran ? 'yes' : 'NO' });
           rows.add({ metric: `  key bytes found (raw, hex or base64): stored / printed / sent`, value: `${k.stored} / ${k.printed} / ${k.sent}`, goal: '0 / 0 / 0' });
           rows.add({ metric: `  control: chat requests whose auth header the scan finds`, value: `${k.ownKeyHeaders} of ${k.chatRequests}` });
         }
+      }
     } finally {
       await server.close();
     }
