@@ -8,7 +8,8 @@ import { UsageError } from './io';
 
 export function resolveWorkspace(cwd: string, dir: string | undefined): string {
   const root = path.resolve(cwd, dir ?? '.');
-  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`--cwd ${dir}: no such directory`);
+  if (!fs.existsSync(root)) throw new UsageError(`--cwd ${dir ?? '.'}: no such folder`);
+  if (!fs.statSync(root).isDirectory()) throw new UsageError(`--cwd ${dir ?? '.'}: a file, not a folder: give the workspace folder`);
   return root;
 }
 

@@ -1,10 +1,10 @@
 // codecompanion patch apply PATCH_FILE --cwd DIR [--dry-run] [--json] [--allow-sensitive PATH ...]
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyPatch, normalize, type PatchReport } from '../../core/patch/applyPatch';
 import { parsePatchText, PatchParseError } from '../../core/patch/parsePatch';
 import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
 import { MiB, readInputText } from '../../core/inputFile';
+import { resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, type CliCommand } from '../io';
 
 const OPTIONS = { cwd: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'allow-sensitive': { type: 'string', multiple: true } } as const;
@@ -19,8 +19,7 @@ export const patchCommand: CliCommand = {
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
     if (positionals[0] !== 'apply' || !positionals[1]) throw new UsageError('expected: patch apply PATCH_FILE');
-    const root = path.resolve(io.cwd, values.cwd ?? '.');
-    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`--cwd ${values.cwd}: no such directory`);
+    const root = resolveWorkspace(io.cwd, values.cwd);
     const text = readInputText(path.resolve(io.cwd, positionals[1]), { what: `the patch file ${positionals[1]}`, maxBytes: MAX_PATCH_BYTES });
     const allow = new Set((values['allow-sensitive'] ?? []).map(normalize));
     let report: PatchReport;

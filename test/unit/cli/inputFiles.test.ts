@@ -120,6 +120,24 @@ describe('errno errors in words', () => {
     assert.deepEqual(tables, []);
   });
 
+  it('--cwd naming a file or nothing says which, for every command (exit 2)', async () => {
+    const cwd = tmp();
+    const file = path.join(cwd, 'f');
+    fs.writeFileSync(file, 'x');
+    const patch = path.join(cwd, 'p.patch');
+    fs.writeFileSync(patch, 'f\n<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n');
+    for (const argv of [['runs', '--cwd', file], ['patch', 'apply', patch, '--cwd', file]]) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--cwd \S+\/f: a file, not a folder: give the workspace folder/);
+    }
+    for (const argv of [['runs', '--cwd', path.join(cwd, 'missing')], ['patch', 'apply', patch, '--cwd', path.join(cwd, 'missing')]]) {
+      const r = await runCli(argv);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /--cwd \S+\/missing: no such folder/);
+    }
+  });
+
   it('a command hitting one prints it so (a database folder that is a file)', async () => {
     const cwd = tmp();
     fs.writeFileSync(path.join(cwd, '.codecompanion'), 'not a folder');

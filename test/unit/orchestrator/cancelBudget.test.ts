@@ -37,6 +37,7 @@ describe('budget: a call cut off in process', function () {
     assert.ok(await waitFor(() => server.requests.some((r) => r.kind === 'chat'), 30_000), 'a model call went out');
     controller.abort(new Error('SIGINT'));
     const r = await running;
+    assert.equal(r.code, 130, `README: 130 a run stopped by Ctrl+C (resume it); ${r.stderr}`);
     const events = jsonLines(r.stdout);
     const runId = events[0]!.runId;
     const printed = await runCli(['events', runId, '--cwd', root, '--json'], { env: cliEnv(server) });

@@ -33,7 +33,7 @@ describe('doctor: the startup report', function () {
     assert.match(r.stdout, /^ok   memory index: \d+ chunk\(s\) over \d+ file\(s\), keywords only \(no embedder\), up to date$/m);
     assert.match(r.stdout, /^ok   check command: `node --test` \(from --check\)$/m);
     // no PATH in this environment, so no bwrap: the containment that holds, and why
-    assert.match(r.stdout, /^\S+\s+check containment: process group \+ \/proc sweep, .*no sandbox: .*\(bwrap is not installed/m);
+    assert.match(r.stdout, /^\S+\s+check containment: process group \+ \/proc sweep, .*no sandbox: .*\(bwrap is not installed.*; unshare or setpriv \(util-linux\) is not on PATH\)$/m);
     assert.match(r.stdout, /^ok   limits and fallback: rate limits: anthropic 50 req\/min; fallback: openai:gpt-5-mini$/m);
     assert.match(r.stdout, /^off  telemetry export: off /m);
     assert.ok(!r.stdout.includes(SECRET));
