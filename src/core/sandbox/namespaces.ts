@@ -37,7 +37,7 @@ export function probeNamespaces(pathVariable: string | undefined): NamespacesPro
     fs.mkdirSync(to);
     fs.writeFileSync(path.join(from, 'f'), 'x');
     // the probe must see the bind read-only, or the level is not what it says
-    const r = spawnSync(unshare, namespacesArgs([[from, to]], `test -f ${to}/f && ! touch ${to}/f 2>/dev/null`), { encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync(unshare, namespacesArgs([[from, to]], `test -f '${to}/f' && ! touch '${to}/f' 2>/dev/null`), { encoding: 'utf8', timeout: 10_000 });
     const probe: NamespacesProbe = r.status === 0 ? { ok: true, path: unshare } : { ok: false, why: `unshare cannot create user namespaces here: ${(r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0]}` };
     probes.set(unshare, probe);
     return probe;
