@@ -1,7 +1,7 @@
 // Review decision latency while a CLI run writes: the run's process holds the database and appends
 // an event every 20 ms; decisions come from the CLI's review command (in-process, without Node's
 // start-up) and from a host process (the editor's path: follower + handoff), p50/p99 each.
-// Reproduce: npx tsx bench/run.ts review   (part of npm run bench)
+// Reproduce: npm run bench -- review   (part of npm run bench)
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';

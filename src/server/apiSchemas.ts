@@ -74,3 +74,39 @@ export function runLinks(runId: string): z.infer<typeof RunLinks> {
   const self = `/runs/${encodeURIComponent(runId)}`;
   return { self, events: `${self}/events`, cancel: `${self}/cancel`, review: `${self}/review` };
 }
+
+// The review (the same shapes as `codecompanion review --json`: src/app/review/reviewView.ts).
+export const HunkIdParam = z.object({ id: z.string().min(1).max(1_000).describe('a hunk id as GET /runs/{id}/review lists it (RUN/PATCH/PATH#DIGEST), URL-encoded') });
+export const PatchParams = RunIdParam.extend({ patchId: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a patch id looks like task-1.r1') });
+export const RejectBody = z.strictObject({ reason: z.string().trim().max(2_000, 'a reason is at most 2,000 characters').optional().describe('why: the coder gets it on a revision') }).optional();
+
+export const HunkViewSchema = z.object({
+  id: z.string(),
+  patchId: z.string(),
+  path: z.string(),
+  action: z.string(),
+  from: z.string().optional(),
+  decision: z.string().describe('pending, accepted, rejected, conflict, or applying (a write under way)'),
+  reason: z.string().optional(),
+  startLine: z.number().int(),
+  removed: z.number().int(),
+  added: z.number().int(),
+  oldLines: z.array(z.string()),
+  newLines: z.array(z.string()),
+});
+export const RunReviewSchema = z.object({
+  runId: z.string(),
+  objective: z.string(),
+  pending: z.number().int(),
+  applied: z.number().int().describe('hunks applied and not rolled back'),
+  patches: z.array(z.object({ patchId: z.string(), taskId: z.string(), summary: z.string(), provider: z.string(), model: z.string(), problems: z.array(z.string()), hunks: z.array(HunkViewSchema) })),
+});
+export const ReviewListSchema = z.object({ reviews: z.array(RunReviewSchema) });
+export const DecisionSchema = z.object({
+  applied: z.number().int(),
+  rejected: z.number().int(),
+  conflicts: z.array(z.object({ hunkId: z.string(), reason: z.string() })).describe('hunks that no longer match the files: not applied'),
+  held: z.array(z.object({ path: z.string(), rule: z.string() })).describe('sensitive files left pending: accept their hunks by id'),
+  refused: z.array(z.object({ path: z.string(), reason: z.string() })),
+});
+export const RollbackSchema = z.object({ reverted: z.number().int(), conflicts: z.array(z.object({ hunkId: z.string(), path: z.string(), reason: z.string() })).describe('lines edited since: kept, not overwritten') });

@@ -13,6 +13,9 @@ import { RunService } from './runService';
 import { registerHealthRoutes } from './routes/healthRoutes';
 import { registerRunRoutes } from './routes/runRoutes';
 import { registerEventRoutes } from './routes/eventRoutes';
+import { registerReviewRoutes } from './routes/reviewRoutes';
+import { WorkspaceReview } from '../app/review/workspaceReview';
+import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../core/patch/sensitivePaths';
 
 export interface ApiServerOptions {
   readonly root: string;
@@ -96,6 +99,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerHealthRoutes(app, { store, keys, runs, version: options.version, ...(team ? { team: team.publisher } : {}) });
   registerRunRoutes(app, { store, runs, allowCheck: options.allowCheck });
+  registerReviewRoutes(app, { review: new WorkspaceReview(options.root, store, { sensitivePaths: SensitivePaths.fromList(options.env[SENSITIVE_PATHS_ENV]) }) });
   registerEventRoutes(app, { store, runs, heartbeatMs: options.heartbeatMs ?? 15_000, pollMs: options.pollMs ?? 250, ...(team ? { team: team.client } : {}) });
   await app.ready();
 

@@ -8,6 +8,7 @@ import { parseRateLimits, providerLimits } from '../app/providerLimits';
 import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../core/patch/sensitivePaths';
 import { embedderFrom } from '../app/memory';
 import { performWork, type Work } from '../app/runWork';
+import { proposeFinishedRun } from '../app/review/workspaceReview';
 import type { WorkspaceStore } from '../app/workspaceStore';
 import { parseEvent, type RecordedEvent, type RunOptions } from '../core/events';
 import type { EventBus } from '../core/orchestrator/eventBus';
@@ -138,6 +139,8 @@ export class RunService {
     const embedder = this.options.replay ? undefined : embedderFrom(this.options.keys.config());
     const run = performWork({ root: this.options.root, opened, models, embedder, extra, onEvent: (e) => ((visible = true), onEvent(e)), signal: controller.signal }, work);
     active.done = run
+      // what the run accepted and did not apply is pending review (GET /runs/{id}/review), as after a CLI run
+      .then((final) => (final.status === 'completed' ? proposeFinishedRun(this.options.root, opened.store, final, 'revise' in work ? work.revise.patchId : undefined) : undefined))
       .then(
         () => undefined,
         (err: unknown) => void (failure = err instanceof Error ? err : new Error(String(err))),

@@ -42,6 +42,14 @@ export interface RollbackOutcome {
   readonly conflicts: readonly { readonly hunkId: string; readonly path: string; readonly reason: string }[];
 }
 
+/** A decision the review cannot take as asked: a one-line message, and a code hosts map (the API to a 4xx). */
+export class ReviewError extends Error {
+  constructor(readonly code: 'not_found' | 'not_pending' | 'ambiguous' | 'nothing_applied', message: string) {
+    super(message);
+    this.name = 'ReviewError';
+  }
+}
+
 /** An owner on another host that has not finished a two-step write after this long has stopped. */
 const FOREIGN_WRITE_GRACE_MS = 60_000;
 
@@ -140,7 +148,7 @@ export class ReviewService {
   async rollback(runId: string): Promise<RollbackOutcome> {
     const book = await this.log.load([runId]);
     const run = book.runs[runId];
-    if (!run || run.applied.length === 0) throw new Error(`nothing of ${runId} is applied in this workspace ('codecompanion review' lists what is)`);
+    if (!run || run.applied.length === 0) throw new ReviewError('nothing_applied', `nothing of ${runId} is applied in this workspace ('codecompanion review' lists what is)`);
     const plan = planRollback({ runId, entries: run.applied }, (p) => this.files.read(p)?.lines, (p) => this.files.text(p));
     const decisionId = randomUUID();
     ReviewService.active.add(decisionId);
@@ -231,7 +239,7 @@ export function pendingByRun(book: ReviewBook, hunkIds: readonly string[]): Map<
     const run = book.runs[found.runId]!;
     if (found.ref.hunk.decision !== 'pending' || busyHunks(run).has(found.ref.hunk.id)) {
       const state = busyHunks(run).has(found.ref.hunk.id) ? 'being applied' : found.ref.hunk.decision;
-      throw new Error(`hunk ${found.ref.hunk.id} is not pending (${state}); 'codecompanion review ${found.runId}' shows what is`);
+      throw new ReviewError('not_pending', `hunk ${found.ref.hunk.id} is not pending (${state}); 'codecompanion review ${found.runId}' shows what is`);
     }
     out.set(found.runId, [...(out.get(found.runId) ?? []), found.ref]);
   }
@@ -244,8 +252,8 @@ export function findHunk(book: ReviewBook, id: string): { runId: string; ref: Hu
   const exact = all.filter((x) => x.ref.hunk.id === id);
   const matches = exact.length ? exact : all.filter((x) => x.ref.hunk.id.endsWith(id.startsWith('#') ? id : `#${id}`) || x.ref.hunk.id.startsWith(id));
   if (matches.length === 1) return matches[0]!;
-  if (matches.length === 0) throw new Error(`no hunk ${JSON.stringify(id)} in review; 'codecompanion review' lists the pending ones with their ids`);
-  throw new Error(`${JSON.stringify(id)} names ${matches.length} hunks (${matches.slice(0, 3).map((m) => m.ref.hunk.id).join(', ')}…); give more of the id`);
+  if (matches.length === 0) throw new ReviewError('not_found', `no hunk ${JSON.stringify(id)} in review; 'codecompanion review' lists the pending ones with their ids`);
+  throw new ReviewError('ambiguous', `${JSON.stringify(id)} names ${matches.length} hunks (${matches.slice(0, 3).map((m) => m.ref.hunk.id).join(', ')}…); give more of the id`);
 }
 
 function stopped(by: ProcessRef): boolean {

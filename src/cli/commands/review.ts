@@ -1,13 +1,11 @@
 // codecompanion review: the same review as the editor's, from the terminal. Lists what is pending
 // (every run, or one), shows a hunk's diff, accepts, rejects and rolls back by hunk id through the
 // same service, patch engine and checkpoint code as the editor.
-import { parseEvent } from '../../core/events';
-import { projectRun } from '../../core/orchestrator/runState';
 import { WorkspaceStore } from '../../app/workspaceStore';
-import { WorkspaceReviewLog } from '../../app/review/workspaceReviewLog';
-import { NodeReviewFiles } from '../../app/review/nodeFiles';
+import { WorkspaceReview } from '../../app/review/workspaceReview';
+import { hunkView, runReviewView } from '../../app/review/reviewView';
 import { activeReviews, busyHunks, pendingCount, type ReviewBook, type RunReview } from '../../core/review/reviewProjection';
-import { findHunk, ReviewService, runsOfHunks } from '../../app/review/reviewService';
+import { findHunk, type ReviewService, runsOfHunks } from '../../app/review/reviewService';
 import { allHunks, type HunkRef } from '../../app/review/reviewState';
 import { hunkLines } from '../../app/review/sendBack';
 import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
@@ -53,18 +51,18 @@ export const reviewCommand: CliCommand = {
       if (args.length !== 1) throw new UsageError('give one hunk id');
       return withService(io, root, async (service) => {
         const { runId, ref } = findHunk(await service.load(runsOfHunks([args[0]!])), args[0]!);
-        if (values.json) io.stdout.write(`${JSON.stringify({ runId, ...hunkJson(ref, new Set()) })}\n`);
+        if (values.json) io.stdout.write(`${JSON.stringify({ runId, ...hunkView(ref, new Set()) })}\n`);
         else io.stdout.write(`${describeHunk(runId, ref, new Set())}\n${diffText(ref)}`);
         return 0;
       });
     }
     if (args.length > 0) throw new UsageError(`unexpected ${args.join(' ')}`);
-    return withService(io, root, async (service, store) => {
-      if (verb) await proposeIfNew(service, store, verb);
+    return withService(io, root, async (service, review) => {
+      if (verb && !(await review.proposeIfNew(service, verb))) throw new Error(`there is no run ${verb} in this workspace ('codecompanion runs' lists them)`);
       const book = await service.load(verb ? [verb] : []);
       const runs = verb ? [book.runs[verb]].filter((r): r is RunReview => r !== undefined) : activeReviews(book);
       if (verb && runs.length === 0) throw new Error(`run ${verb} has nothing in review ('codecompanion runs' lists the runs)`);
-      if (values.json) io.stdout.write(`${JSON.stringify(runs.map(runJson))}\n`);
+      if (values.json) io.stdout.write(`${JSON.stringify(runs.map(runReviewView))}\n`);
       else if (runs.length === 0) io.stdout.write('nothing is pending review\n');
       else for (const run of runs) io.stdout.write(listRun(run, values.diff === true));
       return 0;
@@ -99,7 +97,7 @@ function allPendingOf(book: ReviewBook, args: readonly string[]): string[] {
   return ids;
 }
 
-async function withService<T>(io: CliIo, root: string, fn: (service: ReviewService, store: WorkspaceStore) => Promise<T>, all = false): Promise<T> {
+async function withService<T>(io: CliIo, root: string, fn: (service: ReviewService, review: WorkspaceReview) => Promise<T>, all = false): Promise<T> {
   const store = new WorkspaceStore(root, 'codecompanion review', 0);
   try {
     const crashAt = io.env.CODECOMPANION_TEST_CRASH_AT;
@@ -107,20 +105,13 @@ async function withService<T>(io: CliIo, root: string, fn: (service: ReviewServi
       // fault injection for the crash tests: die here as kill -9 would
       if (crashAt === at) process.kill(process.pid, 'SIGKILL');
     };
-    const sensitive = { paths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), explicit: !all };
-    const service = new ReviewService(new NodeReviewFiles(root, (p) => crash(`file:${p}`), sensitive), new WorkspaceReviewLog(root, store), undefined, crash);
+    const review = new WorkspaceReview(root, store, { sensitivePaths: SensitivePaths.fromList(io.env[SENSITIVE_PATHS_ENV]), afterFile: (p) => crash(`file:${p}`), step: crash });
+    const service = review.service({ explicit: !all });
     for (const line of await service.reconcile()) io.stderr.write(`codecompanion review: ${plain(line)}\n`);
-    return await fn(service, store);
+    return await fn(service, review);
   } finally {
     await store.close();
   }
-}
-
-/** A run named on the command line whose accepted patches never went to review (an older run, a CLI run) is proposed now. */
-async function proposeIfNew(service: ReviewService, store: WorkspaceStore, runId: string): Promise<void> {
-  const events = (await (await store.read()).store.readRun(runId)).map(parseEvent);
-  if (events.length === 0) throw new Error(`there is no run ${runId} in this workspace ('codecompanion runs' lists them)`);
-  await service.propose(projectRun(runId, events));
 }
 
 function listRun(run: RunReview, withDiff: boolean): string {
@@ -149,42 +140,6 @@ function diffText({ file, hunk }: HunkRef): string {
   const header = `--- ${plain(file.from ?? file.path)}\n+++ ${plain(file.path)}\n@@ -${hunk.oldStart + 1},${hunk.oldLines.length} +${hunk.oldStart + 1},${hunk.newLines.length} @@\n`;
   const body = [...hunk.contextBefore.map((l) => ` ${l}`), ...hunk.oldLines.map((l) => `-${l}`), ...hunk.newLines.map((l) => `+${l}`), ...hunk.contextAfter.map((l) => ` ${l}`)];
   return header + body.map((l) => `${plain(l)}\n`).join('');
-}
-
-function hunkJson({ patch, file, hunk }: HunkRef, busy: ReadonlySet<string>) {
-  return {
-    id: hunk.id,
-    patchId: patch.patchId,
-    path: file.path,
-    action: file.action,
-    ...(file.from ? { from: file.from } : {}),
-    decision: busy.has(hunk.id) ? 'applying' : hunk.decision,
-    ...(hunk.reason ? { reason: hunk.reason } : {}),
-    startLine: hunk.oldStart + 1,
-    removed: hunk.oldLines.length,
-    added: hunk.newLines.length,
-    oldLines: hunk.oldLines,
-    newLines: hunk.newLines,
-  };
-}
-
-function runJson(run: RunReview) {
-  const busy = busyHunks(run);
-  return {
-    runId: run.runId,
-    objective: run.objective,
-    pending: pendingCount(run),
-    applied: run.applied.length,
-    patches: run.patches.map((patch) => ({
-      patchId: patch.patchId,
-      taskId: patch.taskId,
-      summary: patch.summary,
-      provider: patch.provider,
-      model: patch.model,
-      problems: patch.problems,
-      hunks: patch.files.flatMap((file) => file.hunks.map((hunk) => hunkJson({ patch, file, hunk }, busy))),
-    })),
-  };
 }
 
 /** Model-written text reaches the terminal without control characters (escape sequences, bells). */

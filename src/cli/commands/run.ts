@@ -11,9 +11,7 @@ import { remoteClients } from '../../team/remoteModels';
 import { remoteChecks } from '../../team/remoteChecks';
 import { REDIS_URL_ENV, redactRedisUrl, TeamBusError } from '../../team/redisConnection';
 import { openTeamBus, trimPolicyFromEnv, type TeamBus } from '../../team/teamBus';
-import { NodeReviewFiles } from '../../app/review/nodeFiles';
-import { ReviewService } from '../../app/review/reviewService';
-import { StoreReviewLog } from '../../app/review/storeReviewLog';
+import { proposeFinishedRun } from '../../app/review/workspaceReview';
 import { performWork, type Work } from '../../app/runWork';
 import { loadModels, resolveWorkspace } from '../engine';
 import { parseCommandLine, usdAmount as money, UsageError, wholeNumber as int, type CliCommand, type CliIo } from '../io';
@@ -172,17 +170,17 @@ async function execute(io: CliIo, values: Values, root: string, what: Work, extr
   }
 }
 
+/** What the run accepted and did not apply is pending review, as in the editor (`codecompanion review`). */
+async function proposeForReview(io: CliIo, root: string, opened: OpenedStore, final: RunState, what: Work, json: boolean): Promise<void> {
+  const proposed = await proposeFinishedRun(root, opened.store, final, 'revise' in what ? what.revise.patchId : undefined);
+  if (proposed.length && !json) io.stderr.write(`${proposed.length} patch(es) pending review: codecompanion review ${final.runId}\n`);
+}
+
 /**
  * A completed run whose accepted patches were applied: 0; 1 when a patch could not be applied (so a
  * script never takes "nothing was written" for success); 4 when everything else was applied but
  * sensitive files wait for explicit acceptance.
  */
-/** What the run accepted and did not apply is pending review, as in the editor (`codecompanion review`). */
-async function proposeForReview(io: CliIo, root: string, opened: OpenedStore, final: RunState, what: Work, json: boolean): Promise<void> {
-  const service = new ReviewService(new NodeReviewFiles(root), new StoreReviewLog(opened.store));
-  const proposed = 'revise' in what ? [await service.proposeRevision(final, what.revise.patchId)].filter((p): p is string => p !== null) : await service.propose(final);
-  if (proposed.length && !json) io.stderr.write(`${proposed.length} patch(es) pending review: codecompanion review ${final.runId}\n`);
-}
 
 export function applyExitCode(final: RunState): number {
   const patches = Object.values(final.patches);

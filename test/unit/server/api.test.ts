@@ -124,7 +124,8 @@ describe('serve: the HTTP API', function () {
 
     const view = await finished(s, runId);
     assert.equal(view.status, 'completed');
-    assert.equal(view.lastSeq, events.length);
+    // after the run ends, its accepted patches are proposed for review (events after run.completed)
+    assert.ok(view.lastSeq > events.length);
     assert.equal(view.tasks.length, 3);
     // pages of 25 rebuild exactly the same log
     const paged = [];
@@ -134,7 +135,9 @@ describe('serve: the HTTP API', function () {
       if (page.body.next === null) break;
       after = page.body.next;
     }
-    assert.deepEqual(paged.map((e) => [e.seq, e.type]), events.map((e) => [e.seq, e.type]));
+    assert.deepEqual(paged.slice(0, events.length).map((e) => [e.seq, e.type]), events.map((e) => [e.seq, e.type]));
+    assert.equal(paged.length, view.lastSeq);
+    assert.ok(paged.slice(events.length).every((e) => e.type === 'review.proposed'), 'only the review proposals follow the run');
     assert.equal(projectRun(runId, paged.map((e) => parseEvent({ ...e, runId, globalSeq: 0 }))).status, 'completed');
     const list = await s.api('GET', '/runs');
     assert.deepEqual(list.body.runs.map((r: any) => [r.runId, r.status, r.objective]), [[runId, 'completed', OBJECTIVE]]);
@@ -215,7 +218,7 @@ describe('serve: the HTTP API', function () {
     s = await serve(models());
     const doc = (await s.api('GET', '/openapi.json')).body;
     assert.equal(doc.openapi.slice(0, 2), '3.');
-    for (const p of ['/health', '/keys', '/keys/{provider}', '/runs', '/run_real', '/runs/{id}', '/runs/{id}/events', '/runs/{id}/cancel', '/runs/{id}/resume']) assert.ok(doc.paths[p], p);
+    for (const p of ['/health', '/keys', '/keys/{provider}', '/runs', '/run_real', '/runs/{id}', '/runs/{id}/events', '/runs/{id}/cancel', '/runs/{id}/resume', '/reviews', '/runs/{id}/review', '/review/hunks/{id}/accept', '/review/hunks/{id}/reject', '/runs/{id}/patches/{patchId}/accept', '/runs/{id}/patches/{patchId}/reject', '/runs/{id}/rollback']) assert.ok(doc.paths[p], p);
     assert.deepEqual(doc.paths['/runs'].post.requestBody.content['application/json'].schema.required, ['objective']);
     const committed = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../schemas/openapi.json'), 'utf8'));
     assert.deepEqual(committed, await openApiDocument(), 'schemas/openapi.json is current (npm run schemas)');
