@@ -7,6 +7,7 @@ import { JOURNAL_MAGIC } from './journal';
 import { APPLICATION_ID, loadImage, type Image } from './image';
 import { DatabaseFileError, fsyncDir, fsyncDirAsync, journalFileName, leftoverSnapshotTemps } from './layout';
 import { upgrade } from './migrations';
+import { archiveDirOf } from './runArchive';
 
 export interface OpenedForWriting {
   readonly image: Image;
@@ -26,10 +27,13 @@ export async function openForWriting(dir: string): Promise<OpenedForWriting> {
     const tornKeptAs: string[] = [];
     for (const j of image.journals) if (j.tornBytes > 0) tornKeptAs.push(keepAndCut(j.path, j.validEnd));
     const last = image.journals[image.journals.length - 1];
+    // created and killed before its magic was written: empty, so nothing to keep; appends must not
+    // start past a missing magic (they would leave a file no open recognizes)
+    if (last && last.tornBytes === 0 && last.validEnd < JOURNAL_MAGIC.length) cutTornTail(last.path, 0);
     const generation = last?.generation ?? 1;
     const fd = last ? fs.openSync(last.path, 'r+') : await createJournal(dir, generation);
     const size = Math.max(last?.validEnd ?? 0, JOURNAL_MAGIC.length);
-    const up = upgrade(image.db);
+    const up = upgrade(image.db, archiveDirOf(dir));
     return { image, journal: { fd, size, generation }, migratedFrom: up.to !== up.from ? up.from : undefined, rebuilt: up.rebuilt, tornKeptAs };
   } catch (err) {
     image.statements.clear();
@@ -99,7 +103,7 @@ export async function follow(dir: string, attempts = 5): Promise<Image> {
       if (!image.snapshotExists && image.lastTx === 0) image.db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
       // Nothing written yet, or written by an older version: the reader's copy gets the schema and
       // projections in memory (the next writer makes them durable).
-      upgrade(image.db);
+      upgrade(image.db, archiveDirOf(dir));
       return image;
     } catch (err) {
       if (!(err instanceof DatabaseFileError) || attempt >= attempts) throw err;

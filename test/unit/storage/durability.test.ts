@@ -93,7 +93,7 @@ describe('workspace database durability', () => {
     assert.ok(acked.size > 500, `only ${acked.size} acks over 50 rounds`);
   });
 
-  it('keeps every acknowledged event and projection update through SIGKILLs during appends, projection writes and compactions', async function () {
+  it('keeps every acknowledged event and projection update through SIGKILLs during appends, projection writes, archives and compactions', async function () {
     this.timeout(400_000);
     const root = tmp('cc-crash-runs-');
     const all = await fixtureEvents();
@@ -135,6 +135,9 @@ describe('workspace database durability', () => {
         const bySeq = new Map(stored.map((e) => [e.seq, e]));
         const isCompacted = db.all('SELECT 1 FROM compactions WHERE run_id = ?', [run]).length > 0;
         if (compacted.has(run)) assert.ok(isCompacted, `${run}: an acknowledged compaction was lost`);
+        if (isCompacted) assert.equal(db.all('SELECT 1 FROM run_archives WHERE run_id = ?', [run]).length, 1, `${run}: compacted, yet not archived`);
+        // the event appended to the run after its archive (as a review decision is) is read after it
+        if (last > template.length) assert.equal(bySeq.get(template.length + 1)?.type, 'run.traced', `${run}: the event appended after the archive was lost`);
         for (const e of expected.slice(0, last)) {
           const got = bySeq.get(e.seq);
           if (e.type === 'agent.call.streamed' && isCompacted) continue; // checked whole below
@@ -296,6 +299,22 @@ describe('workspace database durability', () => {
     assert.deepEqual(reader.all<{ type: string }>('SELECT type FROM events ORDER BY seq').map((r) => r.type), ['a', 'b', 'c', 'd']);
     await reader.close();
     await store.close();
+  });
+
+  it('a journal generation created and killed before its magic was written (an empty file) is written from its start at the next open', async () => {
+    const root = tmp('cc-empty-journal-');
+    const first = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+    await first.append('r', [{ type: 'a', data: {} }]);
+    await first.close();
+    const next = listJournals(databaseDir(root)).at(-1)!.generation + 1;
+    fs.writeFileSync(path.join(databaseDir(root), journalFileName(next)), ''); // the kill fell between open and write
+    const second = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+    await second.append('r', [{ type: 'b', data: {} }]);
+    forceUnlock(root);
+    const reopened = new SqlEventStore(await openDatabaseAt(databaseDir(root), { mode: 'write' }));
+    assert.deepEqual((await reopened.readRun('r')).map((e) => e.type), ['a', 'b']);
+    await reopened.close();
+    await second.close().catch(() => undefined);
   });
 
   it('rolls back a write whose SQL fails and journals nothing of it', async () => {
