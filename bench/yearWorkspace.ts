@@ -139,7 +139,7 @@ function replicateProjections(db: SqlJsDatabase, SQL: Awaited<ReturnType<typeof 
   const ins = one.prepare('INSERT INTO events (global_seq, run_id, seq, type, ts, data) VALUES (?, ?, ?, ?, ?, ?)');
   template.forEach((e, i) => ins.run([i + 1, e.run_id, e.seq, e.type, e.ts, e.data]));
   ins.free();
-  ensureProjections(one, PROJECTIONS);
+  ensureProjections(one, PROJECTIONS, undefined);
   const summary = queryAll<Record<string, number | string>>(one, 'SELECT * FROM run_summaries')[0]!;
   const perf = queryAll<Record<string, number | string>>(one, 'SELECT * FROM model_performance');
   const spend = queryAll<{ bucket: number; spent_usd: number }>(one, 'SELECT * FROM spend_buckets');

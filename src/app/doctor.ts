@@ -153,7 +153,7 @@ async function databaseFinding(root: string, deep: boolean): Promise<Finding> {
     const db = await openWorkspaceDatabase(root, { mode: 'read-only', purpose: 'doctor' });
     try {
       const runs = Number(db.all<{ n: number }>('SELECT COUNT(*) AS n FROM runs')[0]?.n ?? 0);
-      const events = Number(db.all<{ n: number }>('SELECT COUNT(*) AS n FROM events')[0]?.n ?? 0);
+      const events = Number(db.all<{ n: number }>('SELECT (SELECT COUNT(*) FROM events) + (SELECT COALESCE(SUM(events), 0) FROM run_archives) AS n')[0]?.n ?? 0);
       const size = bytes(SNAPSHOT_FILE) + journalBytes;
       const torn = db.recovery.tornBytes ? `; a torn tail of ${db.recovery.tornBytes} bytes was ignored` : '';
       return {

@@ -13,7 +13,8 @@ import { PricingTable } from '../providers/pricing';
 import { createProviderRegistry } from '../providers/registry';
 import { readModelStats } from '../storage/projections/modelPerformance';
 import { daySpentUsd } from '../storage/projections/spend';
-import { compactFinishedRuns, DAY_MS, DEFAULT_RETENTION_DAYS, RUNS_PER_OPEN, type CompactionReport } from '../storage/retention';
+import { ARCHIVE_AFTER_MS, MAINTENANCE_BUDGET_MS, maintainRuns, type MaintenanceReport } from '../storage/archiver';
+import { DAY_MS, DEFAULT_RETENTION_DAYS } from '../storage/retention';
 import { serveHandoffs } from '../storage/handoff';
 import { SqlEventStore } from '../storage/sqlEventStore';
 import { openWorkspaceDatabase, type OpenMode, type WorkspaceDatabase } from '../storage/workspaceDatabase';
@@ -29,8 +30,8 @@ export class SetupError extends Error {
 export interface OpenedStore {
   readonly db: WorkspaceDatabase;
   readonly store: SqlEventStore;
-  /** Retention started at a writer's open (bounded work, in the background of the caller's own). */
-  readonly maintenance: Promise<CompactionReport | undefined>;
+  /** Archiving and retention started at a writer's open (bounded work, in the background of the caller's own). */
+  readonly maintenance: Promise<MaintenanceReport | undefined>;
   close(): Promise<void>;
 }
 
@@ -54,13 +55,12 @@ export async function openStore(root: string, mode: OpenMode, purpose: string, o
   for (const copy of db.recovery.tornKeptAs ?? [])
     warn(`the journal had a damaged tail (${db.recovery.tornBytes} bytes after the last intact record); it was cut and the whole file kept as ${copy}. Events after the damage may be missing: 'codecompanion db status' lists such copies`);
   const store = new SqlEventStore(db);
-  const maintenance =
-    db.readOnly || retentionMs === undefined
-      ? Promise.resolve(undefined)
-      : compactFinishedRuns(db, { olderThanMs: retentionMs, maxRuns: RUNS_PER_OPEN }).catch((err: Error) => {
-          warn(`retention: could not compact old runs (${err.message}); nothing was lost, it is retried at the next open`);
-          return undefined;
-        });
+  const maintenance = db.readOnly
+    ? Promise.resolve(undefined)
+    : maintainRuns(store, { archiveAfterMs: ARCHIVE_AFTER_MS, retentionMs, budgetMs: MAINTENANCE_BUDGET_MS }).catch((err: Error) => {
+        warn(`could not archive or compact finished runs (${err.message}); nothing was lost, it is retried at the next open`);
+        return undefined;
+      });
   // The writer appends what processes without the lock hand it (a review decision beside a run).
   const handoffs = db.readOnly ? undefined : serveHandoffs(db.path, db, store, () => undefined);
   return {

@@ -15,6 +15,10 @@ export interface SqlStatement {
 
 export interface Database {
   readonly readOnly: boolean;
+  /** The directory holding the database's files; undefined for a database that lives in memory. */
+  readonly path?: string;
+  /** A reader: applies what the writer has made durable since it loaded; resolves to how many transactions. */
+  refresh?(): Promise<number>;
   /** Reads from the in-memory image: always sees every write that has resolved. */
   all<T = Record<string, SqlValue>>(sql: string, params?: readonly SqlValue[]): T[];
   /** Applies the statements as one transaction and resolves once they are durable. */

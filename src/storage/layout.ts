@@ -5,6 +5,7 @@
 //   .codecompanion/journal-NNNNNN.log    the journal generations since (oldest first)
 //   .codecompanion/journal-NNNNNN.log.torn-<time>  a copy of a journal whose torn tail was cut (kept)
 //   .codecompanion/writer.lock           the writer's pid and host
+//   .codecompanion/runs/                 finished runs' events, a file per run (runArchive.ts)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -109,4 +110,15 @@ export async function fsyncDirAsync(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/** Bytes of every file of the database: its own and its run archives' (one folder down). */
+export function databaseBytes(dir: string): number {
+  let total = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isFile()) total += fs.statSync(full).size;
+    else if (entry.isDirectory()) for (const f of fs.readdirSync(full, { withFileTypes: true })) if (f.isFile()) total += fs.statSync(path.join(full, f.name)).size;
+  }
+  return total;
 }

@@ -85,6 +85,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE compactions (run_id TEXT PRIMARY KEY, compacted_at INTEGER NOT NULL, events_removed INTEGER NOT NULL);
     `,
   },
+  {
+    version: 4,
+    name: 'run archives (a finished run\'s events moved to a file of their own: runArchive.ts)',
+    sql: `
+      CREATE TABLE run_archives (
+        run_id TEXT PRIMARY KEY,
+        file TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        generation INTEGER NOT NULL,
+        events INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL,
+        first_global INTEGER NOT NULL,
+        last_global INTEGER NOT NULL,
+        compacted INTEGER NOT NULL
+      );
+      CREATE INDEX run_archives_first_global ON run_archives (first_global);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
@@ -124,9 +143,12 @@ export interface Upgrade {
   readonly rebuilt: readonly string[];
 }
 
-/** Migrates, then builds every projection the database lacks: what opening a database for use does. */
-export function upgrade(db: SqlJsDatabase): Upgrade {
+/**
+ * Migrates, then builds every projection the database lacks: what opening a database for use does.
+ * `archiveDir`: where the database's archived runs are (none for a database that lives in memory).
+ */
+export function upgrade(db: SqlJsDatabase, archiveDir?: string): Upgrade {
   const from = currentVersion(db);
   const to = migrate(db);
-  return { from, to, rebuilt: ensureProjections(db, PROJECTIONS) };
+  return { from, to, rebuilt: ensureProjections(db, PROJECTIONS, archiveDir) };
 }

@@ -8,6 +8,7 @@ import type { Database as SqlJsDatabase } from 'sql.js';
 import { parseEvent, type RecordedEvent } from '../core/events';
 import type { StoredEvent } from '../core/ports/eventStore';
 import { queryAll, type SqlStatement, type SqlValue } from './database';
+import { EventReader } from './eventReader';
 
 export type ReadSql = <T>(sql: string, params?: readonly SqlValue[]) => T[];
 
@@ -18,6 +19,8 @@ export interface ProjectionFold {
   /** Whether prime() has seen this run (or apply() since it started): otherwise the store primes it first. */
   knows(runId: string): boolean;
   apply(event: RecordedEvent): void;
+  /** An event that does not parse (a newer version's type, a damaged row): not folded; may be noted. */
+  damaged?(event: StoredEvent, message: string): void;
   /** Statements that bring the tables to the fold's state for everything applied since the last call. */
   changes(): SqlStatement[];
 }
@@ -58,18 +61,28 @@ export function staleProjections(db: SqlJsDatabase, projections: readonly Projec
 export class ProjectionRunner {
   private readonly folds: ProjectionFold[];
 
-  constructor(projections: readonly Projection[], private readonly read: ReadSql) {
+  /** `runEvents` reads a run's events wherever they are (the table or its archive). */
+  constructor(
+    projections: readonly Projection[],
+    read: ReadSql,
+    private readonly runEvents: (runId: string) => readonly StoredEvent[],
+  ) {
     this.folds = projections.map((p) => p.fold(read));
   }
 
   apply(events: readonly StoredEvent[]): void {
     for (const stored of events) {
-      const e = parsed(stored);
-      if (!e) continue;
-      const cold = this.folds.filter((f) => !f.knows(e.runId));
+      const cold = this.folds.filter((f) => !f.knows(stored.runId));
       if (cold.length) {
-        const prior = e.seq > 1 ? this.prior(e.runId, e.seq) : [];
-        for (const f of cold) f.prime(e.runId, prior);
+        const prior = stored.seq > 1 ? this.prior(stored.runId, stored.seq) : [];
+        for (const f of cold) f.prime(stored.runId, prior);
+      }
+      let e: RecordedEvent;
+      try {
+        e = parseEvent(stored);
+      } catch (err) {
+        for (const f of this.folds) f.damaged?.(stored, (err as Error).message);
+        continue;
       }
       for (const f of this.folds) f.apply(e);
     }
@@ -80,24 +93,11 @@ export class ProjectionRunner {
   }
 
   private prior(runId: string, beforeSeq: number): RecordedEvent[] {
-    return this.read<EventRow>('SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE run_id = ? AND seq < ? ORDER BY seq', [runId, beforeSeq]).flatMap((r) => {
-      const e = parsed(toStored(r));
+    return this.runEvents(runId).flatMap((stored) => {
+      const e = stored.seq < beforeSeq ? parsed(stored) : undefined;
       return e ? [e] : [];
     });
   }
-}
-
-interface EventRow {
-  run_id: string;
-  seq: number;
-  global_seq: number;
-  type: string;
-  ts: number;
-  data: string;
-}
-
-function toStored(r: EventRow): StoredEvent {
-  return { runId: r.run_id, seq: r.seq, globalSeq: r.global_seq, type: r.type, ts: r.ts, data: JSON.parse(r.data) };
 }
 
 /**
@@ -105,7 +105,7 @@ function toStored(r: EventRow): StoredEvent {
  * like a migration, not journaled; the caller snapshots). Costs the whole history: only at upgrade
  * and when asked.
  */
-export function rebuildProjections(db: SqlJsDatabase, projections: readonly Projection[]): void {
+export function rebuildProjections(db: SqlJsDatabase, projections: readonly Projection[], archiveDir: string | undefined): void {
   if (projections.length === 0) return;
   db.exec(STATE_DDL);
   db.exec('BEGIN');
@@ -115,15 +115,20 @@ export function rebuildProjections(db: SqlJsDatabase, projections: readonly Proj
       db.exec(p.ddl);
     }
     const read: ReadSql = (sql, params) => queryAll(db, sql, params);
-    const runner = new ProjectionRunner(projections, read);
-    for (let after = 0; ; ) {
-      const page = read<EventRow>('SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE global_seq > ? ORDER BY global_seq LIMIT 5000', [after]);
-      runner.apply(page.map(toStored));
+    const events = new EventReader(read, archiveDir);
+    const runner = new ProjectionRunner(projections, read, (runId) => events.runEvents(runId));
+    let page: StoredEvent[] = [];
+    const flush = () => {
+      runner.apply(page);
       // written page by page: the folds keep only what runs still in progress need
       for (const s of runner.changes()) db.run(s.sql, (s.params ?? []) as SqlValue[]);
-      if (page.length < 5000) break;
-      after = page[page.length - 1]!.global_seq;
+      page = [];
+    };
+    for (const e of events.inGlobalOrder()) {
+      page.push(e);
+      if (page.length >= 5000) flush();
     }
+    flush();
     for (const p of projections) db.run('INSERT OR REPLACE INTO cc_projections (name, version) VALUES (?, ?)', [p.name, p.version]);
     db.exec('COMMIT');
   } catch (err) {
@@ -133,8 +138,8 @@ export function rebuildProjections(db: SqlJsDatabase, projections: readonly Proj
 }
 
 /** Brings every registered projection up to date with its definition; returns the names rebuilt. */
-export function ensureProjections(db: SqlJsDatabase, projections: readonly Projection[]): string[] {
+export function ensureProjections(db: SqlJsDatabase, projections: readonly Projection[], archiveDir: string | undefined): string[] {
   const stale = staleProjections(db, projections);
-  rebuildProjections(db, stale);
+  rebuildProjections(db, stale, archiveDir);
   return stale.map((p) => p.name);
 }

@@ -10,18 +10,11 @@ import {
   type StoredEvent,
 } from '../core/ports/eventStore';
 import type { Database, SqlStatement } from './database';
+import { EventReader } from './eventReader';
 import { ProjectionRunner, type Projection, type ReadSql } from './projection';
+import { archiveDirOf } from './runArchive';
 import { PROJECTIONS } from './projections';
 import type { RunSummaryRow } from './projections/runSummaries';
-
-interface EventRow {
-  run_id: string;
-  seq: number;
-  global_seq: number;
-  type: string;
-  ts: number;
-  data: string;
-}
 
 interface Subscriber {
   readonly listener: (event: StoredEvent) => void;
@@ -34,6 +27,8 @@ export class SqlEventStore implements EventStore {
   private readonly subscribers = new Set<Subscriber>();
   private projector: ProjectionRunner | undefined;
   readonly read: ReadSql;
+  /** The log wherever its events are: the table, and the finished runs' archives. */
+  readonly events: EventReader;
 
   constructor(
     readonly db: Database,
@@ -41,7 +36,8 @@ export class SqlEventStore implements EventStore {
     private readonly projections: readonly Projection[] = PROJECTIONS,
   ) {
     this.read = (sql, params) => db.all(sql, params);
-    this.globalSeq = Number(db.all<{ g: number | null }>('SELECT max(global_seq) AS g FROM events')[0]?.g ?? 0);
+    this.events = new EventReader(this.read, db.path === undefined ? undefined : archiveDirOf(db.path));
+    this.globalSeq = this.events.lastGlobalSeq();
   }
 
   async append(runId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
@@ -73,7 +69,7 @@ export class SqlEventStore implements EventStore {
       params: [runId, stored[0]!.ts, last.ts, last.seq, last.type],
     });
     // The projections change in the same transaction (one journal record) as their events.
-    this.projector ??= new ProjectionRunner(this.projections, this.read);
+    this.projector ??= new ProjectionRunner(this.projections, this.read, (id) => this.events.runEvents(id));
     this.projector.apply(stored);
     statements.push(...this.projector.changes());
     try {
@@ -82,7 +78,7 @@ export class SqlEventStore implements EventStore {
       // The in-memory counters ran ahead of what became durable: re-read them from the database.
       this.projector = undefined;
       this.runSeq.delete(runId);
-      this.globalSeq = Number(this.db.all<{ g: number | null }>('SELECT max(global_seq) AS g FROM events')[0]?.g ?? 0);
+      this.globalSeq = this.events.lastGlobalSeq();
       throw err;
     }
     for (const event of stored) this.publish(event);
@@ -90,15 +86,25 @@ export class SqlEventStore implements EventStore {
   }
 
   async readRun(runId: string, fromSeq = 1): Promise<StoredEvent[]> {
-    return this.db
-      .all<EventRow>('SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq', [runId, fromSeq])
-      .map(toEvent);
+    return this.afterRefresh(() => this.events.runEvents(runId, fromSeq));
   }
 
   async readAll(fromGlobalSeq = 1, limit = 10_000): Promise<StoredEvent[]> {
-    return this.db
-      .all<EventRow>('SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE global_seq >= ? ORDER BY global_seq LIMIT ?', [fromGlobalSeq, limit])
-      .map(toEvent);
+    return this.afterRefresh(() => this.events.page(fromGlobalSeq, limit));
+  }
+
+  /**
+   * A reader can hold a row naming an archive generation the writer has since replaced and removed:
+   * it catches up with the writer and reads again.
+   */
+  private async afterRefresh<T>(read: () => T): Promise<T> {
+    try {
+      return read();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.db.refresh) throw err;
+      await this.db.refresh();
+      return read();
+    }
   }
 
   /** Events of every run whose type starts with `prefix` (e.g. 'review.'), in the order they became durable. */
@@ -119,13 +125,13 @@ export class SqlEventStore implements EventStore {
   /** The run list from the run_summaries projection: no event is read. Newest change first. */
   runSummaries(limit = -1): RunSummaryRow[] {
     return this.db.all<RunSummaryRow>(
-      'SELECT run_id, objective, status, cost_usd, created_at, updated_at, event_count, last_type, for_review FROM run_summaries ORDER BY updated_at DESC, run_id LIMIT ?',
+      'SELECT run_id, objective, status, cost_usd, created_at, updated_at, event_count, last_type, for_review, damage FROM run_summaries ORDER BY updated_at DESC, run_id LIMIT ?',
       [limit],
     );
   }
 
   runSummary(runId: string): RunSummaryRow | undefined {
-    return this.db.all<RunSummaryRow>('SELECT run_id, objective, status, cost_usd, created_at, updated_at, event_count, last_type, for_review FROM run_summaries WHERE run_id = ?', [runId])[0];
+    return this.db.all<RunSummaryRow>('SELECT run_id, objective, status, cost_usd, created_at, updated_at, event_count, last_type, for_review, damage FROM run_summaries WHERE run_id = ?', [runId])[0];
   }
 
   subscribe(listener: (event: StoredEvent) => void, filter: { runId?: string } = {}): Disposable {
@@ -142,7 +148,8 @@ export class SqlEventStore implements EventStore {
   private lastSeq(runId: string): number {
     let seq = this.runSeq.get(runId);
     if (seq === undefined) {
-      seq = Number(this.db.all<{ s: number | null }>('SELECT max(seq) AS s FROM events WHERE run_id = ?', [runId])[0]?.s ?? 0);
+      // the runs row moves with every append, in its transaction; a run's archived events left no rows
+      seq = Number(this.db.all<{ n: number }>('SELECT event_count AS n FROM runs WHERE run_id = ?', [runId])[0]?.n ?? 0);
       this.runSeq.set(runId, seq);
     }
     return seq;
@@ -158,8 +165,4 @@ export class SqlEventStore implements EventStore {
       }
     }
   }
-}
-
-function toEvent(row: EventRow): StoredEvent {
-  return { runId: row.run_id, seq: row.seq, globalSeq: row.global_seq, type: row.type, ts: row.ts, data: JSON.parse(row.data) };
 }

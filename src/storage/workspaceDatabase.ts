@@ -12,6 +12,7 @@ import { applyTransaction, type Image, type StatementCache } from './image';
 import { describeOwner, LockedError, WriterLock, type LockOwner } from './lock';
 import { CHECKSUM_FILE, LOCK_FILE, SNAPSHOT_FILE, databaseDir, fileStamp, ensureGitignore, fsyncDir, fsyncDirAsync, listJournals } from './layout';
 import { createJournal, follow, openForWriting } from './recovery';
+import { ARCHIVE_DIR } from './runArchive';
 import { snapshotHash, writeSums, type SnapshotCheck } from './snapshotChecksum';
 
 export type OpenMode = 'write' | 'read-only' | 'auto';
@@ -112,7 +113,8 @@ export async function moveDatabaseAside(dir: string, now = Date.now()): Promise<
   const lock = await WriterLock.acquire(path.join(dir, LOCK_FILE), 'moving the database aside', 2_000);
   try {
     const moved: string[] = [];
-    const names = [SNAPSHOT_FILE, CHECKSUM_FILE, ...listJournals(dir).map((j) => path.basename(j.path))];
+    // the run archives belong to this database: a fresh one starts without them
+    const names = [SNAPSHOT_FILE, CHECKSUM_FILE, ...listJournals(dir).map((j) => path.basename(j.path)), ARCHIVE_DIR];
     for (const name of names) {
       const from = path.join(dir, name);
       if (!fs.existsSync(from)) continue;

@@ -1,11 +1,12 @@
 // A child process for the durability tests: writes whole runs of real events (the projections change
-// with every append) and compacts each run once it has finished, printing "ack RUN SEQ" after each
-// append resolved and "compacted RUN" after each compaction. The parent kills it at random moments:
-// during appends, projection writes and compactions.
+// with every append), archives and compacts each run once it has finished, then appends one more event
+// to it (as a review decision on an archived run does), printing "ack RUN SEQ" after each append
+// resolved and "compacted RUN" after each archive. The parent kills it at random moments: during
+// appends, projection writes, archive files and their commits.
 // usage: crashRunWriter ROOT WORKER EVENTS_JSON
 import * as fs from 'node:fs';
 import type { NewEvent } from '../../src/core/ports/eventStore';
-import { compactRun } from '../../src/storage/retention';
+import { archiveRun } from '../../src/storage/archiver';
 import { SqlEventStore } from '../../src/storage/sqlEventStore';
 import { openWorkspaceDatabase } from '../../src/storage/workspaceDatabase';
 
@@ -23,8 +24,10 @@ async function main(): Promise<void> {
       for (const e of stored) process.stdout.write(`ack ${runId} ${e.seq}\n`);
       i += batch.length;
     }
-    await compactRun(db, runId);
+    await archiveRun(store, runId, { compact: true });
     process.stdout.write(`compacted ${runId}\n`);
+    const [late] = await store.append(runId, [{ type: 'run.traced', data: { traceId: '0123456789abcdef0123456789abcdef' } }]);
+    process.stdout.write(`ack ${runId} ${late!.seq}\n`);
   }
 }
 

@@ -2,9 +2,12 @@
 // user's explicit consent, move an unusable one aside (renamed, never deleted) so a fresh one can
 // be created. Nothing here writes into a database it cannot read.
 import * as fs from 'node:fs';
-import { databaseDir, DatabaseFileError, tornCopies } from '../../storage/layout';
+import { databaseBytes, databaseDir, DatabaseFileError, tornCopies } from '../../storage/layout';
+import { archiveDirOf, unreferencedArchives } from '../../storage/runArchive';
 import { SCHEMA_VERSION } from '../../storage/migrations';
-import { compactFinishedRuns, DEFAULT_RETENTION_DAYS, parseRetention } from '../../storage/retention';
+import { ARCHIVE_AFTER_MS, maintainRuns } from '../../storage/archiver';
+import { DEFAULT_RETENTION_DAYS, parseRetention } from '../../storage/retention';
+import { SqlEventStore } from '../../storage/sqlEventStore';
 import { moveDatabaseAside, openWorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { describeOwner } from '../../storage/lock';
 import { resolveWorkspace } from '../engine';
@@ -54,14 +57,19 @@ async function status(io: CliIo, root: string, json: boolean): Promise<number> {
     try {
       const count = (sql: string) => Number(db.all<{ n: number }>(sql)[0]?.n ?? 0);
       const version = Number(db.all<{ user_version: number }>('PRAGMA user_version')[0]?.user_version ?? 0);
-      const bytes = fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(`${dir}/${f}`).size, 0);
+      const bytes = databaseBytes(dir);
+      const archives = db.all<{ file: string; events: number }>('SELECT file, events FROM run_archives');
+      const unreferenced = unreferencedArchives(archiveDirOf(dir), new Set(archives.map((a) => a.file)));
       const report = {
         path: dir,
         exists: true,
         schemaVersion: version,
         latestSchemaVersion: SCHEMA_VERSION,
         runs: count('SELECT COUNT(*) AS n FROM runs'),
-        events: count('SELECT COUNT(*) AS n FROM events'),
+        events: count('SELECT COUNT(*) AS n FROM events') + archives.reduce((n, a) => n + a.events, 0),
+        archivedRuns: archives.length,
+        // written before a crash and never referenced, or replaced and not yet removed: left alone
+        unreferencedArchives: unreferenced,
         memoryChunks: count('SELECT COUNT(*) AS n FROM memory_chunks'),
         bytesOnDisk: bytes,
         tornBytesIgnored: db.recovery.tornBytes,
@@ -75,11 +83,12 @@ async function status(io: CliIo, root: string, json: boolean): Promise<number> {
       else
         io.stdout.write(
           `${report.path}: schema v${report.schemaVersion}${version < SCHEMA_VERSION ? ` (v${SCHEMA_VERSION} after the next write)` : ''}, ` +
-            `${report.runs} run(s), ${report.events} event(s), ${report.memoryChunks} memory chunk(s), ${(bytes / 1024).toFixed(1)} KiB on disk` +
+            `${report.runs} run(s) (${report.archivedRuns} archived), ${report.events} event(s), ${report.memoryChunks} memory chunk(s), ${(bytes / 1024).toFixed(1)} KiB on disk` +
             `${report.writer ? `; being written by ${report.writer}` : ''}\n` +
             `snapshot: ${report.snapshot === 'verified' ? 'checksum verified' : report.snapshot === 'no checksum yet' ? 'no checksum yet (written by an older version; the next snapshot has one)' : 'none yet'}\n` +
             (report.tornBytesIgnored > 0 ? `a torn journal tail of ${report.tornBytesIgnored} bytes is being ignored (a writer may be mid-write, or the file was damaged)\n` : '') +
-            report.tornCopies.map((c) => `damaged journal tail cut at open, whole file kept: ${c}\n`).join(''),
+            report.tornCopies.map((c) => `damaged journal tail cut at open, whole file kept: ${c}\n`).join('') +
+            (unreferenced.length ? `${unreferenced.length} run archive file(s) no run points at (a crash mid-archive; their events are in the database): left as they are\n` : ''),
         );
       return 0;
     } finally {
@@ -133,18 +142,22 @@ async function rebuild(io: CliIo, root: string): Promise<number> {
  */
 async function compact(io: CliIo, root: string, olderThanMs: number, json: boolean): Promise<number> {
   const dir = databaseDir(root);
-  const sizeOnDisk = () => fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(`${dir}/${f}`).size, 0);
+  const sizeOnDisk = () => databaseBytes(dir);
   const db = await openWorkspaceDatabase(root, { mode: 'write', purpose: 'db compact' });
   let report;
   const before = sizeOnDisk();
   try {
-    report = await compactFinishedRuns(db, { olderThanMs });
-    if (report.eventsRemoved > 0) await db.vacuum();
+    report = await maintainRuns(new SqlEventStore(db), { archiveAfterMs: Math.min(ARCHIVE_AFTER_MS, olderThanMs), retentionMs: olderThanMs });
+    if (report.archived > 0) await db.vacuum();
   } finally {
     await db.close();
   }
   const after = sizeOnDisk();
   if (json) io.stdout.write(`${JSON.stringify({ ...report, bytesBefore: before, bytesAfter: after })}\n`);
-  else io.stdout.write(`compacted ${report.runs} run(s): ${report.eventsRemoved} streamed event(s) of ${report.calls} call(s) folded into one per call; ${(before / 1024).toFixed(1)} → ${(after / 1024).toFixed(1)} KiB on disk\n`);
+  else
+    io.stdout.write(
+      `compacted ${report.runs} run(s): ${report.eventsRemoved} streamed event(s) of ${report.calls} call(s) folded into one per call; ` +
+        `${report.archived} finished run(s) moved to archive files; ${(before / 1024).toFixed(1)} → ${(after / 1024).toFixed(1)} KiB on disk\n`,
+    );
   return 0;
 }

@@ -3,7 +3,7 @@
 import { evolve, initialRunState, type RunState } from '../../core/orchestrator/runState';
 import type { RecordedEvent } from '../../core/events';
 import { forReview } from '../../core/orchestrator/runState';
-import type { Projection, ProjectionFold } from '../projection';
+import type { Projection, ProjectionFold, ReadSql } from '../projection';
 
 export interface RunSummaryRow {
   readonly run_id: string;
@@ -16,6 +16,8 @@ export interface RunSummaryRow {
   readonly last_type: string;
   /** Patches that passed review (accepted or applied): what the run list offers to review. */
   readonly for_review: number;
+  /** Why one of the run's events could not be read (the first such event), or null. */
+  readonly damage: string | null;
 }
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
@@ -25,11 +27,14 @@ interface Fold {
   createdAt: number;
   updatedAt: number;
   lastType: string;
+  /** The run's last seq, events that did not parse included. */
+  eventCount: number;
+  damage: string | null;
 }
 
 export const runSummaries: Projection = {
   name: 'run_summaries',
-  version: 2,
+  version: 3,
   tables: ['run_summaries'],
   ddl: `CREATE TABLE run_summaries (
           run_id TEXT PRIMARY KEY,
@@ -40,18 +45,29 @@ export const runSummaries: Projection = {
           updated_at INTEGER NOT NULL,
           event_count INTEGER NOT NULL,
           last_type TEXT NOT NULL,
-          for_review INTEGER NOT NULL DEFAULT 0
+          for_review INTEGER NOT NULL DEFAULT 0,
+          damage TEXT
         );
         CREATE INDEX run_summaries_updated ON run_summaries (updated_at);`,
-  fold(): ProjectionFold {
+  fold(read: ReadSql): ProjectionFold {
     const runs = new Map<string, Fold>();
     const touched = new Set<string>();
+    const foldOf = (runId: string, ts: number, type: string): Fold => {
+      let f = runs.get(runId);
+      if (!f) {
+        // a damage noted earlier stays noted when a finished run's fold is read again
+        const row = read<{ damage: string | null }>('SELECT damage FROM run_summaries WHERE run_id = ?', [runId])[0];
+        f = { state: initialRunState(runId), createdAt: ts, updatedAt: ts, lastType: type, eventCount: 0, damage: row?.damage ?? null };
+        runs.set(runId, f);
+      }
+      return f;
+    };
     const step = (e: RecordedEvent) => {
-      const f = runs.get(e.runId) ?? { state: initialRunState(e.runId), createdAt: e.ts, updatedAt: e.ts, lastType: e.type };
+      const f = foldOf(e.runId, e.ts, e.type);
       f.state = evolve(f.state, e);
       f.updatedAt = e.ts;
       f.lastType = e.type;
-      runs.set(e.runId, f);
+      f.eventCount = Math.max(f.eventCount, e.seq);
     };
     return {
       prime(runId, events) {
@@ -62,6 +78,14 @@ export const runSummaries: Projection = {
         step(e);
         touched.add(e.runId);
       },
+      damaged(e, message) {
+        const f = foldOf(e.runId, e.ts, e.type);
+        f.damage ??= message;
+        f.updatedAt = e.ts;
+        f.lastType = e.type;
+        f.eventCount = Math.max(f.eventCount, e.seq);
+        touched.add(e.runId);
+      },
       changes() {
         const out = [...touched].map((runId) => {
           const f = runs.get(runId)!;
@@ -69,8 +93,8 @@ export const runSummaries: Projection = {
           // A finished run's fold is dropped: a later revision re-reads that run's events once.
           if (TERMINAL.has(s.status)) runs.delete(runId);
           return {
-            sql: 'INSERT OR REPLACE INTO run_summaries (run_id, objective, status, cost_usd, created_at, updated_at, event_count, last_type, for_review) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-            params: [runId, s.objective, s.status, s.cost.spentUsd, f.createdAt, f.updatedAt, s.lastSeq, f.lastType, forReview(s)],
+            sql: 'INSERT OR REPLACE INTO run_summaries (run_id, objective, status, cost_usd, created_at, updated_at, event_count, last_type, for_review, damage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+            params: [runId, s.objective, s.status, s.cost.spentUsd, f.createdAt, f.updatedAt, f.eventCount, f.lastType, forReview(s), f.damage],
           };
         });
         touched.clear();

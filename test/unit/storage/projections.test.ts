@@ -11,6 +11,7 @@ import { PerformanceStore } from '../../../src/core/performance/performanceStore
 import { projectRun } from '../../../src/core/orchestrator/runState';
 import type { StoredEvent } from '../../../src/core/ports/eventStore';
 import { loadSqlJs, queryAll } from '../../../src/storage/database';
+import { archiveRun } from '../../../src/storage/archiver';
 import { rebuildProjections } from '../../../src/storage/projection';
 import { PROJECTIONS } from '../../../src/storage/projections';
 import { readModelStats } from '../../../src/storage/projections/modelPerformance';
@@ -71,7 +72,7 @@ async function reviewedRun(): Promise<StoredEvent[]> {
 }
 
 describe('persisted projections', () => {
-  it('kept incrementally across batches and reopenings equal a rebuild from the log, and the old whole-history folds', async () => {
+  it('kept incrementally across batches, reopenings and run archives equal a rebuild from the log, and the old whole-history folds', async () => {
     const root = tmp('cc-proj-');
     const runs = await history();
     let db = await openWorkspaceDatabase(root, { mode: 'write' });
@@ -88,6 +89,9 @@ describe('persisted projections', () => {
       const batch = run.slice(cursors[i], cursors[i]! + size);
       cursors[i] = cursors[i]! + batch.length;
       await store.append(batch[0]!.runId, batch.map((e) => ({ type: e.type, data: e.data, ts: e.ts })));
+      // now and then a run's events so far move to an archive file (compacted or not), its later ones
+      // stay in the table: folds primed after a reopen read both
+      if (appended % 23 === 11) await archiveRun(store, batch[0]!.runId, { compact: appended % 2 === 0 });
       if (++appended % 17 === 0) {
         await store.close();
         db = await openWorkspaceDatabase(root, { mode: 'write' });
@@ -101,11 +105,12 @@ describe('persisted projections', () => {
     // the same database with its projections rebuilt from the log
     const SQL = await loadSqlJs();
     const raw = new SQL.Database(fs.readFileSync(path.join(root, '.codecompanion', 'state.sqlite')));
-    rebuildProjections(raw, PROJECTIONS);
+    rebuildProjections(raw, PROJECTIONS, path.join(root, '.codecompanion', 'runs'));
     const rebuilt = dump((sql, params) => queryAll(raw, sql, params));
     raw.close();
     assert.ok((incremental.run_summaries ?? []).length === runs.length);
     assert.equal((incremental.review_runs ?? []).length, 10);
+    assert.ok(fs.readdirSync(path.join(root, '.codecompanion', 'runs')).length > 3, 'some runs were archived along the way');
     assert.deepEqual(rebuilt, incremental);
 
     // and what the projections say is what folding every event says
