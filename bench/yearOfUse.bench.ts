@@ -112,6 +112,7 @@ export const suite: BenchSuite = {
     const year = await workspace(runs, chunks);
     const ten = await workspace(10, 0);
     out.add({ metric: `year workspace: runs / events / compacted runs (finished > ${RETENTION_DAYS} days ago) / memory chunks`, value: `${year.stats.runs} / ${year.stats.events} / ${year.stats.compactedRuns} / ${year.stats.chunks}` });
+    out.add({ metric: 'year workspace: runs in archive files / events left in the in-memory database', value: `${year.stats.archivedRuns} / ${year.stats.eventsInDatabase}` });
     out.add({ metric: 'year workspace: build (not a measured operation)', value: Math.round(year.stats.buildMs), unit: 'ms' });
     const mb = (b: number) => +(b / 1e6).toFixed(1);
     const after = bytesOnDisk(year.root);

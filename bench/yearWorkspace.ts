@@ -2,15 +2,19 @@
 // from a run the real orchestrator produced (test/fixtures/v1-workspace: the sample objective, the
 // recorded sample session), each call streaming ~30 s of output in 250 ms events; runs finished more
 // than RETENTION_DAYS ago are stored as retention leaves them (each call's stream folded into one
-// event, the text whole), the rest uncompacted. Plus a memory index of synthesized chunks with the
-// sizes the chunker produces. Written with sql.js directly (the build is not what is measured), then
-// projections are built by the same rebuild `db rebuild` runs.
+// event, the text whole), the rest uncompacted; runs idle for over ARCHIVE_AFTER_MS are in their
+// archive files, as the writers' opens over the year left them. Plus a memory index of synthesized
+// chunks with the sizes the chunker produces. Written with sql.js directly and the archive writer
+// (the build is not what is measured), then projections are built by the same rebuild `db rebuild` runs.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database as SqlJsDatabase } from 'sql.js';
 import { loadSqlJs, queryAll } from '../src/storage/database';
 import { APPLICATION_ID } from '../src/storage/image';
-import { CHECKSUM_FILE, SNAPSHOT_FILE, databaseDir, ensureGitignore } from '../src/storage/layout';
+import type { StoredEvent } from '../src/core/ports/eventStore';
+import { ARCHIVE_AFTER_MS } from '../src/storage/archiver';
+import { CHECKSUM_FILE, SNAPSHOT_FILE, databaseBytes, databaseDir, ensureGitignore } from '../src/storage/layout';
+import { archiveDirOf, writeArchive } from '../src/storage/runArchive';
 import { migrate } from '../src/storage/migrations';
 import { ensureProjections } from '../src/storage/projection';
 import { PROJECTIONS } from '../src/storage/projections';
@@ -35,6 +39,9 @@ export interface YearStats {
   readonly runs: number;
   readonly events: number;
   readonly compactedRuns: number;
+  /** Runs whose events are in archive files (idle over an hour), and the events left in the database. */
+  readonly archivedRuns: number;
+  readonly eventsInDatabase: number;
   /** Stream events retention removed (they were written, then folded), and their JSON bytes. */
   readonly removedEvents: number;
   readonly removedBytes: number;
@@ -63,6 +70,10 @@ export async function buildWorkspace(root: string, runs: number, chunks: number,
   let removedEvents = 0;
   let removedBytes = 0;
   let oldRunId = '';
+  let archivedRuns = 0;
+  let events = 0;
+  const dir = databaseDir(root);
+  const insertArchive = db.prepare('INSERT INTO run_archives (run_id, file, sha256, bytes, generation, events, last_seq, first_global, last_global, compacted) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)');
   const runIds: { runId: string; shift: number; events: number; updatedAt: number }[] = [];
   db.exec('BEGIN');
   for (let r = 0; r < runs; r++) {
@@ -74,8 +85,9 @@ export async function buildWorkspace(root: string, runs: number, chunks: number,
     let seq = 0;
     let lastTs = startTs;
     let lastType = '';
+    const stored: StoredEvent[] = [];
     const put = (type: string, ts: number, data: string) => {
-      insertEvent.run([++global, runId, ++seq, type, ts, data]);
+      stored.push({ runId, seq: ++seq, globalSeq: ++global, type, ts, data });
       lastTs = ts;
       lastType = type;
     };
@@ -105,6 +117,14 @@ export async function buildWorkspace(root: string, runs: number, chunks: number,
         parts.forEach((p, i) => put(e.type, ts - 30_000 + i * 250, JSON.stringify({ callId: d.callId, text: p, chars: p.length })));
       }
     }
+    events += stored.length;
+    if (now - lastTs > ARCHIVE_AFTER_MS) {
+      const written = await writeArchive(archiveDirOf(dir), runId, 1, stored.map((e) => ({ ...e, data: JSON.parse(e.data as string) as unknown })));
+      insertArchive.run([runId, written.file, written.sha256, written.bytes, stored.length, seq, stored[0]!.globalSeq, stored[stored.length - 1]!.globalSeq, compacted ? 1 : 0]);
+      archivedRuns++;
+    } else {
+      for (const e of stored) insertEvent.run([e.globalSeq, runId, e.seq, e.type, e.ts, e.data as string]);
+    }
     insertRun.run([runId, startTs, lastTs, seq, lastType]);
     runIds.push({ runId, shift: startTs - t0, events: seq, updatedAt: lastTs });
     if (compacted) {
@@ -115,17 +135,17 @@ export async function buildWorkspace(root: string, runs: number, chunks: number,
   db.exec('COMMIT');
   insertEvent.free();
   insertRun.free();
+  insertArchive.free();
   addChunks(db, chunks);
   replicateProjections(db, SQL, template, runIds);
-  const events = Number(queryAll<{ n: number }>(db, 'SELECT count(*) AS n FROM events')[0]!.n);
-  const dir = databaseDir(root);
+  const eventsInDatabase = Number(queryAll<{ n: number }>(db, 'SELECT count(*) AS n FROM events')[0]!.n);
   fs.mkdirSync(dir, { recursive: true });
   ensureGitignore(dir);
   const bytes = db.export();
   db.close();
   fs.writeFileSync(path.join(dir, SNAPSHOT_FILE), bytes);
   fs.writeFileSync(path.join(dir, CHECKSUM_FILE), JSON.stringify({ sha256: [snapshotHash(bytes)] }));
-  return { runs, events, compactedRuns, removedEvents, removedBytes, chunks, oldRunId, buildMs: performance.now() - started };
+  return { runs, events, compactedRuns, archivedRuns, eventsInDatabase, removedEvents, removedBytes, chunks, oldRunId, buildMs: performance.now() - started };
 }
 
 /**
@@ -193,6 +213,5 @@ function addChunks(db: SqlJsDatabase, n: number): void {
 }
 
 export function bytesOnDisk(root: string): number {
-  const dir = databaseDir(root);
-  return fs.readdirSync(dir).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+  return databaseBytes(databaseDir(root));
 }

@@ -173,6 +173,26 @@ export async function allEvents(store: SqlEventStore): Promise<RecordedEvent[]> 
 }
 
 /**
+ * The events of the runs changed since `sinceTs` (by their summaries), run by run, yielding between
+ * runs: what a window over recent history costs is the window, not the whole log.
+ */
+export async function eventsOfRunsSince(store: SqlEventStore, sinceTs: number): Promise<RecordedEvent[]> {
+  const out: RecordedEvent[] = [];
+  const runIds = store.read<{ run_id: string }>('SELECT run_id FROM run_summaries WHERE updated_at >= ? ORDER BY created_at', [sinceTs]).map((r) => r.run_id);
+  for (const runId of runIds) {
+    for (const e of await store.readRun(runId)) {
+      try {
+        out.push(parseEvent(e));
+      } catch {
+        // not ours to fold
+      }
+    }
+    await new Promise((r) => setImmediate(r));
+  }
+  return out;
+}
+
+/**
  * What earlier runs left for the next one: the router's measured performance and today's spend, read
  * from their persisted projections (a few rows), never from the events.
  */

@@ -3,7 +3,7 @@
 // reach the views through the bus once they are durable.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { pastRuns } from '../app/engine';
+import { eventsOfRunsSince, pastRuns } from '../app/engine';
 import { LiveRun, perfRows } from '../app/dashboard/liveRun';
 import { autoApplies, limitsFrom, pinnedFrom, runOptionsFrom, type EditorSettings } from '../app/editorSettings';
 import type { WorkspaceStore } from '../app/workspaceStore';
@@ -51,13 +51,16 @@ export interface ReviseResult extends RunResult {
   readonly patchId: string | null;
 }
 
+/** The window of the Models table (the CLI's `stats --since` gives any other). */
+const STATS_WINDOW_DAYS = 7;
+
 export class RunController implements vscode.Disposable {
   private readonly _onDidChange = new vscode.EventEmitter<void>();
   readonly onDidChange = this._onDidChange.event;
   readonly bus = new InProcessEventBus();
   private runs = new Map<string, RunListItem>();
   private performance = new PerformanceStore();
-  private stats = new ModelStatsFold();
+  private stats = new ModelStatsFold(Date.now() - STATS_WINDOW_DAYS * 86_400_000);
   private loaded: Promise<void> | undefined;
   private live: LiveRun | undefined;
   private running: { runId?: string; abort: AbortController } | undefined;
@@ -109,19 +112,14 @@ export class RunController implements vscode.Disposable {
   }
 
   /**
-   * The Models table's per model and role statistics (latency percentiles need every call's time):
-   * folded page by page after the run list is shown, yielding between pages, never on activation's
-   * path. Not yet a persisted projection.
+   * The Models table's per model and role statistics over the last STATS_WINDOW_DAYS (latency
+   * percentiles need every call's time): the runs changed in the window are read one by one after
+   * the run list is shown, never on activation's path; older runs are not read.
    */
   private async loadStats(store: OpenedStore['store']): Promise<void> {
-    const stats = new ModelStatsFold();
-    for (let from = 1; ; ) {
-      const page = await store.readAll(from, 5_000);
-      for (const e of page.flatMap(tryParse)) stats.observe(e);
-      if (page.length < 5_000) break;
-      from = page[page.length - 1]!.globalSeq + 1;
-      await new Promise((r) => setImmediate(r));
-    }
+    const since = Date.now() - STATS_WINDOW_DAYS * 86_400_000;
+    const stats = new ModelStatsFold(since);
+    for (const e of await eventsOfRunsSince(store, since)) stats.observe(e);
     this.stats = stats;
     this._onDidChange.fire();
   }

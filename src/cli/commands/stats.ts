@@ -1,6 +1,6 @@
 // codecompanion stats [--since 7d] [--json]: per model and role over the window (src/app/modelStats.ts,
 // the same projection as the editor's Models table). Reads the database read-only.
-import { allEvents, openStore } from '../../app/engine';
+import { allEvents, eventsOfRunsSince, openStore } from '../../app/engine';
 import { modelStats, parseSince, type ModelRoleStats } from '../../app/modelStats';
 import { usd } from '../../core/cost/costGovernor';
 import { resolveWorkspace } from '../engine';
@@ -24,7 +24,8 @@ export const statsCommand: CliCommand = {
     }
     const opened = await openStore(root, 'read-only', 'codecompanion stats');
     try {
-      const rows = modelStats(await allEvents(opened.store), sinceTs);
+      // a window reads the runs changed in it; no window is about the whole history
+      const rows = modelStats(sinceTs ? await eventsOfRunsSince(opened.store, sinceTs) : await allEvents(opened.store), sinceTs);
       if (values.json) io.stdout.write(JSON.stringify({ since: sinceTs ? new Date(sinceTs).toISOString() : null, rows }, null, 2) + '\n');
       else io.stdout.write(render(rows, values.since));
       return 0;
