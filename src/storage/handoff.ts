@@ -91,7 +91,7 @@ export async function drainHandoffs(dbDir: string, db: Database, store: SqlEvent
       fs.renameSync(taking, `${file}.unreadable`); // kept aside for a person to look at, never lost
       continue;
     }
-    if (!alreadyAppended(db, request)) {
+    if (!alreadyAppended(store, request)) {
       await store.append(request.runId, request.events);
       appended++;
     }
@@ -100,10 +100,11 @@ export async function drainHandoffs(dbDir: string, db: Database, store: SqlEvent
   return appended;
 }
 
-function alreadyAppended(db: Database, request: Request): boolean {
-  if (!request.key) return false;
-  const rows = db.all<{ n: number }>("SELECT count(*) AS n FROM events WHERE run_id = ? AND type = ? AND json_extract(data, '$.decisionId') = ?", [request.runId, request.key.type, request.key.decisionId]);
-  return Number(rows[0]?.n ?? 0) > 0;
+/** Read wherever the run's events are: its archive may hold the decision since it was appended. */
+function alreadyAppended(store: SqlEventStore, request: Request): boolean {
+  const key = request.key;
+  if (!key) return false;
+  return store.events.runEvents(request.runId).some((e) => e.type === key.type && (e.data as { decisionId?: unknown } | null)?.decisionId === key.decisionId);
 }
 
 /**

@@ -107,11 +107,12 @@ export class SqlEventStore implements EventStore {
     }
   }
 
-  /** Events of every run whose type starts with `prefix` (e.g. 'review.'), in the order they became durable. */
+  /**
+   * Events of every run whose type starts with `prefix` (e.g. 'review.'), in the order they became
+   * durable, archived runs' included: reads the whole log (tools and tests; hosts read projections).
+   */
   async readTypes(prefix: string, fromGlobalSeq = 1): Promise<StoredEvent[]> {
-    return this.db
-      .all<EventRow>("SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE global_seq >= ? AND substr(type, 1, ?) = ? ORDER BY global_seq", [fromGlobalSeq, prefix.length, prefix])
-      .map(toEvent);
+    return this.afterRefresh(() => [...this.events.inGlobalOrder(fromGlobalSeq)].filter((e) => e.type.startsWith(prefix)));
   }
 
   async listRuns(): Promise<RunSummary[]> {
