@@ -19,10 +19,18 @@ export const DAMAGE_KINDS = [
   'edited-elsewhere',
   'outer-context-edited',
   'truncated-context',
+  'duplicate-near-hint',
   'ambiguous-must-refuse',
   'ambiguous-midway-numbers',
 ] as const;
 export type DamageKind = (typeof DAMAGE_KINDS)[number];
+
+/**
+ * Kinds whose right answer is this project's policy, not a fact about the patch: two copies of the
+ * first hunk's text, where a near line-number hint decides (as git apply and GNU patch do) and a
+ * hint that separates nothing means "refuse". Their results are reported apart from the totals.
+ */
+export const POLICY_KINDS: readonly DamageKind[] = ['duplicate-near-hint', 'ambiguous-must-refuse', 'ambiguous-midway-numbers'];
 
 export interface Case {
   readonly id: string;
@@ -108,6 +116,14 @@ export function damageAll(clean: CleanPatch, seed: number): Case[] {
   const first = hunks[0]!.lines.filter(oldSide).map((l) => l.slice(1));
   if (first.length > 0 && change.oldText.endsWith('\n')) {
     const twice = change.oldText + first.join('\n') + '\n';
+    // The copy sits at the end, at least 50 lines past the first hunk; its header is 1–5 lines off the
+    // original place: the hint is near one copy and far from the other, so it decides.
+    const lines = textLines(change.oldText).length;
+    if (lines - (hunks[0]!.oldStart - 1) >= 50) {
+      const off = (r() < 0.5 ? -1 : 1) * int(r, 1, 5);
+      const start = Math.max(1, hunks[0]!.oldStart + off);
+      add('duplicate-near-hint', 'diff', diff([{ ...hunks[0]!, oldStart: start, newStart: Math.max(1, hunks[0]!.newStart + (start - hunks[0]!.oldStart)) }, ...hunks.slice(1)]), twice, change.newText + first.join('\n') + '\n');
+    }
     add('ambiguous-must-refuse', 'diff', diff(hunks, { header: () => '@@ ... @@' }), twice, null);
     // Same, with the first hunk's line number halfway between the two places: a guess either way.
     const midway = Math.round((hunks[0]!.oldStart + textLines(change.oldText).length + 1) / 2);
