@@ -108,6 +108,8 @@ export const suite: BenchSuite = {
     const best = (c: Complexity) => MODELS.reduce((a, b) => (spend(b, c) < spend(a, c) ? b : a)).model;
     process.stdout.write(`  hidden: prices and per-complexity qualities of 3 models; oracle's pick per context: ${COMPLEXITIES.map((c) => `${c} → ${best(c)}`).join(', ')}\n`);
     process.stdout.write(`  value: expected $ per accepted patch (price / quality, retried until accepted); ${TASKS} tasks (40% low, 35% medium, 25% high) × ${SEEDS} seeds\n`);
+    const ratio = oracleSpend('high') / oracleSpend('low');
+    process.stdout.write(`  overall regret is a ratio of summed dollars: an accepted high-complexity patch costs the oracle ${ratio.toFixed(0)}× a low one, so the high context dominates it\n`);
     for (const contexts of [true, false]) {
       const runs = Array.from({ length: SEEDS }, (_, s) => simulate(100 + s, contexts));
       const label = contexts ? 'per (role, complexity) context' : 'context-blind (complexity not given)';
