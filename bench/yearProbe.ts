@@ -6,7 +6,6 @@ import { loadedSearch } from '../src/app/memory';
 import { openStore } from '../src/app/engine';
 import { parseEvent } from '../src/core/events';
 import { loadSqlJs } from '../src/storage/database';
-import { SqlMemoryStore } from '../src/storage/memoryStore';
 
 const rss = () => {
   (globalThis as { gc?: () => void }).gc?.();
@@ -27,7 +26,7 @@ async function main(): Promise<void> {
   const rows = events.slice(0, 200).map(eventRow);
   const showMs = performance.now() - t;
   t = performance.now();
-  const search = loadedSearch(opened.db, new SqlMemoryStore(opened.db), undefined);
+  const { search } = await loadedSearch(opened.db, undefined);
   const hits = (await search.search('parse the user session token', { limit: 10 })).hits.length;
   const searchMs = performance.now() - t;
   const searchMb = rss();

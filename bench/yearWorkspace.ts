@@ -10,10 +10,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database as SqlJsDatabase } from 'sql.js';
 import { loadSqlJs, queryAll } from '../src/storage/database';
-import { APPLICATION_ID } from '../src/storage/image';
 import type { StoredEvent } from '../src/core/ports/eventStore';
 import { ARCHIVE_AFTER_MS } from '../src/storage/archiver';
-import { CHECKSUM_FILE, SNAPSHOT_FILE, databaseBytes, databaseDir, ensureGitignore } from '../src/storage/layout';
+import { APPLICATION_ID, CHECKSUM_FILE, SNAPSHOT_FILE, databaseBytes, databaseDir, databaseExists, ensureGitignore, memoryDirOf } from '../src/storage/layout';
+import { MEMORY_SCHEMA } from '../src/storage/memorySchema';
 import { archiveDirOf, writeArchive } from '../src/storage/runArchive';
 import { migrate } from '../src/storage/migrations';
 import { ensureProjections } from '../src/storage/projection';
@@ -136,15 +136,17 @@ export async function buildWorkspace(root: string, runs: number, chunks: number,
   insertEvent.free();
   insertRun.free();
   insertArchive.free();
-  addChunks(db, chunks);
   replicateProjections(db, SQL, template, runIds);
   const eventsInDatabase = Number(queryAll<{ n: number }>(db, 'SELECT count(*) AS n FROM events')[0]!.n);
-  fs.mkdirSync(dir, { recursive: true });
-  ensureGitignore(dir);
-  const bytes = db.export();
-  db.close();
-  fs.writeFileSync(path.join(dir, SNAPSHOT_FILE), bytes);
-  fs.writeFileSync(path.join(dir, CHECKSUM_FILE), JSON.stringify({ sha256: [snapshotHash(bytes)] }));
+  writeSnapshot(dir, db);
+  if (chunks > 0) {
+    // the memory index lives in its own database (.codecompanion/memory/)
+    const memory = new SQL.Database();
+    memory.exec(`PRAGMA application_id = ${MEMORY_SCHEMA.applicationId}`);
+    migrate(memory, MEMORY_SCHEMA.migrations);
+    addChunks(memory, chunks);
+    writeSnapshot(memoryDirOf(dir), memory);
+  }
   return { runs, events, compactedRuns, archivedRuns, eventsInDatabase, removedEvents, removedBytes, chunks, oldRunId, buildMs: performance.now() - started };
 }
 
@@ -212,6 +214,17 @@ function addChunks(db: SqlJsDatabase, n: number): void {
   chunk.free();
 }
 
-export function bytesOnDisk(root: string): number {
-  return databaseBytes(databaseDir(root));
+function writeSnapshot(dir: string, db: SqlJsDatabase): void {
+  fs.mkdirSync(dir, { recursive: true });
+  ensureGitignore(dir);
+  const bytes = db.export();
+  db.close();
+  fs.writeFileSync(path.join(dir, SNAPSHOT_FILE), bytes);
+  fs.writeFileSync(path.join(dir, CHECKSUM_FILE), JSON.stringify({ sha256: [snapshotHash(bytes)] }));
+}
+
+/** The workspace database (with its run archives) and the memory index's own, on disk. */
+export function bytesOnDisk(root: string): { events: number; memory: number } {
+  const dir = databaseDir(root);
+  return { events: databaseBytes(dir), memory: databaseExists(memoryDirOf(dir)) ? databaseBytes(memoryDirOf(dir)) : 0 };
 }

@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { liveLockOwner } from '../storage/lock';
-import { databaseDir, DatabaseFileError, listJournals, LOCK_FILE, SNAPSHOT_FILE } from '../storage/layout';
+import { databaseBytes, databaseDir, databaseExists, DatabaseFileError, listJournals, LOCK_FILE, memoryDirOf, SNAPSHOT_FILE } from '../storage/layout';
+import { readMemoryDatabase } from '../storage/memoryDatabase';
 import { openWorkspaceDatabase } from '../storage/workspaceDatabase';
 import { DEFAULT_MODELS, SDK_PROVIDERS, type ProviderConfig, type SdkProvider } from '../providers/config';
 import { describeLimits, type RateLimits } from './providerLimits';
@@ -173,16 +174,18 @@ async function databaseFinding(root: string, deep: boolean): Promise<Finding> {
   }
 }
 
-/** Chunks, embedders and how many indexed files changed or disappeared since they were indexed. */
+/** The memory index's own database: chunks, embedders, size, and indexed files changed or gone since. */
 async function memoryFinding(root: string): Promise<Finding> {
-  if (!fs.existsSync(path.join(databaseDir(root), SNAPSHOT_FILE)) && listJournals(databaseDir(root)).length === 0) return { area: 'memory', name: 'memory index', status: 'off', line: 'not built (CodeCompanion: Index Workspace, or codecompanion index)' };
+  const dir = memoryDirOf(databaseDir(root));
+  if (!databaseExists(dir)) return { area: 'memory', name: 'memory index', status: 'off', line: 'not built (CodeCompanion: Index Workspace, or codecompanion index)' };
+  const size = databaseBytes(dir);
   try {
-    const db = await openWorkspaceDatabase(root, { mode: 'read-only', purpose: 'doctor' });
+    const db = await readMemoryDatabase(databaseDir(root), 'doctor');
     try {
       const chunks = Number(db.all<{ n: number }>('SELECT COUNT(*) AS n FROM memory_chunks')[0]?.n ?? 0);
       const files = db.all<{ path: string; indexed_at: number }>('SELECT path, indexed_at FROM memory_files');
       const embedders = db.all<{ embedder: string; n: number }>('SELECT embedder, COUNT(*) AS n FROM memory_vectors GROUP BY embedder ORDER BY n DESC').map((r) => r.embedder);
-      if (files.length === 0) return { area: 'memory', name: 'memory index', status: 'off', line: `not built (${chunks} chunk(s) from runs); CodeCompanion: Index Workspace, or codecompanion index` };
+      if (files.length === 0) return { area: 'memory', name: 'memory index', status: 'off', line: `not built (${chunks} chunk(s) from runs, ${kib(size)} in ${dir}); CodeCompanion: Index Workspace, or codecompanion index` };
       let stale = 0;
       for (const f of files) {
         try {
@@ -196,14 +199,15 @@ async function memoryFinding(root: string): Promise<Finding> {
         area: 'memory',
         name: 'memory index',
         status: stale ? 'warn' : 'ok',
-        line: `${chunks} chunk(s) over ${files.length} file(s), ${embedder}${stale ? `; ${stale} file(s) changed since indexed: re-index` : ', up to date'}`,
-        details: { chunks, files: files.length, embedders, staleFiles: stale },
+        line: `${chunks} chunk(s) over ${files.length} file(s), ${kib(size)} in ${dir}, ${embedder}${stale ? `; ${stale} file(s) changed since indexed: re-index` : ', up to date'}`,
+        details: { path: dir, bytes: size, chunks, files: files.length, embedders, staleFiles: stale },
       };
     } finally {
       await db.close();
     }
   } catch (err) {
-    return { area: 'memory', name: 'memory index', status: 'warn', line: `not readable: ${(err as Error).message.split('\n')[0]} (see the database line)` };
+    const hint = err instanceof DatabaseFileError ? `; keep it and start afresh with: ${err.moveAside} (the event log is not touched)` : '';
+    return { area: 'memory', name: 'memory index', status: 'error', line: `${dir}: unusable: ${(err as Error).message.split('\n')[0]}${hint}`, details: { path: dir, bytes: size } };
   }
 }
 

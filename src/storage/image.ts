@@ -6,11 +6,9 @@ import * as path from 'node:path';
 import type { Database as SqlJsDatabase, Statement } from 'sql.js';
 import { loadSqlJs, type SqlValue } from './database';
 import { JOURNAL_MAGIC, hasJournalMagic, scanJournal, type JournalRecord } from './journal';
-import { DatabaseFileError, SNAPSHOT_FILE, fileStamp, listJournals } from './layout';
+import { APPLICATION_ID, DatabaseFileError, SNAPSHOT_FILE, fileStamp, listJournals } from './layout';
 import { snapshotHash, verifySnapshot, type SnapshotCheck } from './snapshotChecksum';
 
-/** 'CCmp' in the SQLite header's application_id: tells our database from someone else's SQLite file. */
-export const APPLICATION_ID = 0x43436d70;
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 
 /** Prepared statements by SQL text: replay and writes run the same few statements over and over. */
@@ -81,15 +79,16 @@ export interface Image {
   readonly tornBytes: number;
 }
 
-export async function loadImage(dir: string): Promise<Image> {
+/** `applicationId`: the schema's, checked in the snapshot's header (the workspace database's by default). */
+export async function loadImage(dir: string, applicationId = APPLICATION_ID): Promise<Image> {
   const SQL = await loadSqlJs();
   const snapshotPath = path.join(dir, SNAPSHOT_FILE);
   const snapshotStamp = fileStamp(snapshotPath);
   const bytes = readIfExists(snapshotPath);
   const hash = bytes ? snapshotHash(bytes) : undefined;
   const snapshotCheck = hash ? verifySnapshot(dir, snapshotPath, hash) : undefined;
-  const db = bytes ? openSnapshot(SQL, snapshotPath, bytes) : new SQL.Database();
-  if (!bytes) db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+  const db = bytes ? openSnapshot(SQL, snapshotPath, bytes, applicationId) : new SQL.Database();
+  if (!bytes) db.exec(`PRAGMA application_id = ${applicationId}`);
   const statements = new StatementCache(db);
   try {
     db.exec('CREATE TABLE IF NOT EXISTS cc_journal (id INTEGER PRIMARY KEY CHECK (id = 1), last_tx INTEGER NOT NULL); INSERT OR IGNORE INTO cc_journal VALUES (1, 0);');
@@ -125,7 +124,7 @@ export async function loadImage(dir: string): Promise<Image> {
   }
 }
 
-function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string, bytes: Buffer): SqlJsDatabase {
+function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string, bytes: Buffer, applicationId: number): SqlJsDatabase {
   if (bytes.length < 100 || !bytes.subarray(0, 16).equals(SQLITE_HEADER)) throw new DatabaseFileError(file, 'not an SQLite file');
   let db: SqlJsDatabase;
   try {
@@ -135,7 +134,7 @@ function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string, 
   }
   try {
     const appId = db.exec('PRAGMA application_id')[0]?.values[0]?.[0];
-    if (appId !== APPLICATION_ID) throw new DatabaseFileError(file, 'an SQLite database that CodeCompanion did not create');
+    if (appId !== applicationId) throw new DatabaseFileError(file, 'an SQLite database that CodeCompanion did not create (or one of its databases in the wrong place)');
     // Walks every page's structure (not a full integrity_check): damage deep in the file is found
     // here, before a snapshot could copy it forward.
     const check = db.exec('PRAGMA quick_check(1)')[0]?.values[0]?.[0];

@@ -6,6 +6,7 @@
 //   .codecompanion/journal-NNNNNN.log.torn-<time>  a copy of a journal whose torn tail was cut (kept)
 //   .codecompanion/writer.lock           the writer's pid and host
 //   .codecompanion/runs/                 finished runs' events, a file per run (runArchive.ts)
+//   .codecompanion/memory/               the memory index: a database of its own with the same files
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -13,15 +14,20 @@ export const DB_DIR = '.codecompanion';
 export const SNAPSHOT_FILE = 'state.sqlite';
 export const LOCK_FILE = 'writer.lock';
 export const CHECKSUM_FILE = 'state.sqlite.sum';
+export const MEMORY_DIR = 'memory';
+/** 'CCmp' in the SQLite header's application_id: tells our database from someone else's SQLite file. */
+export const APPLICATION_ID = 0x43436d70;
+/** 'CCmm': the memory index's database, never mistaken for the workspace database (or the reverse). */
+export const MEMORY_APPLICATION_ID = 0x43436d6d;
 const TORN_COPY = /^journal-\d{6,}\.log\.torn-\d+$/;
 const JOURNAL_NAME = /^journal-(\d{6,})\.log$/;
 const SNAPSHOT_TMP = /^state\.sqlite(\.sum)?\.tmp-\d+$/;
 
 export class DatabaseFileError extends Error {
-  constructor(readonly file: string, readonly reason: string) {
+  constructor(readonly file: string, readonly reason: string, readonly moveAside = 'codecompanion db move-aside --yes') {
     super(
       `${file} is not a usable CodeCompanion database (${reason}). It was left untouched: ` +
-        'move it aside (`codecompanion db move-aside --yes`, or the editor\'s prompt) or restore it from a backup, then try again',
+        `move it aside (\`${moveAside}\`, or the editor's prompt) or restore it from a backup, then try again`,
     );
     this.name = 'DatabaseFileError';
   }
@@ -29,6 +35,24 @@ export class DatabaseFileError extends Error {
 
 export function databaseDir(workspaceRoot: string): string {
   return path.join(workspaceRoot, DB_DIR);
+}
+
+/** The memory index's database, kept beside (inside) the workspace database's directory. */
+export function memoryDirOf(databaseDirectory: string): string {
+  return path.join(databaseDirectory, MEMORY_DIR);
+}
+
+/** Whether a database was ever written in `dir`: a snapshot or a journal, without loading either. */
+export function databaseExists(dir: string): boolean {
+  return fs.existsSync(path.join(dir, SNAPSHOT_FILE)) || listJournals(dir).length > 0;
+}
+
+/**
+ * Identifies the database's durable content without loading it: the snapshot's stamp and every
+ * journal's size. A write grows a journal, a snapshot replaces the file: either changes the stamp.
+ */
+export function contentStamp(dir: string): string {
+  return [fileStamp(path.join(dir, SNAPSHOT_FILE)), ...listJournals(dir).map((j) => `${j.generation}:${fileStamp(j.path)}`)].join('|');
 }
 
 export function journalFileName(generation: number): string {
@@ -112,13 +136,13 @@ export async function fsyncDirAsync(dir: string): Promise<void> {
   }
 }
 
-/** Bytes of every file of the database: its own and its run archives' (one folder down). */
+/** Bytes of every file of the database: its own and its run archives' (one folder down); the memory index's database is counted apart. */
 export function databaseBytes(dir: string): number {
   let total = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isFile()) total += fs.statSync(full).size;
-    else if (entry.isDirectory()) for (const f of fs.readdirSync(full, { withFileTypes: true })) if (f.isFile()) total += fs.statSync(path.join(full, f.name)).size;
+    else if (entry.isDirectory() && entry.name !== MEMORY_DIR) for (const f of fs.readdirSync(full, { withFileTypes: true })) if (f.isFile()) total += fs.statSync(path.join(full, f.name)).size;
   }
   return total;
 }

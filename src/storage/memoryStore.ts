@@ -1,5 +1,5 @@
-// The workspace memory's tables (memory_files, memory_chunks, memory_vectors from migration 1) behind
-// core's MemoryStore port. Vectors are stored as little-endian Float32 blobs keyed by content hash
+// The memory index's tables (memory_files, memory_chunks, memory_vectors: memorySchema.ts, in the
+// memory database) behind core's MemoryStore port. Vectors are stored as little-endian Float32 blobs keyed by content hash
 // and embedder, so an unchanged chunk (or the same text in another file) is never embedded twice.
 import type { ChunkInput, FileChunks, MemoryStore, StoredChunk } from '../core/memory/memoryPort';
 import type { Database, SqlStatement } from './database';

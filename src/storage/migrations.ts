@@ -2,13 +2,27 @@
 // Projection tables are not here: each projection carries its DDL and a version, and upgrade()
 // (re)builds the ones that are missing or out of date from the event log.
 import type { Database as SqlJsDatabase } from 'sql.js';
-import { ensureProjections } from './projection';
+import { APPLICATION_ID } from './layout';
+import { ensureProjections, type Projection } from './projection';
 import { PROJECTIONS } from './projections';
 
 export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /** It frees many pages (dropped tables): the opener rewrites the image without them (VACUUM). */
+  readonly vacuum?: boolean;
+}
+
+/** What one database file holds: its own migrations and projections, and how a user moves it aside. */
+export interface DatabaseSchema {
+  readonly name: string;
+  /** In the SQLite header: tells this database's snapshot from another's (or from a foreign file). */
+  readonly applicationId: number;
+  readonly migrations: readonly Migration[];
+  readonly projections: readonly Projection[];
+  /** The command that moves an unusable file of this database aside. */
+  readonly moveAside: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -86,6 +100,36 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 3,
+    name: 'the memory index moves to its own database (.codecompanion/memory/, src/storage/memoryDatabase.ts); decisions wait in an inbox',
+    // The rows were copied into the memory database before this runs (legacyMemory.ts, at the writer's
+    // open); a reader's in-memory upgrade drops them from its view only.
+    sql: `
+      DROP TABLE IF EXISTS memory_vectors;
+      DROP TABLE IF EXISTS memory_chunks;
+      DROP TABLE IF EXISTS memory_files;
+      CREATE TABLE memory_inbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        path TEXT NOT NULL,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        symbol TEXT,
+        kind TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        text TEXT NOT NULL
+      );
+      CREATE INDEX memory_inbox_key ON memory_inbox (path, content_hash);
+      CREATE TABLE memory_inbox_vectors (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        content_hash TEXT NOT NULL,
+        embedder TEXT NOT NULL,
+        vector BLOB NOT NULL
+      );
+      CREATE INDEX memory_inbox_vectors_key ON memory_inbox_vectors (content_hash, embedder);
+    `,
+    vacuum: true,
+  },
+  {
     version: 4,
     name: 'run archives (a finished run\'s events moved to a file of their own: runArchive.ts)',
     sql: `
@@ -108,7 +152,15 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
-/** Brings the database to SCHEMA_VERSION; each migration runs in its own transaction. */
+export const WORKSPACE_SCHEMA: DatabaseSchema = {
+  name: 'workspace database',
+  applicationId: APPLICATION_ID,
+  migrations: MIGRATIONS,
+  projections: PROJECTIONS,
+  moveAside: 'codecompanion db move-aside --yes',
+};
+
+/** Brings the database to its last version; each migration runs in its own transaction. */
 export function migrate(db: SqlJsDatabase, migrations: readonly Migration[] = MIGRATIONS): number {
   let version = currentVersion(db);
   const target = migrations[migrations.length - 1]?.version ?? 0;
@@ -141,14 +193,17 @@ export interface Upgrade {
   readonly to: number;
   /** Projections built from the log because they were missing or of another version. */
   readonly rebuilt: readonly string[];
+  /** A migration applied freed many pages: rewrite the image before its snapshot. */
+  readonly vacuum: boolean;
 }
 
 /**
  * Migrates, then builds every projection the database lacks: what opening a database for use does.
  * `archiveDir`: where the database's archived runs are (none for a database that lives in memory).
  */
-export function upgrade(db: SqlJsDatabase, archiveDir?: string): Upgrade {
+export function upgrade(db: SqlJsDatabase, schema: DatabaseSchema = WORKSPACE_SCHEMA, archiveDir?: string): Upgrade {
   const from = currentVersion(db);
-  const to = migrate(db);
-  return { from, to, rebuilt: ensureProjections(db, PROJECTIONS, archiveDir) };
+  const to = migrate(db, schema.migrations);
+  const vacuum = schema.migrations.some((m) => m.vacuum && m.version > from && m.version <= to);
+  return { from, to, rebuilt: schema.projections.length ? ensureProjections(db, schema.projections, archiveDir) : [], vacuum };
 }

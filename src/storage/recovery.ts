@@ -4,9 +4,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JOURNAL_MAGIC } from './journal';
-import { APPLICATION_ID, loadImage, type Image } from './image';
+import type { Database as SqlJsDatabase } from 'sql.js';
+import { loadImage, type Image } from './image';
 import { DatabaseFileError, fsyncDir, fsyncDirAsync, journalFileName, leftoverSnapshotTemps } from './layout';
-import { upgrade } from './migrations';
+import { upgrade, WORKSPACE_SCHEMA, type DatabaseSchema } from './migrations';
 import { archiveDirOf } from './runArchive';
 
 export interface OpenedForWriting {
@@ -17,12 +18,17 @@ export interface OpenedForWriting {
   readonly rebuilt: readonly string[];
   /** Copies of journals whose torn tail was cut (kept beside them, never deleted). */
   readonly tornKeptAs: readonly string[];
+  /** A migration freed many pages: the image is to be rewritten (VACUUM) before its snapshot. */
+  readonly vacuum: boolean;
 }
 
-/** Call with the writer lock held. */
-export async function openForWriting(dir: string): Promise<OpenedForWriting> {
+/**
+ * Call with the writer lock held. `beforeUpgrade` sees the image as the files hold it, before any
+ * migration (it moves what a migration is about to drop somewhere else).
+ */
+export async function openForWriting(dir: string, schema: DatabaseSchema = WORKSPACE_SCHEMA, beforeUpgrade?: (db: SqlJsDatabase) => Promise<void>): Promise<OpenedForWriting> {
   for (const tmp of leftoverSnapshotTemps(dir)) fs.rmSync(tmp, { force: true });
-  const image = await loadImage(dir);
+  const image = await loadImage(dir, schema.applicationId);
   try {
     const tornKeptAs: string[] = [];
     for (const j of image.journals) if (j.tornBytes > 0) tornKeptAs.push(keepAndCut(j.path, j.validEnd));
@@ -33,8 +39,9 @@ export async function openForWriting(dir: string): Promise<OpenedForWriting> {
     const generation = last?.generation ?? 1;
     const fd = last ? fs.openSync(last.path, 'r+') : await createJournal(dir, generation);
     const size = Math.max(last?.validEnd ?? 0, JOURNAL_MAGIC.length);
-    const up = upgrade(image.db, archiveDirOf(dir));
-    return { image, journal: { fd, size, generation }, migratedFrom: up.to !== up.from ? up.from : undefined, rebuilt: up.rebuilt, tornKeptAs };
+    await beforeUpgrade?.(image.db);
+    const up = upgrade(image.db, schema, archiveDirOf(dir));
+    return { image, journal: { fd, size, generation }, migratedFrom: up.to !== up.from ? up.from : undefined, rebuilt: up.rebuilt, tornKeptAs, vacuum: up.vacuum };
   } catch (err) {
     image.statements.clear();
     image.db.close();
@@ -96,14 +103,13 @@ export async function createJournal(dir: string, generation: number): Promise<nu
  * snapshot and dropping old journals (a gap, or a vanished file): that is retried; damage that is
  * still there after the retries is real.
  */
-export async function follow(dir: string, attempts = 5): Promise<Image> {
+export async function follow(dir: string, schema: DatabaseSchema = WORKSPACE_SCHEMA, attempts = 5): Promise<Image> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const image = await loadImage(dir);
-      if (!image.snapshotExists && image.lastTx === 0) image.db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+      const image = await loadImage(dir, schema.applicationId);
       // Nothing written yet, or written by an older version: the reader's copy gets the schema and
       // projections in memory (the next writer makes them durable).
-      upgrade(image.db, archiveDirOf(dir));
+      upgrade(image.db, schema, archiveDirOf(dir));
       return image;
     } catch (err) {
       if (!(err instanceof DatabaseFileError) || attempt >= attempts) throw err;

@@ -10,7 +10,10 @@ import { queryAll, type Database, type SqlStatement, type SqlValue } from './dat
 import { JOURNAL_MAGIC, JournalWriter, encodeRecord, scanJournal, type JournalRecord } from './journal';
 import { applyTransaction, type Image, type StatementCache } from './image';
 import { describeOwner, LockedError, WriterLock, type LockOwner } from './lock';
-import { CHECKSUM_FILE, LOCK_FILE, SNAPSHOT_FILE, databaseDir, fileStamp, ensureGitignore, fsyncDir, fsyncDirAsync, listJournals } from './layout';
+import { CHECKSUM_FILE, DatabaseFileError, LOCK_FILE, SNAPSHOT_FILE, databaseDir, fileStamp, ensureGitignore, fsyncDir, fsyncDirAsync, listJournals, memoryDirOf } from './layout';
+import { moveLegacyMemory } from './legacyMemory';
+import { MEMORY_SCHEMA } from './memorySchema';
+import { WORKSPACE_SCHEMA, type DatabaseSchema } from './migrations';
 import { createJournal, follow, openForWriting } from './recovery';
 import { ARCHIVE_DIR } from './runArchive';
 import { snapshotHash, writeSums, type SnapshotCheck } from './snapshotChecksum';
@@ -29,6 +32,14 @@ export interface OpenOptions {
    * and snapshot cost per event stays flat as the database grows.
    */
   readonly snapshotEveryBytes?: number;
+  /** Which database this is (the workspace database by default, or the memory index's). */
+  readonly schema?: DatabaseSchema;
+  /**
+   * Writer only: changes made to the image right after the migrations, before anyone else can write,
+   * made durable by the snapshot that follows (like a migration) instead of a journal record. Returns
+   * whether it changed anything. All of it lands in one snapshot, or none of it.
+   */
+  readonly seed?: (db: SqlJsDatabase) => boolean;
 }
 
 export interface RecoveryReport {
@@ -74,9 +85,21 @@ export async function openWorkspaceDatabase(workspaceRoot: string, options: Open
 
 /** Opens the database kept in `dir` (tests and tools; the workspace's is `<root>/.codecompanion`). */
 export async function openDatabaseAt(dir: string, options: OpenOptions = {}): Promise<WorkspaceDatabase> {
+  const schema = options.schema ?? WORKSPACE_SCHEMA;
+  try {
+    return await openWith(dir, schema, options);
+  } catch (err) {
+    // the hint names the command that moves this database aside, not the other one's
+    if (err instanceof DatabaseFileError && err.moveAside !== schema.moveAside) throw new DatabaseFileError(err.file, err.reason, schema.moveAside);
+    throw err;
+  }
+}
+
+async function openWith(dir: string, schema: DatabaseSchema, options: OpenOptions): Promise<WorkspaceDatabase> {
   const mode = options.mode ?? 'auto';
   const threshold = options.snapshotEveryBytes ?? 4 * 1024 * 1024;
-  if (mode === 'read-only') return new SqlJsWorkspaceDatabase(dir, await follow(dir), undefined, threshold);
+  const reader = async (owner?: LockOwner) => new SqlJsWorkspaceDatabase(dir, await follow(dir, schema), undefined, threshold, owner, schema);
+  if (mode === 'read-only') return reader();
   let lock: WriterLock;
   try {
     fs.mkdirSync(dir, { recursive: true });
@@ -84,19 +107,27 @@ export async function openDatabaseAt(dir: string, options: OpenOptions = {}): Pr
     lock = await WriterLock.acquire(path.join(dir, LOCK_FILE), options.purpose ?? `pid ${process.pid}`, options.lockTimeoutMs ?? (mode === 'write' ? 10_000 : 2_000));
   } catch (err) {
     // 'auto' reads what it cannot write: a held lock, or a folder it may not write (a read-only mount)
-    if (mode === 'auto' && err instanceof LockedError) return new SqlJsWorkspaceDatabase(dir, await follow(dir), undefined, threshold, err.owner);
-    if (mode === 'auto' && isNotWritable(err)) return new SqlJsWorkspaceDatabase(dir, await follow(dir), undefined, threshold);
+    if (mode === 'auto' && err instanceof LockedError) return reader(err.owner);
+    if (mode === 'auto' && isNotWritable(err)) return reader();
     if (isNotWritable(err)) throw new Error(`cannot write the workspace database in ${dir} (${(err as NodeJS.ErrnoException).code}: the folder is read-only or not yours); read-only commands still work`);
     throw err;
   }
   try {
-    const opened = await openForWriting(dir);
-    const db = new SqlJsWorkspaceDatabase(dir, opened.image, { lock, ...opened.journal }, threshold);
+    // The workspace database of an older version holds the memory index: it moves out before the
+    // migration that drops it (at most once; legacyMemory.ts).
+    const beforeUpgrade =
+      schema === WORKSPACE_SCHEMA
+        ? (image: SqlJsDatabase) => moveLegacyMemory(image, (seed) => openDatabaseAt(memoryDirOf(dir), { schema: MEMORY_SCHEMA, mode: 'write', purpose: options.purpose, seed }))
+        : undefined;
+    const opened = await openForWriting(dir, schema, beforeUpgrade);
+    const db = new SqlJsWorkspaceDatabase(dir, opened.image, { lock, ...opened.journal }, threshold, undefined, schema);
     db.tornKeptAs = opened.tornKeptAs;
     if (opened.migratedFrom !== undefined) db.migratedFrom = opened.migratedFrom;
     db.rebuiltProjections = opened.rebuilt;
-    // migrations and projection builds are not journaled: the snapshot makes them durable
-    if (opened.migratedFrom !== undefined || opened.rebuilt.length > 0) await db.checkpoint();
+    const seeded = options.seed?.(opened.image.db) ?? false;
+    // migrations, projection builds and seeds are not journaled: the snapshot makes them durable
+    if (opened.vacuum) await db.vacuum();
+    else if (opened.migratedFrom !== undefined || opened.rebuilt.length > 0 || seeded) await db.checkpoint();
     return db;
   } catch (err) {
     lock.releaseSync();
@@ -162,6 +193,7 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     private readonly writer: WriterState | undefined,
     private readonly snapshotEveryBytes: number,
     readonly lockHolder: LockOwner | undefined = undefined,
+    private readonly schema: DatabaseSchema = WORKSPACE_SCHEMA,
   ) {
     this.initial = image;
     this.db = image.db;
@@ -320,7 +352,7 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
   }
 
   private async reload(before: number): Promise<number> {
-    const image = await follow(this.path);
+    const image = await follow(this.path, this.schema);
     this.statements.clear();
     this.db.close();
     this.db = image.db;

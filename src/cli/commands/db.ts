@@ -1,8 +1,11 @@
-// codecompanion db status | db move-aside --yes: look at the workspace database, or, with the
-// user's explicit consent, move an unusable one aside (renamed, never deleted) so a fresh one can
-// be created. Nothing here writes into a database it cannot read.
+// codecompanion db status | db move-aside [--memory] --yes: look at the workspace database and the
+// memory index's own, or, with the user's explicit consent, move an unusable one aside (renamed, never
+// deleted) so a fresh one can be created; either is moved without touching the other. Nothing here
+// writes into a database it cannot read.
 import * as fs from 'node:fs';
-import { databaseBytes, databaseDir, DatabaseFileError, tornCopies } from '../../storage/layout';
+import type { WorkspaceDatabase } from '../../storage/workspaceDatabase';
+import { databaseBytes, databaseDir, databaseExists, DatabaseFileError, memoryDirOf, tornCopies } from '../../storage/layout';
+import { moveMemoryAside, readMemoryDatabase } from '../../storage/memoryDatabase';
 import { archiveDirOf, unreferencedArchives } from '../../storage/runArchive';
 import { SCHEMA_VERSION } from '../../storage/migrations';
 import { ARCHIVE_AFTER_MS, maintainRuns } from '../../storage/archiver';
@@ -13,11 +16,11 @@ import { describeOwner } from '../../storage/lock';
 import { resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
 
-const OPTIONS = { cwd: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' }, 'older-than': { type: 'string' } } as const;
+const OPTIONS = { cwd: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' }, 'older-than': { type: 'string' }, memory: { type: 'boolean' } } as const;
 
 export const dbCommand: CliCommand = {
   name: 'db',
-  usage: 'db status|rebuild|compact [--older-than 30d]|move-aside [--cwd DIR] [--yes] [--json]',
+  usage: 'db status|rebuild|compact [--older-than 30d]|move-aside [--memory] [--cwd DIR] [--yes] [--json]',
   summary: 'inspect the workspace database, rebuild its projections from the event log, or move an unusable one aside (renamed, never deleted)',
   async run(io) {
     const { values, positionals } = parseCommandLine(io.argv, OPTIONS);
@@ -38,10 +41,10 @@ export const dbCommand: CliCommand = {
         return compact(io, root, olderThanMs, values.json ?? false);
       }
       case 'move-aside':
-        if (!values.yes) throw new UsageError('moving the database aside starts a fresh one: the old files are kept, renamed *.aside-<time>; confirm with --yes');
-        return moveAside(io, root);
+        if (!values.yes) throw new UsageError(`moving the ${values.memory ? 'memory index\'s database' : 'database'} aside starts a fresh one: the old files are kept, renamed *.aside-<time>; confirm with --yes`);
+        return values.memory ? moveMemory(io, root) : moveAside(io, root);
       default:
-        throw new UsageError('expected: db status | db rebuild | db compact [--older-than 30d] | db move-aside --yes');
+        throw new UsageError('expected: db status | db rebuild | db compact [--older-than 30d] | db move-aside [--memory] --yes');
     }
   },
 };
@@ -60,6 +63,7 @@ async function status(io: CliIo, root: string, json: boolean): Promise<number> {
       const bytes = databaseBytes(dir);
       const archives = db.all<{ file: string; events: number }>('SELECT file, events FROM run_archives');
       const unreferenced = unreferencedArchives(archiveDirOf(dir), new Set(archives.map((a) => a.file)));
+      const memory = await memoryStatus(dir, db);
       const report = {
         path: dir,
         exists: true,
@@ -70,8 +74,8 @@ async function status(io: CliIo, root: string, json: boolean): Promise<number> {
         archivedRuns: archives.length,
         // written before a crash and never referenced, or replaced and not yet removed: left alone
         unreferencedArchives: unreferenced,
-        memoryChunks: count('SELECT COUNT(*) AS n FROM memory_chunks'),
         bytesOnDisk: bytes,
+        memory,
         tornBytesIgnored: db.recovery.tornBytes,
         // journals whose damaged tail a writer cut at open, kept as they were
         tornCopies: tornCopies(dir),
@@ -83,14 +87,15 @@ async function status(io: CliIo, root: string, json: boolean): Promise<number> {
       else
         io.stdout.write(
           `${report.path}: schema v${report.schemaVersion}${version < SCHEMA_VERSION ? ` (v${SCHEMA_VERSION} after the next write)` : ''}, ` +
-            `${report.runs} run(s) (${report.archivedRuns} archived), ${report.events} event(s), ${report.memoryChunks} memory chunk(s), ${(bytes / 1024).toFixed(1)} KiB on disk` +
+            `${report.runs} run(s) (${report.archivedRuns} archived), ${report.events} event(s), ${(bytes / 1024).toFixed(1)} KiB on disk` +
             `${report.writer ? `; being written by ${report.writer}` : ''}\n` +
+            `${memoryLine(memory)}\n` +
             `snapshot: ${report.snapshot === 'verified' ? 'checksum verified' : report.snapshot === 'no checksum yet' ? 'no checksum yet (written by an older version; the next snapshot has one)' : 'none yet'}\n` +
             (report.tornBytesIgnored > 0 ? `a torn journal tail of ${report.tornBytesIgnored} bytes is being ignored (a writer may be mid-write, or the file was damaged)\n` : '') +
             report.tornCopies.map((c) => `damaged journal tail cut at open, whole file kept: ${c}\n`).join('') +
             (unreferenced.length ? `${unreferenced.length} run archive file(s) no run points at (a crash mid-archive; their events are in the database): left as they are\n` : ''),
         );
-      return 0;
+      return 'error' in memory ? 1 : 0;
     } finally {
       await db.close();
     }
@@ -101,6 +106,63 @@ async function status(io: CliIo, root: string, json: boolean): Promise<number> {
     }
     throw err;
   }
+}
+
+type MemoryStatus =
+  | { path: string; exists: false; pendingDecisions: number }
+  | { path: string; exists: true; bytesOnDisk: number; chunks: number; files: number; pendingDecisions: number; snapshot: string; tornBytesIgnored: number }
+  | { path: string; exists: true; bytesOnDisk: number; pendingDecisions: number; error: string };
+
+/** The memory index's database, read (loaded) only here, for the report; the queue waiting in the workspace database beside it. */
+async function memoryStatus(dir: string, main: WorkspaceDatabase): Promise<MemoryStatus> {
+  const path = memoryDirOf(dir);
+  const pendingDecisions = Number(main.all<{ n: number }>('SELECT COUNT(*) AS n FROM memory_inbox')[0]?.n ?? 0);
+  if (!databaseExists(path)) return { path, exists: false, pendingDecisions };
+  const bytesOnDisk = databaseBytes(path);
+  try {
+    const memory = await readMemoryDatabase(dir, 'db status');
+    try {
+      const count = (sql: string) => Number(memory.all<{ n: number }>(sql)[0]?.n ?? 0);
+      return {
+        path,
+        exists: true,
+        bytesOnDisk,
+        chunks: count('SELECT COUNT(*) AS n FROM memory_chunks'),
+        files: count('SELECT COUNT(*) AS n FROM memory_files'),
+        pendingDecisions,
+        snapshot: memory.recovery.snapshotCheck ?? 'none yet',
+        tornBytesIgnored: memory.recovery.tornBytes,
+      };
+    } finally {
+      await memory.close();
+    }
+  } catch (err) {
+    if (!(err instanceof DatabaseFileError)) throw err;
+    return { path, exists: true, bytesOnDisk, pendingDecisions, error: err.message };
+  }
+}
+
+function memoryLine(m: MemoryStatus): string {
+  const pending = m.pendingDecisions ? `; ${m.pendingDecisions} run-memory entr${m.pendingDecisions === 1 ? 'y' : 'ies'} queued for it` : '';
+  if (!m.exists) return `memory index: none yet (codecompanion index builds it)${pending}`;
+  const size = `${(m.bytesOnDisk / 1024).toFixed(1)} KiB on disk`;
+  if ('error' in m) return `memory index ${m.path}: unusable (${size}): ${m.error}${pending}\n  the event log is not affected; to keep the old files and start the index afresh: codecompanion db move-aside --memory --yes`;
+  return `memory index ${m.path}: ${m.chunks} chunk(s) over ${m.files} file(s), ${size}${m.tornBytesIgnored ? `, a torn journal tail of ${m.tornBytesIgnored} bytes ignored` : ''}${pending}`;
+}
+
+async function moveMemory(io: CliIo, root: string): Promise<number> {
+  const dir = memoryDirOf(databaseDir(root));
+  if (!fs.existsSync(dir)) {
+    io.stdout.write(`${dir}: no memory index database, nothing to move\n`);
+    return 0;
+  }
+  const moved = await moveMemoryAside(databaseDir(root));
+  io.stdout.write(
+    moved.length === 0
+      ? `${dir}: no memory index files, nothing to move\n`
+      : `moved aside (kept, not deleted; the event log was not touched):\n${moved.map((m) => `  ${m}`).join('\n')}\nre-index with: codecompanion index\n`,
+  );
+  return 0;
 }
 
 async function moveAside(io: CliIo, root: string): Promise<number> {

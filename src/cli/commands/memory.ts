@@ -1,12 +1,11 @@
 // codecompanion index [--cwd DIR] | search "QUERY" [--cwd DIR] [--json] [--limit N]: the workspace
 // memory from the terminal. Embeddings come from the first configured embedding provider (OpenAI,
 // Gemini, an OpenAI-compatible server such as Ollama); without one both commands work on keywords.
-import { indexWorkspace, type IndexReport } from '../../core/memory/indexer';
-import { MemorySearch } from '../../core/memory/memorySearch';
+import type { IndexReport } from '../../core/memory/indexer';
+import type { MemorySearch } from '../../core/memory/memorySearch';
 import type { Embedder } from '../../core/ports/model';
 import { loadProviderConfigFromEnv } from '../../providers/config';
-import { embedderFrom } from '../../app/memory';
-import { SqlMemoryStore } from '../../storage/memoryStore';
+import { embedderFrom, indexMemory, loadedSearch } from '../../app/memory';
 import { openWorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { resolveWorkspace } from '../engine';
 import { parseCommandLine, UsageError, wholeNumber, type CliCommand, type CliIo } from '../io';
@@ -37,11 +36,16 @@ export const indexCommand: CliCommand = {
     const db = await openWorkspaceDatabase(root, { mode: 'write', lockTimeoutMs: 10_000, purpose: 'codecompanion index' });
     let report: IndexReport;
     try {
-      report = await indexWorkspace(root, new SqlMemoryStore(db), {
-        embedder,
-        signal: io.signal,
-        onProgress: io.isTty && !values.json ? (p) => (io.clearLine(), io.stderr.write(`${p.phase} ${p.done}/${p.total}`)) : undefined,
-      });
+      report = await indexMemory(
+        root,
+        db,
+        {
+          embedder,
+          signal: io.signal,
+          onProgress: io.isTty && !values.json ? (p) => (io.clearLine(), io.stderr.write(`${p.phase} ${p.done}/${p.total}`)) : undefined,
+        },
+        'codecompanion index',
+      );
     } finally {
       if (io.isTty && !values.json) io.clearLine();
       await db.close();
@@ -72,7 +76,7 @@ export const searchCommand: CliCommand = {
     const root = resolveWorkspace(io.cwd, values.cwd);
     const db = await openWorkspaceDatabase(root, { mode: 'auto', lockTimeoutMs: 0, purpose: 'codecompanion search' });
     try {
-      const memory = MemorySearch.load(new SqlMemoryStore(db), values['keyword-only'] ? undefined : embedderFromEnv(io.env));
+      const { search: memory } = await loadedSearch(db, values['keyword-only'] ? undefined : embedderFromEnv(io.env));
       if (memory.size === 0) throw new Error(`nothing is indexed in ${root} yet: run 'codecompanion index' first`);
       const result = await memory.search(query, { limit, signal: io.signal });
       if (values.json) {

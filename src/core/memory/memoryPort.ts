@@ -1,5 +1,6 @@
 // What the workspace memory needs from storage. src/storage/memoryStore.ts implements it over the
-// workspace database; core never sees SQL.
+// memory index's database, src/storage/memoryInbox.ts the part run memory writes (queued in the
+// workspace database, so that remembering a decision never loads the index); core never sees SQL.
 
 export type ChunkSource = 'file' | 'run';
 
@@ -43,3 +44,9 @@ export interface MemoryStore {
   /** The embedder ids with vectors stored, most vectors first. */
   embedders(): string[];
 }
+
+/** What run memory writes: a decision or a run summary, and its embedding. */
+export type RunMemoryStore = Pick<MemoryStore, 'addRunChunks' | 'vectors' | 'putVectors'>;
+
+/** What a search loads. */
+export type SearchableStore = Pick<MemoryStore, 'chunks' | 'vectors'>;

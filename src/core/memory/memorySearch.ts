@@ -4,7 +4,7 @@
 import type { Embedder } from '../ports/model';
 import { Bm25Index } from './bm25';
 import { MAX_EMBED_CHARS } from './indexer';
-import type { ChunkSource, MemoryStore, StoredChunk } from './memoryPort';
+import type { ChunkSource, SearchableStore, StoredChunk } from './memoryPort';
 import { reciprocalRankFusion, type Ranked } from './ranking';
 import { VectorIndex } from './vectorIndex';
 
@@ -51,7 +51,7 @@ export class MemorySearch {
   ) {}
 
   /** The embedder is used only if the store holds vectors in its space. */
-  static load(store: MemoryStore, embedder?: Embedder): MemorySearch {
+  static load(store: SearchableStore, embedder?: Embedder): MemorySearch {
     const chunks = store.chunks();
     const keyword = new Bm25Index(chunks.map(searchableText));
     let vectors: VectorIndex | undefined;

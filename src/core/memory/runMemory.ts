@@ -7,12 +7,12 @@ import type { RunState } from '../orchestrator/runState';
 import type { Embedder } from '../ports/model';
 import { contentHash } from './chunker';
 import { MAX_EMBED_CHARS } from './indexer';
-import type { ChunkInput, MemoryStore } from './memoryPort';
+import type { ChunkInput, RunMemoryStore } from './memoryPort';
 
 type PatchDecision = Parameters<DecisionMemory['rememberPatchDecision']>[0];
 
 export class RunMemory implements DecisionMemory {
-  constructor(private readonly store: MemoryStore, private readonly embedder?: Embedder) {}
+  constructor(private readonly store: RunMemoryStore, private readonly embedder?: Embedder) {}
 
   async rememberPatchDecision(d: PatchDecision): Promise<void> {
     const verdict = d.decision === 'accept' ? 'accepted' : 'rejected';

@@ -4,14 +4,13 @@
 // (SecretStorage keys) when one can embed; otherwise the index is keyword-only.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { embedderFrom, loadedSearch, workspaceMemory, type WorkspaceMemory } from '../../app/memory';
+import { embedderFrom, indexMemory, loadedSearch, workspaceMemory, type WorkspaceMemory } from '../../app/memory';
 import type { WorkspaceStore } from '../../app/workspaceStore';
 import type { DecisionMemory } from '../../core/orchestrator/orchestrator';
-import { indexWorkspace, type IndexProgress, type IndexReport } from '../../core/memory/indexer';
-import { MemorySearch, type SearchResult } from '../../core/memory/memorySearch';
+import type { IndexProgress, IndexReport } from '../../core/memory/indexer';
+import type { SearchResult } from '../../core/memory/memorySearch';
 import type { Embedder } from '../../core/ports/model';
-import type { Database } from '../../storage/database';
-import { SqlMemoryStore } from '../../storage/memoryStore';
+import type { WorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { ENV_KEYS } from '../../providers/config';
 import { providerConfigFrom, type EditorSettings } from '../../app/editorSettings';
 import type { ApiKeys } from '../secrets';
@@ -50,13 +49,13 @@ export class WorkspaceIndex implements vscode.Disposable {
   }
 
   /** What one run takes from the memory; an indexed workspace is watched from then on. */
-  async forRun(db: Database): Promise<WorkspaceMemory> {
+  async forRun(db: WorkspaceDatabase): Promise<WorkspaceMemory> {
     const memory = workspaceMemory(db, await this.embedder());
     if (memory.context) this.watch();
     return memory;
   }
 
-  /** For the review: each decision is remembered in the database open at the time. */
+  /** For the review: each decision is queued in the workspace database (the index is not loaded). */
   decisions(): DecisionMemory {
     return {
       rememberPatchDecision: async (d) => {
@@ -78,7 +77,7 @@ export class WorkspaceIndex implements vscode.Disposable {
       const opened = await this.store.write();
       let report: IndexReport;
       try {
-        report = await indexWorkspace(this.root, new SqlMemoryStore(opened.db), { embedder, ...options });
+        report = await indexMemory(this.root, opened.db, { embedder, ...options }, 'VS Code: indexing');
       } finally {
         this.store.release();
       }
@@ -96,7 +95,7 @@ export class WorkspaceIndex implements vscode.Disposable {
 
   async search(query: string, limit = 10): Promise<SearchResult & { size: number }> {
     const opened = await this.store.read();
-    const memory = loadedSearch(opened.db, new SqlMemoryStore(opened.db), await this.embedder());
+    const { search: memory } = await loadedSearch(opened.db, await this.embedder());
     if (memory.size === 0) throw new Error('nothing is indexed in this workspace yet: run "CodeCompanion: Index Workspace" first');
     return { ...(await memory.search(query, { limit })), size: memory.size };
   }

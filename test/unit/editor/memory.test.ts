@@ -1,10 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { embedderFrom, workspaceMemory } from '../../../src/app/memory';
+import { embedderFrom, indexMemory, loadedSearch, workspaceMemory } from '../../../src/app/memory';
 import { PendingPaths } from '../../../src/app/pendingPaths';
 import { readSettings } from '../../../src/app/editorSettings';
-import { indexWorkspace } from '../../../src/core/memory/indexer';
-import { SqlMemoryStore } from '../../../src/storage/memoryStore';
-import { openMemory, tempWorkspace } from '../memory/helpers';
+import { openWorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
+import { tempWorkspace } from '../memory/helpers';
 
 describe('editor: workspace memory', () => {
   it('embeds with the first embedding-capable provider configured, and not with Anthropic alone', () => {
@@ -16,19 +15,20 @@ describe('editor: workspace memory', () => {
 
   it('gives runs context only once the workspace is indexed, and remembers decisions either way', async () => {
     const root = tempWorkspace({ 'src/users.js': 'function listUsers() {\n  return [];\n}\n' });
-    const { db } = await openMemory(root);
+    const main = await openWorkspaceDatabase(root, { mode: 'write' });
     try {
-      const before = workspaceMemory(db, undefined);
+      const before = workspaceMemory(main, undefined);
       assert.equal(before.context, undefined);
       await before.memory.rememberPatchDecision({ runId: 'r1', objective: 'o', patchId: 'p.r1', taskTitle: 'Document', summary: 's', files: ['README.md'], decision: 'reject', reasons: ['say what a bad id answers'] });
-      await indexWorkspace(root, new SqlMemoryStore(db));
-      const after = workspaceMemory(db, undefined);
+      await indexMemory(root, main);
+      const after = workspaceMemory(main, undefined);
       assert.ok(after.context, 'no context after indexing');
-      const chunks = new SqlMemoryStore(db).chunks();
-      assert.ok(chunks.some((c) => c.source === 'run' && c.text.includes('say what a bad id answers')));
-      assert.ok(chunks.some((c) => c.source === 'file' && c.symbol === 'listUsers'));
+      const { search } = await loadedSearch(main, undefined);
+      assert.ok(search.chunks.some((c) => c.source === 'run' && c.text.includes('say what a bad id answers')));
+      assert.ok(search.chunks.some((c) => c.source === 'file' && c.symbol === 'listUsers'));
+      assert.match(await after.context.contextFor({ objective: 'list users', files: [] }), /listUsers/);
     } finally {
-      await db.close();
+      await main.close();
     }
   });
 

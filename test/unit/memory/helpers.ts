@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { openMemoryDatabase } from '../../../src/storage/memoryDatabase';
 import { SqlMemoryStore } from '../../../src/storage/memoryStore';
 import { openWorkspaceDatabase, type WorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
 import type { Embedder } from '../../../src/core/ports/model';
@@ -19,9 +20,15 @@ export function writeFiles(root: string, files: Record<string, string | Buffer>)
   }
 }
 
-export async function openMemory(root: string): Promise<{ db: WorkspaceDatabase; store: SqlMemoryStore }> {
-  const db = await openWorkspaceDatabase(root, { mode: 'write' });
-  return { db, store: new SqlMemoryStore(db) };
+/** The workspace database and the memory index's beside it, both written; `db.close()` closes both. */
+export async function openMemory(root: string): Promise<{ db: { close(): Promise<void> }; main: WorkspaceDatabase; memory: WorkspaceDatabase; store: SqlMemoryStore }> {
+  const main = await openWorkspaceDatabase(root, { mode: 'write' });
+  const memory = await openMemoryDatabase(main, { mode: 'write' });
+  const close = async () => {
+    await memory.close();
+    await main.close();
+  };
+  return { db: { close }, main, memory, store: new SqlMemoryStore(memory) };
 }
 
 /**

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { StoredEvent } from '../../../src/core/ports/eventStore';
 import { loadSqlJs, queryAll } from '../../../src/storage/database';
+import { readMemoryDatabase } from '../../../src/storage/memoryDatabase';
 
 export const FIXTURE = path.resolve(__dirname, '..', '..', 'fixtures', 'v1-workspace');
 
@@ -29,5 +30,37 @@ export async function fixtureEvents(): Promise<StoredEvent[]> {
     }));
   } finally {
     db.close();
+  }
+}
+
+export interface MemoryRows {
+  readonly files: unknown[];
+  readonly chunks: unknown[];
+  readonly vectors: unknown[];
+}
+
+const FILES = 'SELECT path, content_hash, indexed_at FROM memory_files ORDER BY path';
+// chunk ids are the memory database's own: compared by content, in their order
+const CHUNKS = 'SELECT source, path, start_line, end_line, symbol, kind, content_hash, text FROM memory_chunks ORDER BY chunk_id';
+const VECTORS = 'SELECT content_hash, embedder, hex(vector) AS v FROM memory_vectors ORDER BY content_hash, embedder';
+
+/** The v1 fixture's memory index, read straight from its snapshot. */
+export async function fixtureMemory(file = path.join(FIXTURE, '.codecompanion', 'state.sqlite')): Promise<MemoryRows> {
+  const SQL = await loadSqlJs();
+  const db = new SQL.Database(fs.readFileSync(file));
+  try {
+    return { files: queryAll(db, FILES), chunks: queryAll(db, CHUNKS), vectors: queryAll(db, VECTORS) };
+  } finally {
+    db.close();
+  }
+}
+
+/** What the workspace's memory database holds now (read-only: takes nothing in). */
+export async function memoryRows(root: string): Promise<MemoryRows> {
+  const db = await readMemoryDatabase(path.join(root, '.codecompanion'), 'test');
+  try {
+    return { files: db.all(FILES), chunks: db.all(CHUNKS), vectors: db.all(VECTORS) };
+  } finally {
+    await db.close();
   }
 }

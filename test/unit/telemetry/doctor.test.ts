@@ -30,7 +30,7 @@ describe('doctor: the startup report', function () {
     for (const p of ['anthropic', 'openai', 'gemini']) assert.match(r.stdout, new RegExp(`^ok   ${p}: \\S+ \\(key from ${p.toUpperCase()}_API_KEY\\), http://127\\.0\\.0\\.1:\\d+\\S* reachable in \\d+ ms$`, 'm'));
     assert.match(r.stdout, /^off  openai-compatible: not configured$/m);
     assert.match(r.stdout, /^ok   database: .*\.codecompanion: [\d.]+ KiB \(journal [\d.]+ KiB in \d+ file\(s\)\), 0 run\(s\), 0 event\(s\), not locked$/m);
-    assert.match(r.stdout, /^ok   memory index: \d+ chunk\(s\) over \d+ file\(s\), keywords only \(no embedder\), up to date$/m);
+    assert.match(r.stdout, /^ok   memory index: \d+ chunk\(s\) over \d+ file\(s\), [\d.]+ KiB in \S+[/\\]\.codecompanion[/\\]memory, keywords only \(no embedder\), up to date$/m);
     assert.match(r.stdout, /^ok   check command: `node --test` \(from --check\)$/m);
     // no PATH in this environment, so no bwrap: the containment that holds, and why
     assert.match(r.stdout, /^\S+\s+check containment: process group \+ \/proc sweep, .*no sandbox: .*\(bwrap is not installed.*; unshare or setpriv \(util-linux\) is not on PATH\)$/m);
