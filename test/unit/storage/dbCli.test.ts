@@ -4,11 +4,11 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { databaseDir, SNAPSHOT_FILE } from '../../../src/storage/layout';
+import { databaseDir, memoryDirOf, SNAPSHOT_FILE } from '../../../src/storage/layout';
 import { openWorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
 import { SqlEventStore } from '../../../src/storage/sqlEventStore';
 import { runCli } from '../../helpers/cliRunner';
-import { copyFixture, FIXTURE } from './fixture';
+import { copyFixture, FIXTURE, fixtureEvents, fixtureMemory, memoryRows } from './fixture';
 
 const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
@@ -83,5 +83,63 @@ describe('codecompanion db', () => {
     const rows = new SqlEventStore(check).runSummaries().map((r) => ({ runId: r.run_id, status: r.status, costUsd: r.cost_usd, events: r.event_count }));
     assert.deepEqual(rows.sort((a, b) => a.runId.localeCompare(b.runId)), JSON.parse(fs.readFileSync(path.join(FIXTURE, 'runs.v1.json'), 'utf8')).map((r: { runId: string; status: string; costUsd: number; events: number }) => ({ runId: r.runId, status: r.status, costUsd: r.costUsd, events: r.events })).sort((a: { runId: string }, b: { runId: string }) => a.runId.localeCompare(b.runId)));
     await check.close();
+  });
+
+  it('reports the memory index database apart from the event log, and moves either aside without touching the other', async () => {
+    const root = copyFixture(); // a v1 database: its 19 memory chunks move to .codecompanion/memory/ at the first write
+    fs.writeFileSync(path.join(root, 'users.ts'), 'export function listUsers(page: number) {\n  return users.slice(page * 20, page * 20 + 20);\n}\n');
+    const indexed = await runCli(['index', '--cwd', root, '--keyword-only']);
+    assert.equal(indexed.code, 0, indexed.stderr);
+    const files = (dir: string) => Object.fromEntries(fs.readdirSync(dir).filter((f) => fs.statSync(path.join(dir, f)).isFile()).map((f) => [f, fs.readFileSync(path.join(dir, f)).toString('base64')]));
+    const mainDir = databaseDir(root);
+    const memDir = memoryDirOf(mainDir);
+
+    const status = await runCli(['db', 'status', '--cwd', root, '--json']);
+    assert.equal(status.code, 0, status.stderr);
+    const report = JSON.parse(status.stdout);
+    assert.equal(report.events, (await fixtureEvents()).length);
+    assert.equal(report.memory.path, memDir);
+    // the run memory moved from the v1 database, and this folder's two files (the v1 index's files are not here: indexing drops them)
+    const isRun = (c: unknown) => (c as { source: string }).source === 'run';
+    const held = await memoryRows(root);
+    assert.deepEqual(held.chunks.filter(isRun), (await fixtureMemory()).chunks.filter(isRun));
+    assert.deepEqual(held.files.map((f) => (f as { path: string }).path), ['runs.v1.json', 'users.ts']);
+    assert.equal(report.memory.chunks, held.chunks.length);
+    assert.equal(report.memory.files, 2);
+    assert.ok(report.memory.bytesOnDisk > 0);
+    assert.ok(!('memoryChunks' in report));
+    const text = await runCli(['db', 'status', '--cwd', root]);
+    assert.match(text.stdout, new RegExp(`memory index .*memory: ${held.chunks.length} chunk\\(s\\) over 2 file\\(s\\), [\\d.]+ KiB on disk`));
+
+    // a damaged index: reported on its own line, the event log is still fine
+    const snapshot = path.join(memDir, SNAPSHOT_FILE);
+    fs.writeFileSync(snapshot, Buffer.from('not an index'));
+    const damaged = await runCli(['db', 'status', '--cwd', root]);
+    assert.equal(damaged.code, 1);
+    assert.match(damaged.stdout, /\d+ event\(s\)/);
+    assert.match(damaged.stdout, /memory index .* unusable/);
+    assert.match(damaged.stdout, /codecompanion db move-aside --memory --yes/);
+    const runs = await runCli(['runs', '--json', '--cwd', root]);
+    assert.deepEqual(JSON.parse(runs.stdout), JSON.parse(fs.readFileSync(path.join(FIXTURE, 'runs.v1.json'), 'utf8')));
+
+    const mainBefore = files(mainDir);
+    const moved = await runCli(['db', 'move-aside', '--memory', '--yes', '--cwd', root]);
+    assert.equal(moved.code, 0, moved.stderr);
+    assert.match(moved.stdout, /the event log was not touched/);
+    assert.deepEqual(files(mainDir), mainBefore, 'the event log byte for byte');
+    assert.ok(fs.readdirSync(memDir).some((f) => f.startsWith(`${SNAPSHOT_FILE}.aside-`)), 'the damaged index kept');
+    const fresh = await runCli(['db', 'status', '--cwd', root, '--json']);
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.equal(JSON.parse(fresh.stdout).memory.exists, false);
+
+    // and the other way round: the event log moved aside leaves the index alone
+    assert.equal((await runCli(['index', '--cwd', root, '--keyword-only'])).code, 0);
+    const memBefore = files(memDir);
+    const mainMoved = await runCli(['db', 'move-aside', '--yes', '--cwd', root]);
+    assert.equal(mainMoved.code, 0, mainMoved.stderr);
+    assert.deepEqual(files(memDir), memBefore);
+    const search = await runCli(['search', 'list users', '--cwd', root, '--keyword-only', '--json']);
+    assert.equal(search.code, 0, search.stderr);
+    assert.equal(JSON.parse(search.stdout).hits[0].symbol, 'listUsers');
   });
 });
