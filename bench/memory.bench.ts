@@ -18,8 +18,9 @@ import { DEFAULT_VECTOR_WEIGHT, MemorySearch } from '../src/core/memory/memorySe
 import { hashString } from '../src/core/router/router';
 import type { Embedder } from '../src/core/ports/model';
 import { SqlMemoryStore } from '../src/storage/memoryStore';
-import { openWorkspaceDatabase } from '../src/storage/workspaceDatabase';
-import { listJournals, databaseDir, SNAPSHOT_FILE } from '../src/storage/layout';
+import { MEMORY_SCHEMA } from '../src/storage/memorySchema';
+import { openDatabaseAt } from '../src/storage/workspaceDatabase';
+import { listJournals, databaseDir, memoryDirOf, SNAPSHOT_FILE } from '../src/storage/layout';
 import { fakeEmbedding } from '../test/fakes/fakeModelServer';
 import { percentile, peakRssMb, rowCollector, type BenchSuite } from './harness';
 
@@ -99,8 +100,13 @@ async function recallAt10(memory: MemorySearch, labels: readonly Label[], embedd
   return hits / labels.length;
 }
 
+/** The memory index's own database (.codecompanion/memory/), the one indexing writes and a search loads. */
+function openIndex(root: string) {
+  return openDatabaseAt(memoryDirOf(databaseDir(root)), { schema: MEMORY_SCHEMA, mode: 'write' });
+}
+
 function databaseBytes(root: string): number {
-  const dir = databaseDir(root);
+  const dir = memoryDirOf(databaseDir(root));
   return [path.join(dir, SNAPSHOT_FILE), ...listJournals(dir).map((j) => j.path)].reduce((s, f) => s + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
 }
 
@@ -116,7 +122,7 @@ export const suite: BenchSuite = {
     const labels = labelAndStrip(quality);
     out.add({ metric: `labelled queries (${QUALITY_PACKAGE} src, doc comments blanked)`, value: labels.length });
 
-    let db = await openWorkspaceDatabase(quality, { mode: 'write' });
+    let db = await openIndex(quality);
     let store = new SqlMemoryStore(db);
     const first = await indexWorkspace(quality, store);
 
@@ -129,7 +135,7 @@ export const suite: BenchSuite = {
     await db.close();
     out.add({ metric: 'database size (snapshot + journals)', value: +(databaseBytes(quality) / 1024 / 1024).toFixed(2), unit: 'MB' });
 
-    db = await openWorkspaceDatabase(quality, { mode: 'write' });
+    db = await openIndex(quality);
     store = new SqlMemoryStore(db);
     const loadStart = performance.now();
     let memory = MemorySearch.load(store, hashing);
@@ -157,7 +163,7 @@ export const suite: BenchSuite = {
     const scale = path.join(work, 'scale');
     fs.cpSync(quality, path.join(scale, 'rxjs'), { recursive: true });
     for (const [spec, sub] of SCALE_PACKAGES) fs.cpSync(path.join(fetchPackage(spec, path.join(downloads, spec.split('@')[0]!)), sub), path.join(scale, spec.split('@')[0]!), { recursive: true });
-    db = await openWorkspaceDatabase(scale, { mode: 'write' });
+    db = await openIndex(scale);
     store = new SqlMemoryStore(db);
     const big = await indexWorkspace(scale, store, { embedder: hashing, maxFileBytes: 16 * 1024 * 1024, maxLineChars: 1_000_000 });
     const chunkCount = store.chunks().length;
@@ -165,7 +171,7 @@ export const suite: BenchSuite = {
     out.add({ metric: 'chunks at scale', value: chunkCount, ...(chunkCount < TARGET_CHUNKS ? { goal: `>= ${TARGET_CHUNKS}` } : {}) });
     await db.close();
     out.add({ metric: 'database size at scale', value: +(databaseBytes(scale) / 1024 / 1024).toFixed(1), unit: 'MB' });
-    db = await openWorkspaceDatabase(scale, { mode: 'write' });
+    db = await openIndex(scale);
     const loadBig = performance.now();
     memory = MemorySearch.load(new SqlMemoryStore(db), hashing);
     out.add({ metric: 'load index at scale', value: Math.round(performance.now() - loadBig), unit: 'ms' });
