@@ -6,13 +6,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { workspaceMemory } from '../../src/app/memory';
-import { indexWorkspace } from '../../src/core/memory/indexer';
+import { indexMemory, workspaceMemory } from '../../src/app/memory';
 import { runObjective, type OrchestratorDeps } from '../../src/core/orchestrator/orchestrator';
 import type { RunState } from '../../src/core/orchestrator/runState';
 import type { ModelClient, ModelDelta, ModelRequest, PriceBook, ProviderId } from '../../src/core/ports/model';
 import { SqlEventStore } from '../../src/storage/sqlEventStore';
-import { SqlMemoryStore } from '../../src/storage/memoryStore';
 import { openWorkspaceDatabase } from '../../src/storage/workspaceDatabase';
 
 interface Task {
@@ -107,7 +105,7 @@ export async function runWorkload(options: { latencyScale: number; concurrency: 
   fs.cpSync(path.resolve(__dirname, '../../samples/workspace'), root, { recursive: true });
   const db = await openWorkspaceDatabase(root, { mode: 'write' });
   try {
-    await indexWorkspace(root, new SqlMemoryStore(db));
+    await indexMemory(root, db); // into the memory index's own database
     const memory = workspaceMemory(db, undefined);
     if (!memory.context) throw new Error('the sample workspace did not index');
     const deps: OrchestratorDeps = {
