@@ -15,6 +15,12 @@ export const JOBS_STREAM = `${STREAM_PREFIX}:jobs`;
 export const CHECKS_STREAM = `${STREAM_PREFIX}:checks`;
 export const WORKERS_GROUP = 'workers';
 export const resultsKey = (callKey: string) => `${STREAM_PREFIX}:results:${callKey}`;
+/**
+ * Set by a run that stops waiting for a job (cancelled): a worker running it stops at its next lease
+ * renewal and withdraws it (XACK, no result), and a worker taking it later does not start it. A run
+ * that publishes the job again (resume) clears it first.
+ */
+export const cancelKey = (callKey: string) => `${STREAM_PREFIX}:cancel:${callKey}`;
 
 /** A job's JSON past this is refused before it is published (and by a worker that reads one). */
 export const MAX_JOB_BYTES = 8 * 1024 * 1024;
@@ -155,6 +161,17 @@ export function streamMessages(reply: unknown): Array<{ id: string; message: Rec
 
 function mib(bytes: number): string {
   return (bytes / 1024 / 1024).toFixed(1);
+}
+
+/** Whether to publish a job: not yet published, or withdrawn by a cancelled run (the mark is cleared). */
+export async function needsPublishing(client: { exists(key: string): Promise<number>; del(key: string): Promise<number> }, callKey: string): Promise<boolean> {
+  const withdrawn = (await client.del(cancelKey(callKey))) > 0;
+  return withdrawn || (await client.exists(resultsKey(callKey))) === 0;
+}
+
+/** A run stops waiting for a job: the mark its worker looks for (best effort: Redis may be away). */
+export async function withdrawJob(client: { set(key: string, value: string, options: { expiration: { type: 'EX'; value: number } }): Promise<unknown> }, callKey: string): Promise<void> {
+  await client.set(cancelKey(callKey), '1', { expiration: { type: 'EX', value: RESULTS_TTL_S } }).catch(() => undefined);
 }
 
 /** The consumer group, created from the stream's start so jobs published before any worker are taken. */

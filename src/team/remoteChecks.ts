@@ -10,7 +10,7 @@ import type { TestReport } from '../core/artifacts/schemas';
 import type { CheckRunner } from '../core/orchestrator/checkCommand';
 import type { TeamClient } from './redisConnection';
 import { encodeCheckJob, packFolder } from './checkJobs';
-import { CHECKS_STREAM, decodeEntry, ensureGroup, JobError, MAX_JOB_BYTES, resultsKey, streamMessages } from './jobsQueue';
+import { CHECKS_STREAM, decodeEntry, ensureGroup, JobError, MAX_JOB_BYTES, needsPublishing, resultsKey, streamMessages, withdrawJob } from './jobsQueue';
 import { liveWorkers } from './workerRegistry';
 import { DEFAULT_REMOTE_WAIT_MS } from './remoteModels';
 
@@ -34,9 +34,9 @@ const NO_CHECKER = 'no live team worker takes check jobs: start one with `codeco
 export function remoteChecks(client: TeamClient, options: RemoteCheckOptions = {}): CheckRunner {
   return {
     async run(view, plan, command, timeoutMs, signal, key) {
-      const results = resultsKey(key);
       // a results stream already there (a resumed run) means the job was published: its report is used
-      if ((await client.exists(results)) === 0) {
+      // (unless the run withdrew it when it was cancelled: then it is published again)
+      if (await needsPublishing(client, key)) {
         if (!(await liveWorkers(client)).some((w) => w.checks)) throw new TeamCheckError(`the check of ${key}: ${NO_CHECKER}`);
         const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'codecompanion-pack-'));
         let encoded: string;
@@ -96,6 +96,8 @@ async function awaitReport(client: TeamClient, key: string, signal: AbortSignal 
       }
     }
   } finally {
+    // the run stopped waiting (cancelled): the worker running the check stops at its next renewal
+    if (signal?.aborted) await withdrawJob(client, key);
     await reader.destroy();
   }
 }

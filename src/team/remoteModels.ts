@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { ModelError, type ModelClient, type ModelDelta, type ModelErrorKind, type ModelRequest, type ProviderId } from '../core/ports/model';
 import type { TeamClient } from './redisConnection';
-import { decodeEntry, encodeJob, ensureGroup, JOBS_STREAM, jobRequest, resultsKey, streamMessages, type ResultEntry } from './jobsQueue';
+import { decodeEntry, encodeJob, ensureGroup, JOBS_STREAM, jobRequest, needsPublishing, resultsKey, streamMessages, withdrawJob, type ResultEntry } from './jobsQueue';
 
 /** How long a call waits with no word from any worker (queued behind others included) before failing. */
 export const DEFAULT_REMOTE_WAIT_MS = 10 * 60_000;
@@ -30,7 +30,8 @@ export class RemoteModelClient implements ModelClient {
     const waitMs = this.options.waitMs ?? DEFAULT_REMOTE_WAIT_MS;
     const encoded = encodeJob({ kind: 'model', callKey, attempt: 0, provider: this.provider, model: request.model, request: jobRequest(request) });
     // a results stream already there (a resumed run) means the job was published: its result is used, never paid again
-    if ((await this.client.exists(key)) === 0) {
+    // (unless the run withdrew it when it was cancelled: then it is published again)
+    if (await needsPublishing(this.client, callKey)) {
       await ensureGroup(this.client);
       await this.client.xAdd(JOBS_STREAM, '*', { job: encoded });
     }
@@ -88,6 +89,8 @@ export class RemoteModelClient implements ModelClient {
         }
       }
     } finally {
+      // the run stopped waiting (cancelled): the worker running the call stops at its next renewal
+      if (request.signal?.aborted) await withdrawJob(this.client, callKey);
       await reader.destroy();
     }
   }

@@ -14,7 +14,7 @@ import * as os from 'node:os';
 import type { ModelClient, ProviderId } from '../core/ports/model';
 import type { TeamClient } from './redisConnection';
 import { decodeCheckJob, type CheckJob } from './checkJobs';
-import { CHECKS_STREAM, decodeEntry, decodeJob, DEFAULT_LEASE_MS, encodeEntry, ensureGroup, isTerminal, JOBS_STREAM, resultsKey, RESULTS_TTL_S, streamMessages, WORKERS_GROUP, type ModelJob, type ResultEntry } from './jobsQueue';
+import { cancelKey, CHECKS_STREAM, decodeEntry, decodeJob, DEFAULT_LEASE_MS, encodeEntry, ensureGroup, isTerminal, JOBS_STREAM, resultsKey, RESULTS_TTL_S, streamMessages, WORKERS_GROUP, type ModelJob, type ResultEntry } from './jobsQueue';
 import { STREAM_PREFIX } from './teamStreams';
 import { runCheckJob, runModelJob, type CheckSetup } from './workerJobs';
 import { announceWorker, retireWorker } from './workerRegistry';
@@ -33,6 +33,8 @@ export interface WorkerOptions {
 }
 
 interface InFlight {
+  /** Set when the job's run withdrew it: the job is acknowledged without a result. */
+  cancelled: boolean;
   readonly stream: string;
   readonly callKey: string;
   readonly delivery: string;
@@ -82,15 +84,27 @@ export async function runWorker(client: TeamClient, options: WorkerOptions): Pro
     const delivery = `${consumer}/${randomUUID().slice(0, 8)}`;
     const claimed = await client.set(claimKey(job.callKey), delivery, { condition: 'NX', expiration: { type: 'PX', value: lease } });
     if (claimed === null) return; // another delivery runs this job now: left pending, looked at again after the lease
+    if (await client.exists(cancelKey(job.callKey))) {
+      options.log(`${job.callKey}: withdrawn by its run (cancelled): acknowledged without running it`);
+      await client.xAck(stream, WORKERS_GROUP, id);
+      await client.del(claimKey(job.callKey));
+      return;
+    }
     const abort = new AbortController();
     const onStop = () => abort.abort(new Error('the worker is stopping'));
-    inFlight.set(id, { stream, callKey: job.callKey, delivery, abort });
+    const flight: InFlight = { cancelled: false, stream, callKey: job.callKey, delivery, abort };
+    inFlight.set(id, flight);
     options.signal.addEventListener('abort', onStop, { once: true });
     const what = job.kind === 'model' ? `${job.provider}/${job.model}` : `check \`${job.command.slice(0, 80)}\``;
     options.log(`${job.callKey}: ${reclaimed ? 'taken over from a worker that stopped renewing its lease' : 'taken'} (${what})`);
     try {
       await writeEntry(client, job.callKey, { type: 'claimed', worker: consumer, delivery });
       const outcome = job.kind === 'model' ? await runModelJob(job, options.models, delivery, abort.signal, (e) => writeEntry(client, job.callKey, e)) : await runCheckJob(job, checks!, delivery, abort.signal);
+      if (flight.cancelled) {
+        await client.xAck(stream, WORKERS_GROUP, id);
+        options.log(`${job.callKey}: withdrawn by its run (cancelled): stopped, acknowledged without a result`);
+        return;
+      }
       if (abort.signal.aborted) return; // lease lost or stopping: no result written, the job stays pending for another worker
       await writeEntry(client, job.callKey, outcome);
       // acknowledged only now that the result is stored: a crash before this line means redelivery, and the stored result is found
@@ -158,6 +172,11 @@ export async function runWorker(client: TeamClient, options: WorkerOptions): Pro
 
 async function renewLease(client: TeamClient, id: string, job: InFlight, consumer: string, lease: number, log: (line: string) => void): Promise<void> {
   try {
+    if (await client.exists(cancelKey(job.callKey))) {
+      job.cancelled = true;
+      job.abort.abort(new Error('withdrawn by its run'));
+      return;
+    }
     const holder = await client.get(claimKey(job.callKey));
     if (holder !== job.delivery) {
       log(`${job.callKey}: lease lost (this worker was too slow to renew it): stopping the call, another worker has it`);

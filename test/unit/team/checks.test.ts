@@ -147,6 +147,31 @@ describe('check jobs on a real redis-server', function () {
       await assert.rejects(pending, (e: Error) => e instanceof TeamCheckError && /no live team worker takes check jobs/.test(e.message));
     });
 
+    it('a cancelled run withdraws its check: the worker stops it at its next renewal and acknowledges it with no result; a resume publishes it again', async () => {
+      const lines: string[] = [];
+      const stop = new AbortController();
+      const checks = { host: { env: process.env, pass: [] }, dependencies: undefined, redactor: Redactor.fromEnv({}), concurrency: 1 };
+      const running = runWorker(client, { models: () => undefined, concurrency: 1, checks, leaseMs: 1_500, log: (l) => lines.push(l), signal: stop.signal });
+      await until('the checker to announce itself', async () => ((await client.sMembers('codecompanion:workers')).length > 0 ? true : undefined));
+      const view = new WorkspaceView(sampleWorkspace());
+      const plan = { ok: true, edits: [], files: [] };
+      const cancel = new AbortController();
+      const pending = remoteChecks(client).run(view, plan, 'sleep 600', 900_000, cancel.signal, 'r2/t1.p1.check');
+      await until('the check to be taken', () => lines.some((l) => l.startsWith('r2/t1.p1.check: taken')));
+      cancel.abort(new Error('cancelled by the user'));
+      await assert.rejects(pending, /cancelled by the user/);
+      await until('the worker to stop the check', () => lines.some((l) => l === 'r2/t1.p1.check: withdrawn by its run (cancelled): stopped, acknowledged without a result'));
+      assert.equal((await client.xPending(CHECKS_STREAM, 'workers')).pending, 0);
+      const entries = ((await client.xRange(resultsKey('r2/t1.p1.check'), '-', '+')) as Array<{ message: Record<string, string> }>).map((m) => decodeEntry(m.message.entry));
+      assert.ok(!entries.some((e) => e.type === 'report' || e.type === 'error'), 'no result was written');
+      // resumed: published again, run, answered
+      const report = await remoteChecks(client).run(view, plan, 'true', 60_000, undefined, 'r2/t1.p1.check');
+      assert.equal(report.passed, true);
+      assert.equal(report.command, 'true');
+      stop.abort();
+      await running;
+    });
+
     it('a check job that does not match the schema is refused with the reason, and the run gets it', async () => {
       const stop = new AbortController();
       const running = runWorker(client, { models: () => undefined, concurrency: 1, checks: { host: { env: process.env, pass: [] }, dependencies: undefined, redactor: Redactor.fromEnv({}), concurrency: 1 }, log: () => undefined, signal: stop.signal });
