@@ -1,7 +1,7 @@
 // One fresh process, as a window or a CLI command would be: opens a workspace, lists its runs,
 // shows an old run, then searches the memory. Prints one JSON line of timings and RSS.
 // usage: node --expose-gc --import tsx bench/yearProbe.ts ROOT OLD_RUN_ID
-import { eventRow, LiveRun } from '../src/app/dashboard/liveRun';
+import { eventRow, LiveRun, RUN_LIST_LIMIT } from '../src/app/dashboard/liveRun';
 import { loadedSearch } from '../src/app/memory';
 import { openStore } from '../src/app/engine';
 import { parseEvent } from '../src/core/events';
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   await loadSqlJs(); // the wasm is loaded once per process whatever the workspace holds
   let t = performance.now();
   const opened = await openStore(root, 'read-only', 'bench probe');
-  const runs = opened.store.runSummaries();
+  const runs = opened.store.runSummaries(RUN_LIST_LIMIT); // what the dashboard's list reads at start
   const openListMs = performance.now() - t;
   const idleMb = rss();
   t = performance.now();

@@ -4,7 +4,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { eventsOfRunsSince, pastRuns } from '../app/engine';
-import { LiveRun, perfRows } from '../app/dashboard/liveRun';
+import type { RunSummaryRow } from '../storage/projections/runSummaries';
+import { LiveRun, perfRows, RUN_LIST_LIMIT } from '../app/dashboard/liveRun';
 import { autoApplies, limitsFrom, pinnedFrom, runOptionsFrom, type EditorSettings } from '../app/editorSettings';
 import type { WorkspaceStore } from '../app/workspaceStore';
 import type { BudgetExceededError } from '../core/cost/costGovernor';
@@ -54,6 +55,10 @@ export interface ReviseResult extends RunResult {
 /** The window of the Models table (the CLI's `stats --since` gives any other). */
 const STATS_WINDOW_DAYS = 7;
 
+function listItem(r: RunSummaryRow): RunListItem {
+  return { runId: r.run_id, objective: r.objective || '(no objective)', status: r.status as RunStatus, costUsd: r.cost_usd, updatedAt: r.updated_at, eventCount: r.event_count, forReview: r.for_review };
+}
+
 export class RunController implements vscode.Disposable {
   private readonly _onDidChange = new vscode.EventEmitter<void>();
   readonly onDidChange = this._onDidChange.event;
@@ -85,17 +90,16 @@ export class RunController implements vscode.Disposable {
   }
 
   /**
-   * Reads the runs already in the workspace, once: their summaries and the models' measured
-   * performance (persisted projections, a few rows each), then the latest run's own events for the
-   * dashboard. No other run's events are read until that run is shown.
+   * Reads the runs already in the workspace, once: the newest RUN_LIST_LIMIT summaries and the models'
+   * measured performance (persisted projections), then the latest run's own events for the dashboard.
+   * No other run's events are read until that run is shown; older summaries when the user asks for
+   * every run (Show Run's list).
    */
   history(): Promise<void> {
     this.loaded ??= (async () => {
       const opened = await this.store.read();
       this.performance = pastRuns(opened.store, Date.now()).performance;
-      for (const r of opened.store.runSummaries()) {
-        this.runs.set(r.run_id, { runId: r.run_id, objective: r.objective || '(no objective)', status: r.status as RunStatus, costUsd: r.cost_usd, updatedAt: r.updated_at, eventCount: r.event_count, forReview: r.for_review });
-      }
+      for (const r of opened.store.runSummaries(RUN_LIST_LIMIT)) this.runs.set(r.run_id, listItem(r));
       this._onDidChange.fire();
       const latest = [...this.runs.values()].sort((a, b) => b.updatedAt - a.updatedAt)[0];
       if (latest && !this.live) {
@@ -126,6 +130,20 @@ export class RunController implements vscode.Disposable {
 
   runList(): RunListItem[] {
     return [...this.runs.values()].sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  /** Every run in the workspace, newest change first: what a user picking among all runs asks for. */
+  async allRuns(): Promise<RunListItem[]> {
+    const opened = await this.store.read();
+    return opened.store.runSummaries().map((r) => this.runs.get(r.run_id) ?? listItem(r));
+  }
+
+  /** One run's list entry, read from its summary when it is older than the list kept. */
+  async runInfo(runId: string): Promise<RunListItem | undefined> {
+    const kept = this.runs.get(runId);
+    if (kept) return kept;
+    const row = (await this.store.read()).store.runSummary(runId);
+    return row && listItem(row);
   }
 
   view(): CurrentRun | null {

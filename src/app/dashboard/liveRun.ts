@@ -12,6 +12,9 @@ const TAIL_CHARS = 400;
 const MAX_AGENTS = 60;
 const MAX_SERIES = 500;
 
+/** How many runs the dashboard's list holds at start: what it shows first costs the same whatever the history. */
+export const RUN_LIST_LIMIT = 200;
+
 export class LiveRun {
   private current: RunState;
   private readonly tails = new Map<string, string>();

@@ -100,7 +100,7 @@ export async function showRunCommand(c: Companion, arg: unknown): Promise<void> 
   await c.runs.history();
   let runId = typeof arg === 'string' ? arg : (arg as { runId?: unknown } | undefined)?.runId;
   if (typeof runId !== 'string') {
-    const runs = c.runs.runList();
+    const runs = await c.runs.allRuns();
     if (runs.length === 0) {
       void vscode.window.showInformationMessage('CodeCompanion: no runs in this workspace yet. Run an objective first.');
       return;

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { eventRow } from '../../app/dashboard/liveRun';
 import type { RecordedEvent } from '../../core/events';
 import { projectRun, type RunState } from '../../core/orchestrator/runState';
-import type { ArtifactView, EventRow, PatchView, WebviewMessage } from '../../protocol/messages';
+import type { ArtifactView, EventRow, PatchView, RunListItem, WebviewMessage } from '../../protocol/messages';
 import type { StoredEvent } from '../../core/ports/eventStore';
 import { tryParse, type RunController } from '../runController';
 import { WebviewChannel, webviewHtml, webviewOptions } from './webviewChannel';
@@ -22,6 +22,7 @@ export class RunPanel implements vscode.Disposable {
   private events: StoredEvent[] = [];
   private webviewReady = false;
   private loaded = false;
+  private listed: RunListItem | undefined;
   private pending: RecordedEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private live: vscode.Disposable | undefined;
@@ -67,6 +68,7 @@ export class RunPanel implements vscode.Disposable {
     const t0 = performance.now();
     this.loaded = false;
     this.events = await this.runs.storedEvents(this.runId);
+    this.listed = await this.runs.runInfo(this.runId);
     this.loaded = true;
     this.log.info(`run panel: ${this.events.length} events read in ${(performance.now() - t0).toFixed(0)} ms`);
     // the webview gets everything once it has said ready (held messages would go twice otherwise)
@@ -75,7 +77,7 @@ export class RunPanel implements vscode.Disposable {
 
   private sendAll(): void {
     const runId = this.runId;
-    const listed = this.runs.runList().find((r) => r.runId === runId);
+    const listed = this.listed;
     const first = this.events.slice(0, FIRST).map(rowOf);
     // header, count and the first screenful first; the run's artifacts and patches (a fold over
     // every event) and the other rows follow, so a long run is on screen before it is all sent
