@@ -213,3 +213,23 @@ export class JournalWriter {
     for (const w of this.idleWaiters.splice(0)) w();
   }
 }
+
+/** The records appended to `file` past `offset` (a reader following the writer). */
+export function readJournalFrom(file: string, offset: number): { records: JournalRecord[]; validEnd: number } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return { records: [], validEnd: 0 }; // dropped by the writer's checkpoint since it was listed
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size <= offset) return { records: [], validEnd: 0 };
+    const buf = Buffer.allocUnsafe(size - offset);
+    const n = fs.readSync(fd, buf, 0, buf.length, offset);
+    const { records, validEnd } = scanJournal(buf.subarray(0, n), 0);
+    return { records, validEnd };
+  } finally {
+    fs.closeSync(fd);
+  }
+}

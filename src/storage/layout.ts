@@ -146,3 +146,26 @@ export function databaseBytes(dir: string): number {
   }
   return total;
 }
+
+/**
+ * Replaces `target` durably: the bytes go to a temp file beside it (fsync'ed), `beforeRename` runs,
+ * then the rename and the folder's fsync. A failure removes the temp file and leaves `target` as it was.
+ */
+export async function writeFileDurably(target: string, bytes: Uint8Array, beforeRename?: () => Promise<void>): Promise<void> {
+  const tmp = `${target}.tmp-${process.pid}`;
+  try {
+    const handle = await fs.promises.open(tmp, 'w');
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await beforeRename?.();
+    await fs.promises.rename(tmp, target);
+    await fsyncDirAsync(path.dirname(target));
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import type { StoredEvent } from '../core/ports/eventStore';
-import { fsyncDirAsync } from './layout';
+import { writeFileDurably } from './layout';
 
 export const ARCHIVE_DIR = 'runs';
 const FORMAT = 'codecompanion-run-archive';
@@ -66,17 +66,7 @@ export async function writeArchive(dir: string, runId: string, generation: numbe
   // compressed on the thread pool: the event loop keeps serving the run under way
   const bytes = await gzipAsync(Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
   const file = fileNameOf(runId, generation);
-  const target = path.join(dir, file);
-  const tmp = `${target}.tmp-${process.pid}`;
-  const handle = await fs.promises.open(tmp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await fs.promises.rename(tmp, target);
-  await fsyncDirAsync(dir);
+  await writeFileDurably(path.join(dir, file), bytes);
   return { file, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length };
 }
 

@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database as SqlJsDatabase } from 'sql.js';
 import { queryAll, type Database, type SqlStatement, type SqlValue } from './database';
-import { JOURNAL_MAGIC, JournalWriter, encodeRecord, scanJournal, type JournalRecord } from './journal';
+import { JOURNAL_MAGIC, JournalWriter, encodeRecord, readJournalFrom, type JournalRecord } from './journal';
 import { applyTransaction, type Image, type StatementCache } from './image';
 import { describeOwner, LockedError, WriterLock, type LockOwner } from './lock';
-import { CHECKSUM_FILE, DatabaseFileError, LOCK_FILE, SNAPSHOT_FILE, databaseDir, fileStamp, ensureGitignore, fsyncDir, fsyncDirAsync, listJournals, memoryDirOf } from './layout';
+import { CHECKSUM_FILE, DatabaseFileError, LOCK_FILE, SNAPSHOT_FILE, databaseDir, fileStamp, ensureGitignore, fsyncDir, listJournals, memoryDirOf, writeFileDurably } from './layout';
 import { moveLegacyMemory } from './legacyMemory';
 import { MEMORY_SCHEMA } from './memorySchema';
 import { WORKSPACE_SCHEMA, type DatabaseSchema } from './migrations';
@@ -379,41 +379,6 @@ function isNotWritable(err: unknown): boolean {
 }
 
 async function writeSnapshot(dir: string, image: Uint8Array, hash: string, replacing: string | undefined): Promise<void> {
-  const target = path.join(dir, SNAPSHOT_FILE);
-  const tmp = `${target}.tmp-${process.pid}`;
-  try {
-    const handle = await fs.promises.open(tmp, 'w');
-    try {
-      await handle.writeFile(image);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    // the sum vouches for both before the rename: whichever snapshot a crash leaves matches it
-    await writeSums(dir, hash, replacing);
-    await fs.promises.rename(tmp, target);
-    await fsyncDirAsync(dir);
-  } catch (err) {
-    await fs.promises.rm(tmp, { force: true });
-    throw err;
-  }
-}
-
-function readJournalFrom(file: string, offset: number): { records: JournalRecord[]; validEnd: number } {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return { records: [], validEnd: 0 }; // dropped by the writer's checkpoint since it was listed
-  }
-  try {
-    const size = fs.fstatSync(fd).size;
-    if (size <= offset) return { records: [], validEnd: 0 };
-    const buf = Buffer.allocUnsafe(size - offset);
-    const n = fs.readSync(fd, buf, 0, buf.length, offset);
-    const { records, validEnd } = scanJournal(buf.subarray(0, n), 0);
-    return { records, validEnd };
-  } finally {
-    fs.closeSync(fd);
-  }
+  // the sum vouches for both before the rename: whichever snapshot a crash leaves matches it
+  await writeFileDurably(path.join(dir, SNAPSHOT_FILE), image, () => writeSums(dir, hash, replacing));
 }
