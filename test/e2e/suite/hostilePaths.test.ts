@@ -13,7 +13,7 @@ async function runEvents(runId: string): Promise<string> {
   const child = spawn(process.execPath, [process.env.CC_E2E_CLI!, 'events', runId, '--cwd', root(), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise((r) => child.on('exit', r));
+  await new Promise((r) => child.on('close', r)); // 'close': all of stdout read
   return out;
 }
 

@@ -72,7 +72,11 @@ describe('resume an interrupted run', function () {
 async function eventsOf(runId: string): Promise<Line[]> {
   const child = spawn(process.execPath, [process.env.CC_E2E_CLI!, 'events', runId, '--cwd', root(), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise((r) => child.on('exit', r));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  // 'close', not 'exit': only then has all of stdout been read
+  const code = await new Promise((r) => child.on('close', r));
+  assert.equal(code, 0, `codecompanion events exited ${code}: ${err.slice(-500)}`);
   return out.trim().split('\n').map((l) => JSON.parse(l) as Line);
 }

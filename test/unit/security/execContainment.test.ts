@@ -105,7 +105,7 @@ for (const mode of MODES) {
       const r = { stdout: '', stderr: '', status: null as number | null };
       child.stdout.on('data', (d: Buffer) => (r.stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (r.stderr += d.toString()));
-      r.status = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      r.status = await new Promise<number | null>((resolve) => child.on('close', resolve));
       assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
       const reports = ofType(jsonLines(r.stdout), 'artifact.produced').filter((e) => e.data.kind === 'TestReport');
       const output = JSON.stringify(reports.map((e) => e.data.body));

@@ -46,7 +46,7 @@ function startWriter(args: string[], js = writerJs): { child: ChildProcess; acks
   });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
     if (stderr) lines.push(`stderr: ${stderr.trim()}`);
     resolve(code);
   }));

@@ -71,7 +71,7 @@ describe('team workers on a real redis-server', function () {
     let err = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    return { child, done: new Promise((resolve) => child.on('exit', (code) => resolve({ code, out, err }))) };
+    return { child, done: new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err }))) };
   }
 
   function checkOnceEach(events: ReturnType<typeof jsonLines>) {
