@@ -2,22 +2,23 @@
 // task the user sent back for revision), then apply if asked, then the terminal event. Every step
 // checks the log first, which is what makes a resumed run skip what was already done.
 import { setMaxListeners } from 'node:events';
-import type { PlanTask, ReviewReport, SpecDoc } from '../artifacts/schemas';
+import type { PlanTask, SpecDoc } from '../artifacts/schemas';
 import { callAgent, AgentFailure, RunStopped, type AgentContext } from '../agents/agentCall';
-import { coderPrompt, plannerPrompt, reviewerPrompt, reviewReasons, type CoderFeedback } from '../agents/prompts';
+import { coderPrompt, plannerPrompt, reviewReasons, type CoderFeedback } from '../agents/prompts';
 import { BudgetExceededError, CostGovernor } from '../cost/costGovernor';
 import { event, type Role, type RunOptions } from '../events';
 import { describeFsError } from '../fsErrors';
 import { patchFiles, type CodePatch } from '../patch/codePatch';
-import { applyPatch } from '../patch/applyPatch';
-import { SensitivePaths } from '../patch/sensitivePaths';
 import type { Clock } from '../ports/clock';
 import { GENAI, NO_TELEMETRY, type Telemetry, type TraceSpan } from '../ports/telemetry';
 import { PerformanceStore } from '../performance/performanceStore';
 import { NoModelError, Router, type RouteDecision } from '../router/router';
 import { Redactor } from '../security/redaction';
-import { localChecks } from './checkCommand';
+import { applyAccepted } from './applyStep';
+import { checkPatch } from './checkStep';
 import { decide } from './consensus';
+import { reviewPatch } from './reviewStep';
+import { type StepDeps } from './step';
 import { validatorVote } from './validatorStep';
 import { ProviderLimiter } from './providerLimiter';
 import { RunLog } from './runLog';
@@ -28,7 +29,6 @@ import type { OrchestratorDeps } from './orchestrator';
 
 const PLAN_MAX_TOKENS = 4096;
 const PATCH_MAX_TOKENS = 8192;
-const REVIEW_MAX_TOKENS = 2048;
 
 type TaskOutcome = 'accepted' | 'rejected' | 'failed';
 
@@ -39,6 +39,7 @@ export class RunDriver {
   private readonly router: Router;
   private readonly ctx: AgentContext;
   private readonly telemetry: Telemetry;
+  private readonly step: StepDeps;
   private runSpan: TraceSpan;
   private stopReason: unknown;
 
@@ -82,6 +83,7 @@ export class RunDriver {
       stopped: () => this.stopReason ?? (signal.aborted ? signal.reason ?? 'cancelled' : undefined),
       telemetry: this.telemetry,
     };
+    this.step = { deps, ctx: this.ctx, log, view: this.view, options: this.options, route: (...args) => this.route(...args) };
   }
 
   async run(): Promise<RunState> {
@@ -106,7 +108,7 @@ export class RunDriver {
       const revision = this.log.state.revision;
       if (revision) await this.revise(spec, revision);
       else await this.runTasks(spec);
-      if (this.options.apply) await this.applyAccepted();
+      if (this.options.apply) await applyAccepted(this.log, this.deps);
       const s = this.log.state;
       const patches = Object.values(s.patches);
       await this.log.append(
@@ -266,15 +268,15 @@ export class RunDriver {
       });
       const patch = written.body;
       const dry = this.view.dryRun(patch);
-      const validation = await this.validate(patchId, dry, span);
+      const validation = await checkPatch(this.step, { patchId, dry, parent: span, clock: this.clock, signal: this.signal });
       let reasons: string[];
       if (!validation.ok) {
         reasons = [...validation.problems];
         if (!this.log.state.patches[patchId]?.decision)
           await this.log.append(event('consensus.reached', { patchId, rule: this.options.consensus, decision: 'reject', approvals: 0, rejections: 0, reason: 'validation failed: not reviewed' }));
       } else {
-        const reviews = await this.review(spec, task, patchId, patch, author, validation.problems, span);
-        const validator = await this.validatorVote(spec, task, patchId, patch, author, reviews, span);
+        const reviews = await reviewPatch(this.step, { spec, task, patchId, patch, author, checks: validation.problems, parent: span });
+        const validator = await validatorVote(this.step, { spec, task, patchId, patch, author, reviews, span });
         const decision = decide(this.options.consensus, true, reviews, validator);
         span
           .child('consensus', { 'codecompanion.patch.id': patchId, 'codecompanion.consensus.rule': this.options.consensus, 'codecompanion.consensus.decision': decision.decision, 'codecompanion.consensus.approvals': decision.approvals, 'codecompanion.consensus.rejections': decision.rejections })
@@ -306,87 +308,6 @@ export class RunDriver {
     return artifact?.kind === 'CodePatch' ? { previous: artifact.body, reasons: p!.rejectionReasons } : undefined;
   }
 
-  private async validate(patchId: string, dry: ReturnType<WorkspaceView['dryRun']>, parent: TraceSpan): Promise<{ ok: boolean; problems: readonly string[] }> {
-    const recorded = this.log.state.patches[patchId]?.validation;
-    if (recorded) return recorded;
-    const problems = [...dry.problems];
-    const command = this.options.checkCommand;
-    const testArtifactId = `${patchId}.check`;
-    let report;
-    if (dry.plan?.ok && command) {
-      const span = parent.child('check', { 'codecompanion.patch.id': patchId, 'process.command_line': command });
-      try {
-        const checks = this.deps.checks ?? localChecks(this.clock, this.deps.check ?? { env: process.env, pass: [] });
-        report = await checks.run(this.view, dry.plan, command, this.options.checkTimeoutMs, this.signal, `${this.log.runId}/${patchId}.check`);
-        span.set({ 'process.exit.code': report.exitCode ?? undefined, 'codecompanion.check.passed': report.passed, 'codecompanion.check.timed_out': report.timedOut });
-        if (!report.passed) span.fail(report.timedOut ? 'timeout' : 'check_failed');
-      } finally {
-        span.end();
-      }
-      if (!report.passed) problems.push(`the check command \`${command}\` ${report.timedOut ? 'timed out' : `exited with ${report.exitCode}`}:\n${report.output.slice(-1500)}`);
-    }
-    const applies = dry.plan?.ok ?? false;
-    await this.log.append(
-      ...(report ? [event('artifact.produced', { kind: 'TestReport', artifactId: testArtifactId, taskId: patchId.replace(/\.r\d+$/, ''), body: report })] : []),
-      event('patch.validated', { patchId, ok: problems.length === 0, applies, problems, ...(report ? { testArtifactId } : {}) }),
-    );
-    return { ok: problems.length === 0, problems };
-  }
-
-  private async review(spec: SpecDoc, task: PlanTask, patchId: string, patch: CodePatch, author: RouteDecision, checks: readonly string[], parent: TraceSpan) {
-    const span = parent.child('review', { 'codecompanion.patch.id': patchId, 'codecompanion.reviewers': this.options.reviewersPerPatch });
-    try {
-      const reports = await this.reviewCalls(spec, task, patchId, patch, author, checks, span);
-      span.set({ 'codecompanion.review.verdicts': reports.map((r) => r.verdict), 'codecompanion.review.mean_score': reports.reduce((n, r) => n + r.score, 0) / Math.max(1, reports.length) });
-      return reports;
-    } catch (err) {
-      span.fail(err instanceof AgentFailure ? 'agent_failure' : 'stopped', err instanceof Error ? err.message : String(err));
-      throw err;
-    } finally {
-      span.end();
-    }
-  }
-
-  private async reviewCalls(spec: SpecDoc, task: PlanTask, patchId: string, patch: CodePatch, author: RouteDecision, checks: readonly string[], span: TraceSpan) {
-    const reviewers: RouteDecision[] = [];
-    for (let i = 1; i <= this.options.reviewersPerPatch; i++) {
-      try {
-        reviewers.push(await this.route(task.id, 'reviewer', patchId, [author, ...reviewers], `${patchId}/reviewer/${i}`));
-      } catch (err) {
-        // fewer distinct models than reviewers asked for: review with the ones there are
-        if (err instanceof NoModelError && reviewers.length > 0) break;
-        throw err;
-      }
-    }
-    const files = excerpts(this.view, patchFiles(patch));
-    const validation = checks.length ? checks : [this.options.checkCommand ? `the patch applies cleanly and \`${this.options.checkCommand}\` passes` : 'the patch applies cleanly'];
-    const outputs = await Promise.all(
-      reviewers.map((r, i) =>
-        callAgent(this.ctx, {
-          parent: span,
-          baseCallId: `${patchId}.review${i + 1}`,
-          taskId: task.id,
-          role: 'reviewer',
-          round: Number(patchId.slice(patchId.lastIndexOf('.r') + 2)),
-          provider: r.provider,
-          model: r.model,
-          kind: 'ReviewReport',
-          prompt: reviewerPrompt({ spec, task, patch, files, validation }),
-          maxOutputTokens: REVIEW_MAX_TOKENS,
-          then: (artifactId, report) => [event('review.verdict', { patchId, artifactId, provider: r.provider, model: r.model, verdict: report.verdict, score: report.score })],
-        }),
-      ),
-    );
-    return outputs.map((o) => o.body);
-  }
-
-  private validatorVote(spec: SpecDoc, task: PlanTask, patchId: string, patch: CodePatch, author: RouteDecision, reviews: readonly ReviewReport[], span: TraceSpan) {
-    return validatorVote(
-      { ctx: this.ctx, log: this.log, view: this.view, mode: this.options.validator ?? 'off', route: (role, p, exclude, key) => this.route(task.id, role, p, exclude, key) },
-      { spec, task, patchId, patch, author, reviews, span },
-    );
-  }
-
   /** Routes once per decision: a resumed run finds the earlier decision in the task's routes. */
   private async route(taskId: string, role: Role, patchId: string | undefined, exclude: readonly RouteDecision[], key: string): Promise<RouteDecision> {
     const previous = this.log.state.tasks[taskId]?.routes.filter((r) => r.role === role && r.patchId === patchId) ?? [];
@@ -412,23 +333,6 @@ export class RunDriver {
     if (artifact?.kind !== 'CodePatch') return;
     const dry = this.view.dryRun(artifact.body);
     if (dry.plan?.ok) this.view.stage(dry.plan);
-  }
-
-  private async applyAccepted(): Promise<void> {
-    const accepted = Object.values(this.log.state.patches)
-      .filter((p) => p.status === 'accepted')
-      .sort((a, b) => (a.acceptedOrder ?? 0) - (b.acceptedOrder ?? 0));
-    for (const p of accepted) {
-      const artifact = this.log.state.artifacts[p.artifactId];
-      if (artifact?.kind !== 'CodePatch') continue;
-      // sensitive files are never applied automatically: the rest of the patch is, they wait
-      const sensitive = { paths: this.deps.sensitive?.paths ?? new SensitivePaths(), ...(this.deps.sensitive?.allow ? { allow: this.deps.sensitive.allow } : {}), mode: 'hold' as const };
-      const report = await applyPatch(artifact.body, { root: this.deps.workspaceRoot, sensitive });
-      const refused = report.edits.filter((e) => e.status === 'refused').map((e) => `${e.path}: ${e.reason ?? 'refused'}`);
-      const error = report.writeError ?? (refused.length ? refused.join('; ') : undefined);
-      const held = report.held?.map((h) => ({ path: h.path, rule: h.rule })) ?? [];
-      await this.log.append(event('patch.applied', { patchId: p.patchId, files: report.files.map((f) => f.path), ok: report.written, ...(error ? { error } : {}), ...(held.length ? { held } : {}) }));
-    }
   }
 
   private async contextFor(query: { objective: string; taskDescription?: string; files: readonly string[] }): Promise<string | undefined> {
