@@ -90,7 +90,11 @@ export async function reviewFileCommand(c: Companion, args: readonly unknown[]):
   const t = parseTarget(args);
   const state = c.review.state;
   if (!state) throw new Error('there is nothing to review: run an objective first');
-  const refs = selectHunks(state, hunkTarget(t), ['pending', 'accepted', 'rejected', 'conflict']);
+  // from the palette with a reviewed file in front: that file (the review of every file otherwise)
+  const active = vscode.window.activeTextEditor;
+  const here = args.length === 0 && active ? reviewPath(c, active.document.uri) : undefined;
+  const target = here && c.review.pendingIn(here).length ? { file: here } : hunkTarget(t);
+  const refs = selectHunks(state, target, ['pending', 'accepted', 'rejected', 'conflict']);
   const files = [...new Map(refs.map((r) => [r.file.path, r.file])).values()];
   for (const f of files.slice(0, 5)) await openProposedDiff(c.root, f.path, f.action);
 }

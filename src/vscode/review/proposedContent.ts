@@ -1,19 +1,13 @@
-// Virtual documents for the native diff editor: `codecompanion-proposed:/path` is the file as it
-// would be with every pending hunk taken, `?side=base` the file as it is (empty when the patch
-// creates it). They follow the review and the real file as both change.
+// Virtual documents for the review: `codecompanion-proposed:/path` is the file as it would be with
+// every pending hunk taken, `?side=base` the file as it is (empty when the patch creates it), both
+// for the native diff editor; `?side=inline` the inline review, the file as it is with each hunk's
+// proposed lines under the lines they replace. They follow the review and the real file as both
+// change; none of them is ever written anywhere.
 import * as vscode from 'vscode';
+import { inlineOf } from './inlineReview';
+import { pathOfProposed, PROPOSED_SCHEME, proposedUri, sideOf } from './proposedUri';
 import { currentText } from './workspaceFiles';
 import { proposedText, type ReviewController } from './reviewController';
-
-export const PROPOSED_SCHEME = 'codecompanion-proposed';
-
-export function proposedUri(path: string, side: 'proposed' | 'base' = 'proposed'): vscode.Uri {
-  return vscode.Uri.from({ scheme: PROPOSED_SCHEME, path: `/${path}`, query: side === 'base' ? 'side=base' : '' });
-}
-
-export function pathOfProposed(uri: vscode.Uri): string {
-  return uri.path.replace(/^\//, '');
-}
 
 export class ProposedContentProvider implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly _onDidChange = new vscode.EventEmitter<vscode.Uri>();
@@ -33,7 +27,9 @@ export class ProposedContentProvider implements vscode.TextDocumentContentProvid
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     const path = pathOfProposed(uri);
-    if (uri.query === 'side=base') return currentText(this.root, path) ?? '';
+    const side = sideOf(uri);
+    if (side === 'base') return currentText(this.root, path) ?? '';
+    if (side === 'inline') return inlineOf(this.root, this.review, path).lines.join('\n');
     return proposedText(this.review.state, this.root, path);
   }
 
@@ -55,4 +51,9 @@ export async function openProposedDiff(root: string, path: string, action: strin
   const exists = currentText(root, path) !== undefined;
   const left = exists ? vscode.Uri.file(`${root}/${path}`) : proposedUri(path, 'base');
   await vscode.commands.executeCommand('vscode.diff', left, proposedUri(path), `${path} ↔ proposed by CodeCompanion${action === 'modify' ? '' : ` (${action})`}`, { preview: false });
+}
+
+/** Opens the inline review of a file: its proposed lines green under the red lines they replace. */
+export async function openInlineReview(path: string): Promise<vscode.TextEditor> {
+  return vscode.window.showTextDocument(proposedUri(path, 'inline'), { preview: false });
 }

@@ -160,6 +160,47 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
     },
   ],
   [
+    'The inline review shows the proposed lines green under the red lines they replace, the file untouched; the diff editor accepts a hunk from its CodeLens and rejects one from its title bar',
+    async (ctx) => {
+      const { page, folder } = ctx;
+      // the revised test patch is pending here (the test above): one changed line and one inserted block
+      const file = path.join(folder, 'test/users.test.js');
+      const before = fs.readFileSync(file, 'utf8');
+      await openFile(page, 'test/users.test.js');
+      await runCommand(page, title(ctx, 'codecompanion.reviewInline'));
+      await page.locator('.tabs-container .tab.active', { hasText: 'users.test.js' }).waitFor({ timeout: 30_000 });
+      let seen: InlineLines = { green: [], red: [] };
+      await waitFor(async () => (seen = await inlineLines(page)).green.length > 0 && seen.red.length > 0, 30_000, 'the inline review shows no green or no red line');
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-inline.png') });
+      const onDisk = new Set(before.split('\n').map((l) => l.trim()));
+      // green lines are the proposal (some text the file does not have yet), red ones are the file's own lines
+      if (!seen.green.some((l) => l.trim() && !onDisk.has(l.trim()))) throw new Error(`the green lines are not the proposed code: ${JSON.stringify(seen.green.slice(0, 5))}`);
+      if (!seen.red.every((l) => onDisk.has(l.trim()))) throw new Error(`a red line is not a line of the file: ${JSON.stringify(seen.red)}`);
+      if (fs.readFileSync(file, 'utf8') !== before) throw new Error('showing the inline review changed test/users.test.js on disk');
+      ctx.say(`inline review: ${seen.green.length} green and ${seen.red.length} red line(s) on screen, e.g. + ${JSON.stringify(seen.green.find((l) => l.trim()) ?? '')}`);
+
+      // the same file in the diff editor: its CodeLens (on in diff editors) accepts the first hunk
+      await runCommand(page, title(ctx, 'codecompanion.reviewFile'));
+      const diff = page.locator('.editor-group-container.active .monaco-diff-editor');
+      await diff.waitFor({ timeout: 30_000 });
+      const accepts = page.locator('.editor-group-container.active .monaco-diff-editor .codelens-decoration a', { hasText: /^\s*Accept\s*$/ });
+      await accepts.first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-diff.png') });
+      await accepts.first().click();
+      await waitFor(() => fs.readFileSync(file, 'utf8') !== before, 30_000, 'accepting from the diff editor\'s CodeLens never reached test/users.test.js on disk');
+      const accepted = fs.readFileSync(file, 'utf8');
+      // the title bar's Reject the Change at the Cursor takes the hunk left, with a reason; the file stays as the accept left it
+      const reject = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label*="Reject the Change at the Cursor"]');
+      await reject.first().waitFor({ timeout: 30_000 });
+      await reject.first().click();
+      await answerPrompt(page, /Why reject/, 'e2e: rejected from the diff editor');
+      await waitFor(async () => (await accepts.count()) === 0, 30_000, 'the diff editor still offers Accept after its last hunk was rejected');
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-diff-decided.png') });
+      if (fs.readFileSync(file, 'utf8') !== accepted) throw new Error('rejecting from the diff editor changed test/users.test.js on disk');
+      ctx.say('diff editor: one hunk accepted from its CodeLens (written), the other rejected from its title bar (file left as it was)');
+    },
+  ],
+  [
     'Show Run opens a 10,000-event run in the run panel, drawing only the rows in view',
     async (ctx) => {
       const { page } = ctx;
@@ -182,6 +223,37 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
     },
   ],
 ];
+
+interface InlineLines {
+  readonly green: string[];
+  readonly red: string[];
+}
+
+/**
+ * The text of the lines the active editor draws with a green or red whole-line background: each
+ * decoration is a div in Monaco's view overlays at the same top as its view line.
+ */
+async function inlineLines(page: Page): Promise<InlineLines> {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+    const out = { green: [] as string[], red: [] as string[] };
+    if (!editor) return out;
+    const lineAt = new Map<string, string>();
+    for (const l of editor.querySelectorAll<HTMLElement>('.view-lines .view-line')) lineAt.set(l.style.top, (l.textContent ?? '').replace(/\u00a0/g, ' '));
+    for (const row of editor.querySelectorAll<HTMLElement>('.view-overlays > div')) {
+      for (const d of row.querySelectorAll<HTMLElement>('.cdr')) {
+        const m = /rgba?\((\d+), (\d+), (\d+)/.exec(getComputedStyle(d).backgroundColor);
+        if (!m) continue;
+        const [r, g, b] = [Number(m[1]), Number(m[2]), Number(m[3])];
+        const text = lineAt.get(row.style.top);
+        if (text === undefined) continue;
+        if (g > r && g > b) out.green.push(text);
+        else if (r > g && r > b) out.red.push(text);
+      }
+    }
+    return out;
+  });
+}
 
 function logsContain(userDataDir: string, pattern: RegExp): boolean {
   const logs = path.join(userDataDir, 'logs');
