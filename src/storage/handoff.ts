@@ -1,15 +1,16 @@
 // Appends a process without the writer lock hands to the one holding it, so a decision never waits
-// for a whole CLI run (or a window's run) to end. The requester writes its events durably to
-// `inbox/<id>.json`; the lock holder claims a request (rename to `.taking`), appends it as one
-// transaction and removes it. A request names a key (type and decisionId of its first event) so a
-// holder that crashed between appending and removing never appends it twice. A requester that gets no
-// answer in time withdraws its request (a rename too, so exactly one of the two wins).
+// for a whole CLI run (or a window's run) to end. The requester writes its events to
+// `inbox/<id>.json` (whole, by a rename; not fsync'ed: a decision is acknowledged once it is in the
+// holder's journal, never before, so a request a power cut loses was never reported as recorded); the
+// lock holder claims a request (rename to `.taking`), appends it as one transaction and removes it. A
+// request names a key (type and decisionId of its first event) so a holder that crashed between
+// appending and removing never appends it twice. A requester that gets no answer in time withdraws its
+// request (a rename too, so exactly one of the two wins).
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NewEvent } from '../core/ports/eventStore';
 import type { Database } from './database';
-import { fsyncDir } from './layout';
 import type { SqlEventStore } from './sqlEventStore';
 
 export const INBOX_DIR = 'inbox';
@@ -32,17 +33,11 @@ export async function handOff(dbDir: string, runId: string, events: readonly New
   const name = `${Date.now().toString().padStart(15, '0')}-${randomUUID()}.json`;
   const file = path.join(dir, name);
   const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, JSON.stringify(request));
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
+  fs.writeFileSync(tmp, JSON.stringify(request));
   fs.renameSync(tmp, file);
-  fsyncDir(dir);
   const deadline = Date.now() + options.timeoutMs;
-  for (let delay = 2; ; delay = Math.min(delay * 2, 20)) {
+  // the holder appends within a transaction or two: look often (two stat calls), a decision waits on this
+  for (let delay = 1; ; delay = Math.min(delay * 2, 4)) {
     if (!fs.existsSync(file) && !fs.existsSync(`${file}.taking`)) return;
     if (Date.now() >= deadline || options.signal?.()) {
       try {
@@ -91,7 +86,9 @@ export async function drainHandoffs(dbDir: string, db: Database, store: SqlEvent
       fs.renameSync(taking, `${file}.unreadable`); // kept aside for a person to look at, never lost
       continue;
     }
-    if (!alreadyAppended(store, request)) {
+    // only a request a crashed holder claimed can be in the log already: a fresh one never is
+    const already = claimed.includes(`${name}.taking`) && alreadyAppended(store, request);
+    if (!already) {
       await store.append(request.runId, request.events);
       appended++;
     }

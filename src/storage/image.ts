@@ -56,6 +56,28 @@ export function applyTransaction(db: SqlJsDatabase, cache: StatementCache, recor
   }
 }
 
+/**
+ * Replays records in one SQLite transaction (a reader catching up, an open): every COMMIT in sql.js
+ * writes its in-memory file and journal, so one per record made replay several times slower. All or
+ * none: a record SQLite refuses rolls the batch back and names its transaction.
+ */
+export function applyTransactions(db: SqlJsDatabase, cache: StatementCache, records: readonly JournalRecord[]): void {
+  if (records.length === 0) return;
+  db.exec('BEGIN');
+  let current = records[0]!.tx;
+  try {
+    for (const record of records) {
+      current = record.tx;
+      for (const s of record.statements) cache.run(s.sql, s.params);
+    }
+    cache.run('UPDATE cc_journal SET last_tx = ? WHERE id = 1', [current]);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw new Error(`transaction ${current} cannot be replayed (${(err as Error).message})`, { cause: err });
+  }
+}
+
 export interface JournalState {
   readonly generation: number;
   readonly path: string;
@@ -87,7 +109,7 @@ export async function loadImage(dir: string, applicationId = APPLICATION_ID): Pr
   const bytes = readIfExists(snapshotPath);
   const hash = bytes ? snapshotHash(bytes) : undefined;
   const snapshotCheck = hash ? verifySnapshot(dir, snapshotPath, hash) : undefined;
-  const db = bytes ? openSnapshot(SQL, snapshotPath, bytes, applicationId) : new SQL.Database();
+  const db = bytes ? openSnapshot(SQL, snapshotPath, bytes, applicationId, snapshotCheck === 'verified') : new SQL.Database();
   if (!bytes) db.exec(`PRAGMA application_id = ${applicationId}`);
   const statements = new StatementCache(db);
   try {
@@ -101,18 +123,20 @@ export async function loadImage(dir: string, applicationId = APPLICATION_ID): Pr
       const scan = scanJournalFile(file.path, buf);
       const torn = journals.find((j) => j.tornBytes > 0);
       if (torn && scan.records.length > 0) throw new DatabaseFileError(torn.path, 'a journal generation is damaged before a later one');
+      const fresh: JournalRecord[] = [];
       for (const record of scan.records) {
         if (record.tx <= lastTx) continue;
         if (record.tx !== lastTx + 1) throw new DatabaseFileError(file.path, `transaction ${lastTx + 1} is missing before ${record.tx}`);
-        try {
-          applyTransaction(db, statements, record);
-        } catch (err) {
-          // an intact frame that SQLite refuses was not written by this program: report, never skip
-          throw new DatabaseFileError(file.path, `transaction ${record.tx} cannot be replayed (${(err as Error).message})`);
-        }
+        fresh.push(record);
         lastTx = record.tx;
-        replayed++;
       }
+      try {
+        applyTransactions(db, statements, fresh);
+      } catch (err) {
+        // an intact frame that SQLite refuses was not written by this program: report, never skip
+        throw new DatabaseFileError(file.path, (err as Error).message);
+      }
+      replayed += fresh.length;
       journals.push({ generation: file.generation, path: file.path, validEnd: scan.validEnd, tornBytes: scan.tornBytes, hasRecords: scan.records.length > 0 });
     }
     const tornBytes = journals.reduce((n, j) => n + j.tornBytes, 0);
@@ -124,7 +148,7 @@ export async function loadImage(dir: string, applicationId = APPLICATION_ID): Pr
   }
 }
 
-function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string, bytes: Buffer, applicationId: number): SqlJsDatabase {
+function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string, bytes: Buffer, applicationId: number, verified: boolean): SqlJsDatabase {
   if (bytes.length < 100 || !bytes.subarray(0, 16).equals(SQLITE_HEADER)) throw new DatabaseFileError(file, 'not an SQLite file');
   let db: SqlJsDatabase;
   try {
@@ -136,9 +160,13 @@ function openSnapshot(SQL: Awaited<ReturnType<typeof loadSqlJs>>, file: string, 
     const appId = db.exec('PRAGMA application_id')[0]?.values[0]?.[0];
     if (appId !== applicationId) throw new DatabaseFileError(file, 'an SQLite database that CodeCompanion did not create (or one of its databases in the wrong place)');
     // Walks every page's structure (not a full integrity_check): damage deep in the file is found
-    // here, before a snapshot could copy it forward.
-    const check = db.exec('PRAGMA quick_check(1)')[0]?.values[0]?.[0];
-    if (check !== 'ok') throw new DatabaseFileError(file, `SQLite found damage: ${String(check)}`);
+    // here, before a snapshot could copy it forward. A snapshot its checksum vouches for holds exactly
+    // the bytes a writer exported, so the walk (a cost growing with the database) is only for one
+    // that predates checksums.
+    if (!verified) {
+      const check = db.exec('PRAGMA quick_check(1)')[0]?.values[0]?.[0];
+      if (check !== 'ok') throw new DatabaseFileError(file, `SQLite found damage: ${String(check)}`);
+    }
     return db;
   } catch (err) {
     db.close();

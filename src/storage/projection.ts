@@ -16,8 +16,12 @@ export type ReadSql = <T>(sql: string, params?: readonly SqlValue[]) => T[];
 export interface ProjectionFold {
   /** Events of a run already counted in the tables: learn what later events of the run need, change nothing. */
   prime(runId: string, events: readonly RecordedEvent[]): void;
-  /** Whether prime() has seen this run (or apply() since it started): otherwise the store primes it first. */
-  knows(runId: string): boolean;
+  /**
+   * Whether apply() can take this event without the run's earlier events: prime() has seen the run
+   * (or apply() since it started), or the fold needs nothing of the run's past for this type (a
+   * review decision on a finished run). Otherwise the store primes it first, reading that run.
+   */
+  knows(runId: string, type: string): boolean;
   apply(event: RecordedEvent): void;
   /** An event that does not parse (a newer version's type, a damaged row): not folded; may be noted. */
   damaged?(event: StoredEvent, message: string): void;
@@ -71,10 +75,11 @@ export class ProjectionRunner {
   }
 
   apply(events: readonly StoredEvent[]): void {
-    for (const stored of events) {
-      const cold = this.folds.filter((f) => !f.knows(stored.runId));
+    for (const [i, stored] of events.entries()) {
+      const cold = this.folds.filter((f) => !f.knows(stored.runId, stored.type));
       if (cold.length) {
-        const prior = stored.seq > 1 ? this.prior(stored.runId, stored.seq) : [];
+        // this batch's earlier events are not in the table yet (a decision folded without its run's past, then a revision)
+        const prior = stored.seq > 1 ? this.prior(stored.runId, stored.seq, events.slice(0, i)) : [];
         for (const f of cold) f.prime(stored.runId, prior);
       }
       let e: RecordedEvent;
@@ -92,9 +97,11 @@ export class ProjectionRunner {
     return this.folds.flatMap((f) => f.changes());
   }
 
-  private prior(runId: string, beforeSeq: number): RecordedEvent[] {
-    return this.runEvents(runId).flatMap((stored) => {
-      const e = stored.seq < beforeSeq ? parsed(stored) : undefined;
+  private prior(runId: string, beforeSeq: number, batch: readonly StoredEvent[]): RecordedEvent[] {
+    const bySeq = new Map<number, StoredEvent>();
+    for (const stored of [...this.runEvents(runId), ...batch]) if (stored.runId === runId && stored.seq < beforeSeq) bySeq.set(stored.seq, stored);
+    return [...bySeq.values()].sort((a, b) => a.seq - b.seq).flatMap((stored) => {
+      const e = parsed(stored);
       return e ? [e] : [];
     });
   }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { Database as SqlJsDatabase } from 'sql.js';
 import { queryAll, type Database, type SqlStatement, type SqlValue } from './database';
 import { JOURNAL_MAGIC, JournalWriter, encodeRecord, readJournalFrom, type JournalRecord } from './journal';
-import { applyTransaction, type Image, type StatementCache } from './image';
+import { applyTransaction, applyTransactions, type Image, type StatementCache } from './image';
 import { describeOwner, LockedError, WriterLock, type LockOwner } from './lock';
 import { CHECKSUM_FILE, DatabaseFileError, LOCK_FILE, SNAPSHOT_FILE, databaseDir, fileStamp, ensureGitignore, fsyncDir, listJournals, memoryDirOf, writeFileDurably } from './layout';
 import { moveLegacyMemory } from './legacyMemory';
@@ -310,13 +310,17 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     for (const file of listJournals(this.path)) {
       const offset = this.readOffsets.get(file.generation) ?? JOURNAL_MAGIC.length;
       const { records, validEnd } = readJournalFrom(file.path, offset);
+      const fresh: JournalRecord[] = [];
+      let last = this.lastTx;
       for (const record of records) {
-        if (record.tx <= this.lastTx) continue;
+        if (record.tx <= last) continue;
         // The writer took a snapshot and dropped journal generations this reader never saw.
-        if (record.tx !== this.lastTx + 1) return this.reload(before);
-        applyTransaction(this.db, this.statements, record);
-        this.lastTx = record.tx;
+        if (record.tx !== last + 1) return this.reload(before);
+        fresh.push(record);
+        last = record.tx;
       }
+      applyTransactions(this.db, this.statements, fresh);
+      this.lastTx = last;
       this.readOffsets.set(file.generation, offset + validEnd);
     }
     return this.lastTx - before;

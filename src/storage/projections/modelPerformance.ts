@@ -22,6 +22,8 @@ interface StatsRow {
 }
 
 const TERMINAL = new Set(['run.completed', 'run.failed', 'run.cancelled']);
+/** The types PerformanceStore.observe() counts or learns from: any other needs nothing of the run's past. */
+const OBSERVED = new Set(['plan.proposed', 'agent.call.started', 'agent.call.finished', 'agent.call.failed', 'patch.proposed', 'task.routed', 'review.verdict', 'validation.verdict', 'patch.validated', 'consensus.reached']);
 
 export function readModelStats(read: ReadSql): ModelStats[] {
   return read<StatsRow>('SELECT provider, model, role, complexity, calls, failures, quality_sum, quality_n, priced_calls, cost_usd, latency_ms FROM model_performance ORDER BY provider, model, role, complexity').map((r) => ({
@@ -68,9 +70,11 @@ export const modelPerformance: Projection = {
         for (const e of events) if (e.runId === runId) store.observeContext(runId, e);
         live.add(runId);
       },
-      knows: (runId) => live.has(runId),
+      // a user's decision on a finished run (review.*, patch.applied) reads none of its events
+      knows: (runId, type) => live.has(runId) || !OBSERVED.has(type),
       apply(e) {
-        live.add(e.runId);
+        // seq 1: the run has no past, so its fold is whole from here (a rebuild never reads it again)
+        if (OBSERVED.has(e.type) || e.seq === 1) live.add(e.runId);
         store.observe(e.runId, e);
         if (TERMINAL.has(e.type)) {
           store.forgetRun(e.runId);

@@ -137,6 +137,44 @@ describe('persisted projections', () => {
     }
   });
 
+  it('a decision on a finished run, in a writer that never saw the run, reads none of its events and leaves the rows a rebuild gives', async () => {
+    const root = tmpWorkspace();
+    await seedRun(root, 'done', 'paginate and port', { 'task-1': paginate, 'task-2': port });
+    const seeded = await openStore(root, 'write', 'test propose');
+    await new ReviewService(new NodeReviewFiles(root), new StoreReviewLog(seeded.store)).propose(projectRun('done', (await seeded.store.readRun('done')).map(parseEvent)));
+    await seeded.close();
+    // a fresh process: its folds know nothing of the run, so anything they needed of it would be read
+    const opened = await openStore(root, 'write', 'test decide');
+    const reads: string[] = [];
+    const runEvents = opened.store.events.runEvents.bind(opened.store.events);
+    opened.store.events.runEvents = (runId, fromSeq) => {
+      reads.push(runId);
+      return runEvents(runId, fromSeq);
+    };
+    const service = new ReviewService(new NodeReviewFiles(root), new StoreReviewLog(opened.store));
+    const hunks = allHunks((await service.load(['done'])).runs.done!);
+    const byPatch = (patchId: string) => hunks.filter(({ patch }) => patch.patchId === patchId).map(({ hunk }) => hunk.id);
+    await service.reject(byPatch('task-2.r1'), 'keep the port fixed');
+    await service.accept(byPatch('task-1.r1').slice(0, 1));
+    assert.deepEqual(reads, []);
+    const incremental = dump(opened.store.read);
+    const row = opened.store.runSummary('done')!;
+    const types = (await opened.store.readRun('done')).map((e) => e.type);
+    await opened.close();
+    // the rejected patch no longer counts as one to review; the accepted one (partly applied) does
+    assert.equal(row.for_review, 1);
+    assert.equal(row.last_type, types[types.length - 1]);
+    assert.equal(row.event_count, types.length);
+    assert.ok(types.includes('patch.rejected') && types.includes('patch.applied'));
+
+    const SQL = await loadSqlJs();
+    const raw = new SQL.Database(fs.readFileSync(path.join(root, '.codecompanion', 'state.sqlite')));
+    rebuildProjections(raw, PROJECTIONS, path.join(root, '.codecompanion', 'runs'));
+    const rebuilt = dump((sql, params) => queryAll(raw, sql, params));
+    raw.close();
+    assert.deepEqual(rebuilt, incremental);
+  });
+
   it('a projection of another version is rebuilt at the next open, from the log', async () => {
     const dir = path.join(tmp('cc-proj-v-'), 'db');
     const store = new SqlEventStore(await openDatabaseAt(dir, { mode: 'write' }));
