@@ -85,6 +85,8 @@ export interface JournalState {
   readonly validEnd: number;
   readonly tornBytes: number;
   readonly hasRecords: boolean;
+  /** Transactions in the file not yet in the snapshot: what the next open replays from it. */
+  readonly pending: number;
 }
 
 export interface Image {
@@ -137,7 +139,7 @@ export async function loadImage(dir: string, applicationId = APPLICATION_ID): Pr
         throw new DatabaseFileError(file.path, (err as Error).message);
       }
       replayed += fresh.length;
-      journals.push({ generation: file.generation, path: file.path, validEnd: scan.validEnd, tornBytes: scan.tornBytes, hasRecords: scan.records.length > 0 });
+      journals.push({ generation: file.generation, path: file.path, validEnd: scan.validEnd, tornBytes: scan.tornBytes, hasRecords: scan.records.length > 0, pending: fresh.length });
     }
     const tornBytes = journals.reduce((n, j) => n + j.tornBytes, 0);
     return { db, statements, lastTx, snapshotStamp, snapshotExists: bytes !== undefined, snapshotHash: hash, snapshotCheck, journals, replayed, tornBytes };

@@ -32,6 +32,12 @@ export interface OpenOptions {
    * and snapshot cost per event stays flat as the database grows.
    */
   readonly snapshotEveryBytes?: number;
+  /**
+   * A checkpoint also starts once the journal holds this many transactions, or one per 4 KB of the
+   * last snapshot if more: a process opening the database while a run streams small events (a review
+   * decision from a terminal) replays at most about what loading the snapshot costs.
+   */
+  readonly snapshotEveryRecords?: number;
   /** Which database this is (the workspace database by default, or the memory index's). */
   readonly schema?: DatabaseSchema;
   /**
@@ -97,7 +103,7 @@ export async function openDatabaseAt(dir: string, options: OpenOptions = {}): Pr
 
 async function openWith(dir: string, schema: DatabaseSchema, options: OpenOptions): Promise<WorkspaceDatabase> {
   const mode = options.mode ?? 'auto';
-  const threshold = options.snapshotEveryBytes ?? 4 * 1024 * 1024;
+  const threshold = { bytes: options.snapshotEveryBytes ?? 4 * 1024 * 1024, records: options.snapshotEveryRecords ?? 500 };
   const reader = async (owner?: LockOwner) => new SqlJsWorkspaceDatabase(dir, await follow(dir, schema), undefined, threshold, owner, schema);
   if (mode === 'read-only') return reader();
   let lock: WriterLock;
@@ -180,6 +186,8 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
   private generation: number;
   private readOffsets = new Map<number, number>();
   private snapshotSize: number;
+  /** Transactions in the journal since the last snapshot. */
+  private journalRecords: number;
   private checkpointing: Promise<CheckpointStats> | undefined;
   private closing = false;
   private closed = false;
@@ -191,7 +199,7 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     readonly path: string,
     image: Image,
     private readonly writer: WriterState | undefined,
-    private readonly snapshotEveryBytes: number,
+    private readonly snapshotEvery: { readonly bytes: number; readonly records: number },
     readonly lockHolder: LockOwner | undefined = undefined,
     private readonly schema: DatabaseSchema = WORKSPACE_SCHEMA,
   ) {
@@ -205,6 +213,7 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     this.journal = writer ? new JournalWriter(writer.fd, writer.size) : undefined;
     this.generation = writer?.generation ?? 0;
     this.snapshotSize = Number(image.snapshotStamp.split(':')[1] ?? 0) || 0;
+    this.journalRecords = image.journals.reduce((n, j) => n + j.pending, 0);
     for (const j of image.journals) this.readOffsets.set(j.generation, Math.max(j.validEnd, JOURNAL_MAGIC.length));
   }
 
@@ -221,7 +230,11 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
   }
 
   get snapshotThresholdBytes(): number {
-    return Math.max(this.snapshotEveryBytes, Math.floor(this.snapshotSize / 8));
+    return Math.max(this.snapshotEvery.bytes, Math.floor(this.snapshotSize / 8));
+  }
+
+  private get snapshotThresholdRecords(): number {
+    return Math.max(this.snapshotEvery.records, Math.floor(this.snapshotSize / 4096));
   }
 
   all<T = Record<string, SqlValue>>(sql: string, params?: readonly SqlValue[]): T[] {
@@ -238,7 +251,8 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     applyTransaction(this.db, this.statements, record); // throws on bad SQL, rolled back, nothing journaled
     this.lastTx = record.tx;
     const durable = this.journal.append(encoded);
-    if (this.journal.bytes > this.snapshotThresholdBytes && !this.checkpointing) {
+    this.journalRecords++;
+    if ((this.journal.bytes > this.snapshotThresholdBytes || this.journalRecords > this.snapshotThresholdRecords) && !this.checkpointing) {
       // A failed background snapshot leaves the journals in place; the next threshold retries it.
       this.checkpoint().catch(() => undefined);
     }
@@ -273,6 +287,7 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     const stallMs = performance.now() - exportStart;
     let oldClosed!: () => void;
     const switched = new Promise<void>((resolve) => (oldClosed = resolve));
+    this.journalRecords = 0;
     journal.rotate(next, JOURNAL_MAGIC.length, (oldFd) => {
       fs.closeSync(oldFd);
       oldClosed();

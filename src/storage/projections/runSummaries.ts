@@ -80,7 +80,7 @@ export const runSummaries: Projection = {
           damage TEXT,
           patches TEXT NOT NULL DEFAULT '{}'
         );
-        CREATE INDEX run_summaries_updated ON run_summaries (updated_at);`,
+        CREATE INDEX run_summaries_updated ON run_summaries (updated_at DESC, run_id);`,
   fold(read: ReadSql): ProjectionFold {
     const runs = new Map<string, Fold>();
     const touched = new Set<string>();
