@@ -32,11 +32,7 @@ export interface OpenOptions {
    * and snapshot cost per event stays flat as the database grows.
    */
   readonly snapshotEveryBytes?: number;
-  /**
-   * A checkpoint also starts once the journal holds this many transactions, or one per 4 KB of the
-   * last snapshot if more: a process opening the database while a run streams small events (a review
-   * decision from a terminal) replays at most about what loading the snapshot costs.
-   */
+  /** Or once the journal holds this many transactions (one per 4 KB of snapshot if more): an open replays about what loading the snapshot costs. */
   readonly snapshotEveryRecords?: number;
   /** Which database this is (the workspace database by default, or the memory index's). */
   readonly schema?: DatabaseSchema;
@@ -186,7 +182,6 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
   private generation: number;
   private readOffsets = new Map<number, number>();
   private snapshotSize: number;
-  /** Transactions in the journal since the last snapshot. */
   private journalRecords: number;
   private checkpointing: Promise<CheckpointStats> | undefined;
   private closing = false;
