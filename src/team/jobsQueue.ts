@@ -64,6 +64,8 @@ export const ModelJobSchema = z.object({
 export type ModelJob = z.infer<typeof ModelJobSchema>;
 
 const UsageSchema = z.object({ inputTokens: z.number(), outputTokens: z.number(), cacheReadTokens: z.number(), cacheWriteTokens: z.number() });
+/** Attempts cut off before the vendor reported their final usage (the core's Unsettled): booked at their worst case. */
+const UnsettledSchema = z.object({ attempts: z.number().int().nonnegative(), reportedCostUsd: z.number().nonnegative() });
 const ModelResultSchema = z.object({
   provider: ProviderSchema,
   model: z.string(),
@@ -73,6 +75,7 @@ const ModelResultSchema = z.object({
   usage: UsageSchema,
   costUsd: z.number().nullable(),
   attempts: z.number().int(),
+  unsettled: UnsettledSchema.optional(),
 });
 
 /** What a results stream holds, in order: per delivery a `claimed`, its deltas, then one `done` or `error`. */
@@ -90,7 +93,9 @@ export const ResultEntrySchema = z.discriminatedUnion('type', [
     delivery: z.string(),
     kind: z.string(),
     message: z.string(),
-    details: z.object({ usage: UsageSchema.optional(), costUsd: z.number().nullable().optional(), attempts: z.number().optional(), status: z.number().optional() }).optional(),
+    details: z
+      .object({ usage: UsageSchema.optional(), costUsd: z.number().nullable().optional(), attempts: z.number().optional(), status: z.number().optional(), unsettled: UnsettledSchema.optional() })
+      .optional(),
   }),
 ]);
 export type ResultEntry = z.infer<typeof ResultEntrySchema>;

@@ -4,7 +4,7 @@
 // still applies provider limits (its limiter schedules the call), and stays the single writer of the
 // run's log: workers only ever write to Redis.
 import { randomUUID } from 'node:crypto';
-import { ModelError, type ModelClient, type ModelDelta, type ModelErrorKind, type ModelRequest, type ProviderId } from '../core/ports/model';
+import { ModelError, type ModelClient, type ModelDelta, type ModelErrorKind, type ModelRequest, type ProviderId, type Unsettled } from '../core/ports/model';
 import type { TeamClient } from './redisConnection';
 import { decodeEntry, encodeJob, ensureGroup, JOBS_STREAM, jobRequest, needsPublishing, resultsKey, streamMessages, withdrawJob, type ResultEntry } from './jobsQueue';
 
@@ -43,10 +43,15 @@ export class RemoteModelClient implements ModelClient {
     let base = 0;
     let maxAttempt = 0;
     let streamed = false;
+    // deliveries that ended with no answer (their worker died or lost its lease, or the run stopped
+    // waiting): each may have sent its request, so each is booked at the call's worst case, as a
+    // call cut off on this machine is
+    let lost = 0;
+    const cutOff = (extra: number) => settle(undefined, lost + extra);
     let heardAt = Date.now();
     try {
       for (;;) {
-        if (request.signal?.aborted) throw new ModelError('aborted', 'the call was cancelled', { provider: this.provider, model: request.model });
+        if (request.signal?.aborted) throw new ModelError('aborted', 'the call was cancelled', { provider: this.provider, model: request.model, ...cutOff(delivery ? 1 : 0) });
         let entries: ResultEntry[] = [];
         try {
           const reply = await reader.xRead({ key, id: last }, { BLOCK: 1_000, COUNT: 200 });
@@ -60,19 +65,20 @@ export class RemoteModelClient implements ModelClient {
         }
         if (entries.length) heardAt = Date.now();
         else if (Date.now() - heardAt > waitMs)
-          throw new ModelError('timeout', `no team worker answered call ${callKey} for ${Math.round(waitMs / 1000)} s: is \`codecompanion worker --redis URL\` running with a key for ${this.provider}?`, { provider: this.provider, model: request.model });
+          throw new ModelError('timeout', `no team worker answered call ${callKey} for ${Math.round(waitMs / 1000)} s: is \`codecompanion worker --redis URL\` running with a key for ${this.provider}?`, { provider: this.provider, model: request.model, ...cutOff(delivery ? 1 : 0) });
         for (const e of entries) {
           if (e.type === 'done') {
-            yield { type: 'done', result: e.result };
+            yield { type: 'done', result: { ...e.result, ...settle(e.result.unsettled, lost) } };
             return;
           }
           if (e.type === 'error') {
             const kind = (ERROR_KINDS.has(e.kind) ? e.kind : 'server') as ModelErrorKind;
-            throw new ModelError(kind, `on a team worker: ${e.message}`, { provider: this.provider, model: request.model, ...(e.details ?? {}) });
+            throw new ModelError(kind, `on a team worker: ${e.message}`, { provider: this.provider, model: request.model, ...(e.details ?? {}), ...settle(e.details?.unsettled, lost) });
           }
           if (e.type === 'claimed') {
             // a new delivery (the last worker died or lost its lease): what it streamed is void
             if (streamed) yield { type: 'superseded', attempt: maxAttempt, reason: `worker ${e.worker} took the call over` };
+            if (delivery !== undefined) lost++;
             delivery = e.delivery;
             base = maxAttempt;
             streamed = false;
@@ -94,6 +100,12 @@ export class RemoteModelClient implements ModelClient {
       await reader.destroy();
     }
   }
+}
+
+/** A worker's own unsettled attempts plus `lost` deliveries, none of whose cost was reported. */
+function settle(reported: Unsettled | undefined, lost: number): { unsettled?: Unsettled } {
+  const attempts = (reported?.attempts ?? 0) + lost;
+  return attempts > 0 ? { unsettled: { attempts, reportedCostUsd: reported?.reportedCostUsd ?? 0 } } : {};
 }
 
 /** Model clients that send every call to the team's workers instead of using this machine's keys. */

@@ -19,11 +19,11 @@ export async function runModelJob(job: ModelJob, models: (p: ProviderId) => Mode
       if (entry.type === 'done') return entry;
       await write(entry);
     }
-    return { type: 'error', delivery, kind: 'cut_stream', message: `${job.provider} stream ended without a result` };
+    return { type: 'error', delivery, kind: 'cut_stream', message: `${job.provider} stream ended without a result`, details: { unsettled: { attempts: 1, reportedCostUsd: 0 } } };
   } catch (err) {
     if (err instanceof ModelError) {
       const d = err.details;
-      return { type: 'error', delivery, kind: err.kind, message: err.message, details: { ...(d.usage ? { usage: d.usage } : {}), ...(d.costUsd !== undefined ? { costUsd: d.costUsd } : {}), ...(d.attempts !== undefined ? { attempts: d.attempts } : {}), ...(d.status !== undefined ? { status: d.status } : {}) } };
+      return { type: 'error', delivery, kind: err.kind, message: err.message, details: { ...(d.usage ? { usage: d.usage } : {}), ...(d.costUsd !== undefined ? { costUsd: d.costUsd } : {}), ...(d.attempts !== undefined ? { attempts: d.attempts } : {}), ...(d.status !== undefined ? { status: d.status } : {}), ...(d.unsettled ? { unsettled: d.unsettled } : {}) } };
     }
     return { type: 'error', delivery, kind: 'server', message: (err as Error).message };
   }

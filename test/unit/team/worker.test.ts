@@ -130,6 +130,11 @@ describe('team workers on a real redis-server', function () {
     const extra = full.reduce((s, u) => s + u.output, 0) - bookedOut;
     assert.ok(extra === 0 || full.some((u) => u.output === extra), `the vendor billed ${extra} output tokens the run did not book`);
     assert.ok(server().billed.length <= finished.length + 1, `${server().billed.length} bills for ${finished.length} calls`);
+    // what the killed worker's request cost is unknown: the run books its hold for it, never $0
+    const callId = takenKey.slice(takenKey.indexOf('/') + 1);
+    const released = ofType(events, 'budget.released').filter((e) => e.data.callId === callId);
+    assert.equal(released.length, 1, `the taken-over call ${callId} released its hold once`);
+    assert.ok(released[0]!.data.unknownUsage && released[0]!.data.spentUsd > 0, `the killed delivery was booked: ${JSON.stringify(released[0]!.data)}`);
   });
 
   describe('in process', () => {
@@ -157,6 +162,28 @@ describe('team workers on a real redis-server', function () {
       assert.deepEqual(second, first);
       await until('the republished job to be acknowledged', async () => ((await client.xPending(JOBS_STREAM, 'workers')).pending === 0 ? true : undefined));
       assert.equal(server().requests.length, requests);
+      stop.abort();
+      await running;
+    });
+
+    it("a call the worker's vendor cut off comes back unsettled, so the run books its hold", async () => {
+      server().respond(() => ({ fault: 'cut', afterChunks: 1, text: 'a partial answer that never ends' }));
+      const models = loadModels(fakeEnv(server()), {}).models;
+      const stop = new AbortController();
+      const running = runWorker(client, { models, concurrency: 1, leaseMs: 2_000, log: () => undefined, signal: stop.signal });
+      const remote = new RemoteModelClient('anthropic', client);
+      const error = await (async () => {
+        try {
+          for await (const _ of remote.stream({ model: 'claude-sonnet-4-6', messages: [{ role: 'user', content: 'PLAN the work' }], maxOutputTokens: 100, callKey: 'run1/cut.a1' })) void _;
+        } catch (err) {
+          return err;
+        }
+        return undefined;
+      })();
+      assert.ok(error instanceof ModelError, `expected a ModelError, got ${String(error)}`);
+      const sent = server().requests.filter((r) => r.kind === 'chat').length;
+      assert.ok(sent >= 1);
+      assert.equal(error.details.unsettled?.attempts, sent, `${sent} requests cut off, unsettled: ${JSON.stringify(error.details.unsettled)}`);
       stop.abort();
       await running;
     });
