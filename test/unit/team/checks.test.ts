@@ -58,7 +58,7 @@ describe('check jobs on a real redis-server', function () {
     const b = worker('wb', ['--allow-check']);
     const run = orchestrator(sampleWorkspace(), 'node --test');
     const code = await run.exited;
-    assert.equal(code, 0, run.err());
+    assert.equal(code, 0, `${run.err()}\n${whyNotApplied(run.out())}`);
     const events = jsonLines(run.out());
     const state = projectRun(events[0]!.runId, events);
     assert.equal(state.status, 'completed');
@@ -89,7 +89,7 @@ describe('check jobs on a real redis-server', function () {
     victim.child.kill('SIGKILL');
     const rescuer = worker('rescuer', ['--allow-check']);
     const code = await run.exited;
-    assert.equal(code, 0, run.err());
+    assert.equal(code, 0, `${run.err()}\n${whyNotApplied(run.out())}`);
     assert.match(rescuer.err(), new RegExp(`${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: taken over from a worker that stopped renewing its lease`));
     assert.match(models.err(), /refusing check jobs: started without --allow-check/);
     const events = jsonLines(run.out());
@@ -225,3 +225,13 @@ describe('check jobs on a real redis-server', function () {
     });
   });
 });
+
+/** What the run's patch.applied events say went wrong, for a failure message (exit 1 is an apply failure). */
+function whyNotApplied(out: string): string {
+  const events = jsonLines(out);
+  return ofType(events, 'patch.applied')
+    .filter((e) => !e.data.ok)
+    .map((e) => `${e.data.patchId} not applied: ${e.data.error ?? '(no error)'}`)
+    .concat(ofType(events, 'run.failed').map((e) => `run failed: ${e.data.reason}: ${e.data.message}`))
+    .join('\n');
+}
