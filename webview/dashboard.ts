@@ -1,5 +1,5 @@
 // The sidebar dashboard: drawn whole from the host's state (small, at most ~7 times a second).
-import type { CurrentRun, DashboardState, WebviewCommand } from '../src/protocol/messages';
+import type { CurrentRun, DashboardState, TeamView, WebviewCommand } from '../src/protocol/messages';
 import { costLine, tokenBars } from './charts';
 import { h, icon, svg, usd } from './dom';
 import { send } from './host';
@@ -23,8 +23,23 @@ export function renderDashboard(root: HTMLElement, s: DashboardState): void {
     s.review ? reviewBar(s.review, s.canRollback) : s.canRollback ? h('section', { class: 'actions' }, button('Rollback Run', 'rollbackRun', { icon: 'discard', secondary: true })) : null,
     s.current ? currentRun(s.current, s.running) : h('p', { class: 'empty' }, 'No run yet. Run an objective to see the agents at work.'),
     runList(s),
+    s.team ? teamRuns(s.team) : null,
   ];
   root.replaceChildren(...parts.filter((p): p is HTMLElement => p !== null));
+}
+
+/** Runs on the team's Redis, from every machine: read-only; a click follows one's events. */
+function teamRuns(t: TeamView): HTMLElement {
+  return h('section', { class: 'team', id: 'team-runs' },
+    h('h3', {}, icon('organization'), ' Team runs'),
+    h('p', { class: 'muted' }, t.url, t.bus.state === 'degraded' ? h('span', { class: 'warn' }, ` · team bus degraded (${t.bus.reason}): retrying`) : ''),
+    t.runs.length === 0 ? h('p', { class: 'empty' }, 'No team run yet: runs started with the team\'s Redis appear here as they start.') : null,
+    h('ul', { class: 'runs' }, ...t.runs.map((r) =>
+      h('li', { 'data-run': r.runId, 'data-status': r.status, class: t.followed?.runId === r.runId ? 'selected' : '' },
+        h('a', { href: '#', title: r.objective, onclick: cmd('followTeamRuns', { runId: r.runId }) }, statusIcon(r.status), ` ${r.objective.slice(0, 120)}`),
+        h('div', { class: 'muted' }, `${r.host} · ${r.workspace} · ${when(r.updatedAt)}`),
+      ))),
+  );
 }
 
 function reviewBar(r: NonNullable<DashboardState['review']>, canRollback: boolean): HTMLElement {

@@ -86,6 +86,14 @@ export const CurrentRunSchema = z.object({
   tokensByRole: z.array(z.object({ role: Role, input: z.number().int(), output: z.number().int() })),
 });
 
+/** The team's runs on its Redis (Follow Team Runs), read-only; null while the window does not follow the team. */
+export const TeamViewSchema = z.object({
+  url: z.string(),
+  bus: z.discriminatedUnion('state', [z.object({ state: z.literal('ok') }), z.object({ state: z.literal('degraded'), reason: z.string() })]),
+  runs: z.array(z.object({ runId: Id, host: z.string(), workspace: z.string(), objective: z.string(), status: z.enum(['running', 'completed', 'failed', 'cancelled']), updatedAt: z.number() })),
+  followed: z.object({ runId: Id, events: z.number().int(), ended: z.boolean() }).nullable(),
+});
+
 export const DashboardStateSchema = z.object({
   runs: z.array(RunListItemSchema),
   current: CurrentRunSchema.nullable(),
@@ -95,6 +103,7 @@ export const DashboardStateSchema = z.object({
   /** The review in progress: hunks by decision. */
   review: z.object({ runId: Id, pending: z.number().int(), accepted: z.number().int(), rejected: z.number().int(), conflict: z.number().int() }).nullable(),
   canRollback: z.boolean(),
+  team: TeamViewSchema.nullable().optional(),
 });
 
 export const EventRowSchema = z.object({ seq: z.number().int(), ts: z.number(), type: z.string(), summary: z.string() });
@@ -111,7 +120,7 @@ export const PatchViewSchema = z.object({
 });
 
 /** Host commands a webview may ask for; the host re-checks trust and arguments itself. */
-export const WebviewCommandSchema = z.enum(['runObjective', 'cancelRun', 'resumeRun', 'showRun', 'acceptAll', 'rejectAll', 'rollbackRun', 'setApiKey', 'openSettings', 'reviewPatch', 'acceptPatch', 'rejectPatch', 'changeRunSettings']);
+export const WebviewCommandSchema = z.enum(['runObjective', 'cancelRun', 'resumeRun', 'showRun', 'acceptAll', 'rejectAll', 'rollbackRun', 'setApiKey', 'openSettings', 'reviewPatch', 'acceptPatch', 'rejectPatch', 'changeRunSettings', 'followTeamRuns']);
 
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dashboard/state'), state: DashboardStateSchema }),
@@ -146,6 +155,7 @@ export type PerfRow = z.infer<typeof PerfRowSchema>;
 export type QualityRow = z.infer<typeof QualityRowSchema>;
 export type CurrentRun = z.infer<typeof CurrentRunSchema>;
 export type DashboardState = z.infer<typeof DashboardStateSchema>;
+export type TeamView = z.infer<typeof TeamViewSchema>;
 export type EventRow = z.infer<typeof EventRowSchema>;
 export type ArtifactView = z.infer<typeof ArtifactViewSchema>;
 export type PatchView = z.infer<typeof PatchViewSchema>;

@@ -5,6 +5,7 @@ import type { WorkspaceIndex } from './memory/workspaceIndex';
 import type { ReviewController } from './review/reviewController';
 import type { RunController } from './runController';
 import type { ApiKeys } from './secrets';
+import type { TeamLink } from './team/teamLink';
 
 export interface Companion {
   readonly context: vscode.ExtensionContext;
@@ -15,4 +16,5 @@ export interface Companion {
   readonly review: ReviewController;
   readonly runs: RunController;
   readonly index: WorkspaceIndex;
+  readonly team: TeamLink;
 }

@@ -24,6 +24,8 @@ import { currentSettings } from './settings';
 import { SensitivePaths } from '../core/patch/sensitivePaths';
 import { CompanionStatusBar } from './statusBar';
 import { DASHBOARD_VIEW, DashboardView } from './views/dashboardView';
+import { followTeamRunsCommand } from './team/teamCommands';
+import { TeamLink } from './team/teamLink';
 
 const EMPTY_REVIEW = { runId: '', objective: '', patches: [] };
 
@@ -40,6 +42,8 @@ export interface Host {
 
 export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, keys: ApiKeys): Host {
   let companion: Companion | undefined;
+  const team = new TeamLink(context.secrets, log);
+  context.subscriptions.push(team);
   const get = (): Companion => {
     if (companion) return companion;
     const root = workspaceRoot();
@@ -47,8 +51,8 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
     const store = new WorkspaceStore(root, 'VS Code window', undefined, () => currentSettings().retention);
     const index = new WorkspaceIndex(root, store, context.workspaceState, keys, currentSettings, log);
     const review = new ReviewController(root, context.workspaceState, store, log, () => vscode.workspace.isTrusted, index.decisions(), () => new SensitivePaths(currentSettings().review.sensitivePaths));
-    const runs = new RunController(root, store, review, log, currentSettings, (s) => editorModels(s, keys, root), index);
-    companion = { context, log, root, store, keys, review, runs, index };
+    const runs = new RunController(root, store, review, log, currentSettings, (s) => editorModels(s, keys, root), index, team);
+    companion = { context, log, root, store, keys, review, runs, index, team };
     context.subscriptions.push(index, review, runs, { dispose: () => void store.close() });
     return companion;
   };
@@ -79,6 +83,9 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
   command('codecompanion.indexWorkspace', () => indexWorkspaceCommand(get()));
   command('codecompanion.showDiagnostics', (arg) => showDiagnosticsCommand(get(), arg));
   command('codecompanion.internal.search', (arg) => searchCommand(get(), arg));
+  command('codecompanion.followTeamRuns', (arg) => followTeamRunsCommand(team, arg));
+  command('codecompanion.setRedisPassword', (arg) => team.setPassword(arg));
+  command('codecompanion.internal.teamState', () => team.state());
   command('codecompanion.internal.reviewState', () => (workspaceRoot() ? reviewStateCommand(get()) : null));
 
   const root = workspaceRoot();
@@ -87,7 +94,7 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
     const c = get();
     const proposed = new ProposedContentProvider(root, c.review);
     const lenses = new ReviewCodeLensProvider(root, c.review);
-    const dashboard = new DashboardView(context.extensionUri, c.runs, c.review, keys, log);
+    const dashboard = new DashboardView(context.extensionUri, c.runs, c.review, keys, log, team);
     context.subscriptions.push(
       proposed,
       lenses,

@@ -26,6 +26,7 @@ import { describeTelemetry, telemetryConfig } from '../telemetry/telemetryConfig
 import { codecompanionVersion } from '../app/version';
 import { ModelStatsFold } from '../app/modelStats';
 import { revisionOutcome, runOutcome } from './runOutcome';
+import type { TeamLink } from './team/teamLink';
 
 export interface RunRequest {
   readonly objective: string;
@@ -79,6 +80,7 @@ export class RunController implements vscode.Disposable {
     private readonly settings: () => EditorSettings,
     private readonly models: (settings: EditorSettings) => Promise<Models>,
     private readonly memory: Pick<WorkspaceIndex, 'forRun'>,
+    private readonly team?: Pick<TeamLink, 'publishRun'>,
   ) {}
 
   get isRunning(): boolean {
@@ -234,6 +236,7 @@ export class RunController implements vscode.Disposable {
     this.running = { abort };
     const cancel = token?.onCancellationRequested(() => abort.abort(new Error('cancelled by the user')));
     let writing = false;
+    let team: { close(): Promise<void> } | undefined;
     try {
       await this.history();
       const settings = { ...this.settings(), ...overrides };
@@ -242,6 +245,8 @@ export class RunController implements vscode.Disposable {
       const models = preset ? preset(base) : base;
       const opened = await this.store.write();
       writing = true;
+      // codecompanion.redis.url set: the run's durable events go to the team's Redis too
+      team = await this.team?.publishRun(opened.store, this.bus, this.root);
       const past = pastRuns(opened.store, Date.now());
       const memory = await this.memory.forRun(opened.db);
       const telemetry = await this.telemetryFor(settings);
@@ -277,6 +282,8 @@ export class RunController implements vscode.Disposable {
       return result;
     } finally {
       cancel?.dispose();
+      // flushes what Redis can take; the rest is in the local log for the next publisher
+      await team?.close().catch((err: Error) => this.log.warn(`team bus: ${err.message}`));
       if (writing) this.store.release(); // the lock goes back: a CLI beside the editor can write
       this.running = undefined;
       this._onDidChange.fire();

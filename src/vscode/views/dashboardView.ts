@@ -7,6 +7,7 @@ import type { DashboardState, WebviewMessage } from '../../protocol/messages';
 import type { ApiKeys } from '../secrets';
 import type { ReviewController } from '../review/reviewController';
 import type { RunController } from '../runController';
+import type { TeamLink } from '../team/teamLink';
 import { WebviewChannel, webviewHtml, webviewOptions } from './webviewChannel';
 import { runWebviewCommand } from './webviewCommands';
 
@@ -24,8 +25,9 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
     private readonly review: ReviewController,
     private readonly keys: ApiKeys,
     private readonly log: vscode.LogOutputChannel,
+    private readonly team: TeamLink,
   ) {
-    this.disposables.push(runs.onDidChange(() => this.schedule()), review.onDidChange(() => this.schedule()), keys.onDidChange(() => this.schedule()));
+    this.disposables.push(runs.onDidChange(() => this.schedule()), review.onDidChange(() => this.schedule()), keys.onDidChange(() => this.schedule()), team.onDidChange(() => this.schedule()));
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
@@ -65,6 +67,7 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
       running: this.runs.isRunning,
       review: review ? { runId: review.runId, ...counts(review) } : null,
       canRollback: this.review.canRollback(),
+      team: this.team.active ? this.team.state() : null,
     };
   }
 

@@ -42,7 +42,8 @@ const rank = (f: string) => {
 
 export async function run(): Promise<void> {
   const untrusted = process.env.CC_E2E_MODE === 'untrusted';
-  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: E2eReporter });
+  // CC_E2E_GREP runs only the tests whose title matches (while working on one)
+  const mocha = new Mocha({ ui: 'bdd', timeout: 120_000, color: false, reporter: E2eReporter, ...(process.env.CC_E2E_GREP ? { grep: process.env.CC_E2E_GREP } : {}) });
   const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.test.js') && f.startsWith('untrusted') === untrusted)
