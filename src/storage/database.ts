@@ -53,7 +53,15 @@ export function queryAll<T>(db: SqlJsDatabase, sql: string, params: readonly Sql
   try {
     stmt.bind(params as SqlValue[]);
     const rows: T[] = [];
-    while (stmt.step()) rows.push(stmt.getAsObject() as T);
+    // the column names once, not once per row as getAsObject() reads them
+    let names: string[] | undefined;
+    while (stmt.step()) {
+      names ??= stmt.getColumnNames();
+      const values = stmt.get();
+      const row: Record<string, SqlValue> = {};
+      for (let i = 0; i < names.length; i++) row[names[i]!] = values[i] as SqlValue;
+      rows.push(row as T);
+    }
     return rows;
   } finally {
     stmt.free();

@@ -23,7 +23,8 @@ interface Subscriber {
 
 export class SqlEventStore implements EventStore {
   private readonly runSeq = new Map<string, number>();
-  private globalSeq: number;
+  /** Read at the first append: a reader never needs it, and it scans every archived run's row. */
+  private globalSeq: number | undefined;
   private readonly subscribers = new Set<Subscriber>();
   private projector: ProjectionRunner | undefined;
   readonly read: ReadSql;
@@ -37,7 +38,6 @@ export class SqlEventStore implements EventStore {
   ) {
     this.read = (sql, params) => db.all(sql, params);
     this.events = new EventReader(this.read, db.path === undefined ? undefined : archiveDirOf(db.path));
-    this.globalSeq = this.events.lastGlobalSeq();
   }
 
   async append(runId: string, events: readonly NewEvent[], options: AppendOptions = {}): Promise<StoredEvent[]> {
@@ -47,10 +47,11 @@ export class SqlEventStore implements EventStore {
     // Serialized before any counter moves: data JSON cannot hold (a cycle, a BigInt) fails here and
     // leaves no gap in the sequences. What is stored, returned and published is the JSON round trip.
     const json = events.map((e) => JSON.stringify(e.data ?? null));
+    const globalSeq = (this.globalSeq ??= this.events.lastGlobalSeq());
     const stored: StoredEvent[] = events.map((e, i) => ({
       runId,
       seq: current + i + 1,
-      globalSeq: this.globalSeq + i + 1,
+      globalSeq: globalSeq + i + 1,
       type: e.type,
       data: JSON.parse(json[i]!) as unknown,
       ts: e.ts ?? this.clock(),
@@ -78,7 +79,7 @@ export class SqlEventStore implements EventStore {
       // The in-memory counters ran ahead of what became durable: re-read them from the database.
       this.projector = undefined;
       this.runSeq.delete(runId);
-      this.globalSeq = this.events.lastGlobalSeq();
+      this.globalSeq = undefined;
       throw err;
     }
     for (const event of stored) this.publish(event);
