@@ -21,10 +21,11 @@ export interface ModelRoleStats {
   readonly reviewScore: number | null;
   readonly reviews: number;
   /**
-   * Share of this model's hunks users accepted in review; null until the run events carry users'
-   * per-hunk decisions (today they live in the editor's review state, not in the log).
+   * Share of this model's hunks users accepted in review (applied, not since rolled back) among the
+   * hunks they decided; null when users decided none.
    */
   readonly hunkAcceptance: number | null;
+  readonly hunksDecided: number;
   /** Router decisions (not "back to its author") for this role that picked this model. */
   readonly routed: number;
   /** routed / all router decisions for the role; null when the router never chose for it. */
@@ -46,12 +47,18 @@ interface Acc {
   scoreSum: number;
   reviews: number;
   routed: number;
+  hunksAccepted: number;
+  hunksRejected: number;
 }
+
+type Author = { provider: ProviderId; model: string; role: Role };
 
 export class ModelStatsFold {
   private readonly rows = new Map<string, Acc>();
   private readonly callRole = new Map<string, Role>();
-  private readonly patchAuthor = new Map<string, { provider: ProviderId; model: string; role: Role }>();
+  private readonly patchAuthor = new Map<string, Author>();
+  /** Each proposed hunk's author, and the user's standing decision on it (counted in the window only). */
+  private readonly hunks = new Map<string, { author: Author; decision?: 'accepted' | 'rejected' }>();
   private readonly taskRole = new Map<string, Role>();
   private readonly routedByRole = new Map<Role, number>();
   private cached: ModelRoleStats[] | undefined;
@@ -99,9 +106,35 @@ export class ModelStatsFold {
         a.reviews++;
         return;
       }
+      case 'review.proposed': {
+        const author = this.patchAuthor.get(key(e.data.patchId)) ?? { provider: e.data.provider, model: e.data.model, role: 'coder' as Role };
+        for (const f of e.data.files) for (const h of f.hunks) this.hunks.set(key(h.id), { author });
+        return;
+      }
+      case 'review.applied':
+        if (counted) for (const id of e.data.hunkIds) this.decide(key(id), 'accepted');
+        return;
+      case 'review.rejected':
+        if (counted) for (const id of e.data.hunkIds) this.decide(key(id), 'rejected');
+        return;
+      case 'review.rolledBack':
+        if (counted) for (const id of e.data.reverted) this.decide(key(id), undefined);
+        return;
       default:
         return;
     }
+  }
+
+  /** A hunk's decision changes: its author's counts follow (a rolled-back hunk is undecided again). */
+  private decide(hunkKey: string, decision: 'accepted' | 'rejected' | undefined): void {
+    const h = this.hunks.get(hunkKey);
+    if (!h || h.decision === decision) return;
+    const a = this.acc(h.author.provider, h.author.model, h.author.role);
+    if (h.decision === 'accepted') a.hunksAccepted--;
+    if (h.decision === 'rejected') a.hunksRejected--;
+    if (decision === 'accepted') a.hunksAccepted++;
+    if (decision === 'rejected') a.hunksRejected++;
+    h.decision = decision;
   }
 
   result(): ModelRoleStats[] {
@@ -123,7 +156,8 @@ export class ModelStatsFold {
           unpricedCalls: a.unpriced,
           reviewScore: a.reviews ? a.scoreSum / a.reviews : null,
           reviews: a.reviews,
-          hunkAcceptance: null,
+          hunkAcceptance: a.hunksAccepted + a.hunksRejected ? a.hunksAccepted / (a.hunksAccepted + a.hunksRejected) : null,
+          hunksDecided: a.hunksAccepted + a.hunksRejected,
           routed: a.routed,
           routerShare: total ? a.routed / total : null,
         };
@@ -136,7 +170,7 @@ export class ModelStatsFold {
     this.cached = undefined;
     const k = `${provider}/${model}/${role}`;
     let a = this.rows.get(k);
-    if (!a) this.rows.set(k, (a = { provider, model, role, calls: 0, failed: 0, failures: {}, latencies: [], latencySum: 0, costUsd: 0, unpriced: 0, scoreSum: 0, reviews: 0, routed: 0 }));
+    if (!a) this.rows.set(k, (a = { provider, model, role, calls: 0, failed: 0, failures: {}, latencies: [], latencySum: 0, costUsd: 0, unpriced: 0, scoreSum: 0, reviews: 0, routed: 0, hunksAccepted: 0, hunksRejected: 0 }));
     return a;
   }
 }

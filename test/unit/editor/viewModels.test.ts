@@ -57,8 +57,8 @@ describe('editor: view models', () => {
 
   it('perf rows are the stats projection, one per model and role', () => {
     const rows = perfRows([
-      { provider: 'openai', model: 'g', role: 'coder', calls: 2, failed: 1, failures: { server: 1 }, meanMs: 1500, p50Ms: 1000, p95Ms: 2000, costUsd: 0.1, unpricedCalls: 0, reviewScore: 0.75, reviews: 2, hunkAcceptance: null, routed: 1, routerShare: 0.5 },
-      { provider: 'openai', model: 'g', role: 'reviewer', calls: 2, failed: 0, failures: {}, meanMs: 500, p50Ms: 500, p95Ms: 500, costUsd: 0.1, unpricedCalls: 0, reviewScore: null, reviews: 0, hunkAcceptance: null, routed: 2, routerShare: 1 },
+      { provider: 'openai', model: 'g', role: 'coder', calls: 2, failed: 1, failures: { server: 1 }, meanMs: 1500, p50Ms: 1000, p95Ms: 2000, costUsd: 0.1, unpricedCalls: 0, reviewScore: 0.75, reviews: 2, hunkAcceptance: null, hunksDecided: 0, routed: 1, routerShare: 0.5 },
+      { provider: 'openai', model: 'g', role: 'reviewer', calls: 2, failed: 0, failures: {}, meanMs: 500, p50Ms: 500, p95Ms: 500, costUsd: 0.1, unpricedCalls: 0, reviewScore: null, reviews: 0, hunkAcceptance: null, hunksDecided: 0, routed: 2, routerShare: 1 },
     ]);
     assert.equal(rows.length, 2);
     assert.deepEqual(rows[0], { provider: 'openai', model: 'g', role: 'coder', calls: 2, valid: 1, failed: 1, avgMs: 1500, p50Ms: 1000, p95Ms: 2000, costUsd: 0.1, avgScore: 0.75, routerShare: 0.5 });

@@ -83,6 +83,40 @@ describe('stats: per model and role over a window', function () {
       else assert.ok(rows.some((x) => x.failures.bad_request === 1));
     }
 
+    // the user decides hunks of the second run: one accepted, one rejected; stats count them per author
+    const runId = jsonLines(second.stdout)[0]!.runId;
+    const listed = await runCli(['review', runId, '--json', '--cwd', root], {});
+    assert.equal(listed.code, 0, listed.stderr);
+    const pending = (JSON.parse(listed.stdout) as { patches: { hunks: { id: string }[] }[] }[])[0]!.patches.flatMap((p) => p.hunks);
+    assert.ok(pending.length >= 2, `${pending.length} hunks to decide`);
+    assert.equal((await runCli(['review', 'accept', pending[0]!.id, '--cwd', root], {})).code, 0);
+    assert.equal((await runCli(['review', 'reject', pending[1]!.id, '--reason', 'not this one', '--cwd', root], {})).code, 0);
+    const all = await runCli(['events', runId, '--cwd', root, '--json'], {});
+    assert.equal(all.code, 0, all.stderr);
+    const runEvents = jsonLines(all.stdout) as RecordedEvent[];
+    const decided = new Map<string, { kept: number; decided: number }>();
+    const hunkAuthor = new Map<string, string>();
+    const taskRole = new Map<string, string>();
+    for (const e of runEvents) {
+      if (e.type === 'task.routed' && (e.data.role === 'coder' || e.data.role === 'tester')) taskRole.set(e.data.taskId, e.data.role);
+      if (e.type === 'review.proposed') for (const f of e.data.files) for (const h of f.hunks) hunkAuthor.set(h.id, `${e.data.provider}/${e.data.model}/${taskRole.get(e.data.taskId)}`);
+      const mark = (ids: readonly string[], kept: boolean) => {
+        for (const id of ids) {
+          const d = decided.get(hunkAuthor.get(id)!) ?? { kept: 0, decided: 0 };
+          decided.set(hunkAuthor.get(id)!, { kept: d.kept + (kept ? 1 : 0), decided: d.decided + 1 });
+        }
+      };
+      if (e.type === 'review.applied') mark(e.data.hunkIds, true);
+      if (e.type === 'review.rejected') mark(e.data.hunkIds, false);
+    }
+    assert.equal([...decided.values()].reduce((n, d) => n + d.decided, 0), 2);
+    const after = JSON.parse((await runCli(['stats', '--cwd', root, '--json'], {})).stdout).rows as any[];
+    for (const row of after) {
+      const d = decided.get(`${row.provider}/${row.model}/${row.role}`);
+      assert.equal(row.hunkAcceptance, d ? d.kept / d.decided : null, `${row.provider}/${row.model}/${row.role}`);
+      assert.equal(row.hunksDecided, d?.decided ?? 0);
+    }
+
     const text = await runCli(['stats', '--cwd', root, '--since', '7d'], {});
     assert.equal(text.code, 0);
     assert.match(text.stdout.split('\n')[0]!, /^model\s+role\s+calls\s+failed\s+p50 s\s+p95 s\s+cost\s+review\s+hunks kept\s+router$/);
