@@ -89,12 +89,11 @@ function docText(comment: readonly string[]): string {
     .join(' ');
 }
 
-async function recallAt10(memory: MemorySearch, labels: readonly Label[], embedder?: Embedder, prefix = '', vectorWeight = DEFAULT_VECTOR_WEIGHT): Promise<number> {
+/** `hybrid`: the search's embedder ranks too, at this weight (keyword-only otherwise). */
+async function recallAt10(memory: MemorySearch, labels: readonly Label[], hybrid = false, prefix = '', vectorWeight = DEFAULT_VECTOR_WEIGHT): Promise<number> {
   let hits = 0;
   for (const l of labels) {
-    const result = embedder
-      ? memory.searchVector((await embedder.embed([l.query]))[0]!, memory.keywordRanking(l.query, 'file'), 10, undefined, vectorWeight)
-      : await memory.search(l.query, { limit: 10, source: 'file', mode: 'keyword' });
+    const result = await memory.search(l.query, { limit: 10, source: 'file', ...(hybrid ? { vectorWeight } : { mode: 'keyword' as const }) });
     if (result.hits.some((h) => h.chunk.path === prefix + l.path && (h.chunk.symbol === l.name || h.chunk.symbol?.endsWith(`.${l.name}`)))) hits++;
   }
   return hits / labels.length;
@@ -127,7 +126,7 @@ export const suite: BenchSuite = {
     const first = await indexWorkspace(quality, store);
 
     out.add({ metric: `index ${first.files} files, keyword-only (cold)`, value: Math.round(first.ms), unit: 'ms' });
-    out.add({ metric: 'chunks', value: store.chunks().length });
+    out.add({ metric: 'chunks', value: store.chunkCount() });
     const again = await indexWorkspace(quality, store);
     out.add({ metric: 're-index, nothing changed', value: Math.round(again.ms), unit: 'ms' });
     const embedded = await indexWorkspace(quality, store, { embedder: hashing });
@@ -137,9 +136,7 @@ export const suite: BenchSuite = {
 
     db = await openIndex(quality);
     store = new SqlMemoryStore(db);
-    const loadStart = performance.now();
-    let memory = MemorySearch.load(store, hashing);
-    out.add({ metric: 'load index from the database', value: Math.round(performance.now() - loadStart), unit: 'ms' });
+    let memory = MemorySearch.load(store, hashing); // reads nothing until a query
     out.add({ metric: 'recall@10 keyword-only (BM25), all queries', value: +(await recallAt10(memory, labels)).toFixed(3) });
     // The fusion weight is a choice made on data: pick it on one half of the queries (by a hash of the
     // answer's name), report it on the other half. The embedder is named in every hybrid row.
@@ -148,14 +145,14 @@ export const suite: BenchSuite = {
     const heldOut = ordered.filter((_, i) => i % 2 === 1);
     const weights = [0, 0.1, 0.25, 0.5, 1];
     const tuned: number[] = [];
-    for (const w of weights) tuned.push(await recallAt10(memory, tuneSet, hashing, '', w));
+    for (const w of weights) tuned.push(await recallAt10(memory, tuneSet, true, '', w));
     const best = weights[tuned.indexOf(Math.max(...tuned))]!;
     out.add({ metric: `fusion weight picked on ${tuneSet.length} tuning queries (${weights.map((w, i) => `${w}: ${tuned[i]!.toFixed(3)}`).join(', ')})`, value: best });
     out.add({ metric: `shipped default vector weight (src/core/memory/memorySearch.ts)`, value: DEFAULT_VECTOR_WEIGHT });
     out.add({ metric: `recall@10 keyword-only, ${heldOut.length} held-out queries`, value: +(await recallAt10(memory, heldOut)).toFixed(3) });
-    out.add({ metric: `recall@10 hybrid, held-out, ${hashing.id}, weight ${best}`, value: +(await recallAt10(memory, heldOut, hashing, '', best)).toFixed(3) });
-    out.add({ metric: `recall@10 hybrid, held-out, ${hashing.id}, shipped weight ${DEFAULT_VECTOR_WEIGHT}`, value: +(await recallAt10(memory, heldOut, hashing)).toFixed(3) });
-    out.add({ metric: `recall@10 hybrid, held-out, ${hashing.id}, equal-weight RRF (before)`, value: +(await recallAt10(memory, heldOut, hashing, '', 1)).toFixed(3) });
+    out.add({ metric: `recall@10 hybrid, held-out, ${hashing.id}, weight ${best}`, value: +(await recallAt10(memory, heldOut, true, '', best)).toFixed(3) });
+    out.add({ metric: `recall@10 hybrid, held-out, ${hashing.id}, shipped weight ${DEFAULT_VECTOR_WEIGHT}`, value: +(await recallAt10(memory, heldOut, true)).toFixed(3) });
+    out.add({ metric: `recall@10 hybrid, held-out, ${hashing.id}, equal-weight RRF (before)`, value: +(await recallAt10(memory, heldOut, true, '', 1)).toFixed(3) });
     await db.close();
     if (process.env.CODECOMPANION_BENCH_MEMORY_QUALITY_ONLY) return out.rows; // the recall rows alone, for tuning
 
@@ -166,16 +163,19 @@ export const suite: BenchSuite = {
     db = await openIndex(scale);
     store = new SqlMemoryStore(db);
     const big = await indexWorkspace(scale, store, { embedder: hashing, maxFileBytes: 16 * 1024 * 1024, maxLineChars: 1_000_000 });
-    const chunkCount = store.chunks().length;
+    const chunkCount = store.chunkCount();
     out.add({ metric: `index + embed ${big.files} files (${[QUALITY_PACKAGE, ...SCALE_PACKAGES.map(([p, sub]) => (sub ? `${p}/${sub}` : p))].join(', ')})`, value: Math.round(big.ms), unit: 'ms' });
     out.add({ metric: 'chunks at scale', value: chunkCount, ...(chunkCount < TARGET_CHUNKS ? { goal: `>= ${TARGET_CHUNKS}` } : {}) });
     await db.close();
     out.add({ metric: 'database size at scale', value: +(databaseBytes(scale) / 1024 / 1024).toFixed(1), unit: 'MB' });
+    const openBig = performance.now();
     db = await openIndex(scale);
-    const loadBig = performance.now();
+    out.add({ metric: 'open the memory database at scale (read, checksum, image into sql.js)', value: Math.round(performance.now() - openBig), unit: 'ms' });
     memory = MemorySearch.load(new SqlMemoryStore(db), hashing);
-    out.add({ metric: 'load index at scale', value: Math.round(performance.now() - loadBig), unit: 'ms' });
     const queries = labels.slice(0, 200).map((l) => l.query);
+    const cold = performance.now();
+    await memory.search(queries[0]!, { limit: 10 });
+    out.add({ metric: 'first query after the open (nothing loaded before it)', value: +(performance.now() - cold).toFixed(1), unit: 'ms' });
     const time = async (fn: (q: string) => Promise<unknown>) => {
       const t: number[] = [];
       for (const q of queries) {
@@ -189,10 +189,16 @@ export const suite: BenchSuite = {
     out.add({ metric: `query p50 keyword-only at ${chunkCount} chunks`, value: +percentile(kw, 50).toFixed(2), unit: 'ms', goal: '<= 20 ms' });
     out.add({ metric: `query p95 keyword-only`, value: +percentile(kw, 95).toFixed(2), unit: 'ms' });
     const hy = await time((q) => memory.search(q, { limit: 10 }));
-    out.add({ metric: `query p50 hybrid at ${chunkCount} chunks (embed + BM25 + cosine + RRF)`, value: +percentile(hy, 50).toFixed(2), unit: 'ms', goal: '<= 20 ms' });
-    out.add({ metric: `query p95 hybrid`, value: +percentile(hy, 95).toFixed(2), unit: 'ms' });
-    out.add({ metric: 'recall@10 keyword-only among all 50k+ chunks', value: +(await recallAt10(memory, labels, undefined, 'rxjs/')).toFixed(3) });
-    out.add({ metric: `recall@10 hybrid among all 50k+ chunks (${hashing.id}, weight ${DEFAULT_VECTOR_WEIGHT})`, value: +(await recallAt10(memory, labels, hashing, 'rxjs/')).toFixed(3) });
+    out.add({ metric: `query p50 hybrid at ${chunkCount} chunks, shipped weight ${DEFAULT_VECTOR_WEIGHT} (vectors only when no keyword matches)`, value: +percentile(hy, 50).toFixed(2), unit: 'ms', goal: '<= 20 ms' });
+    out.add({ metric: `query p95 hybrid, shipped weight`, value: +percentile(hy, 95).toFixed(2), unit: 'ms' });
+    const vectorsFirst = performance.now();
+    await memory.search(queries[0]!, { limit: 10, vectorWeight: 0.1 });
+    out.add({ metric: `first query that needs the vectors (reads ${chunkCount} into one Float32Array)`, value: Math.round(performance.now() - vectorsFirst), unit: 'ms' });
+    const weighted = await time((q) => memory.search(q, { limit: 10, vectorWeight: 0.1 }));
+    out.add({ metric: `query p50 hybrid, weight 0.1 (embed + BM25 + cosine over every vector + RRF)`, value: +percentile(weighted, 50).toFixed(2), unit: 'ms', goal: '<= 20 ms' });
+    out.add({ metric: `query p95 hybrid, weight 0.1`, value: +percentile(weighted, 95).toFixed(2), unit: 'ms' });
+    out.add({ metric: 'recall@10 keyword-only among all 50k+ chunks', value: +(await recallAt10(memory, labels, false, 'rxjs/')).toFixed(3) });
+    out.add({ metric: `recall@10 hybrid among all 50k+ chunks (${hashing.id}, weight ${DEFAULT_VECTOR_WEIGHT})`, value: +(await recallAt10(memory, labels, true, 'rxjs/')).toFixed(3) });
     await db.close();
     out.add({ metric: 'peak RSS', value: Math.round(peakRssMb()), unit: 'MB' });
     fs.rmSync(work, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { loadSqlJs, queryAll } from '../src/storage/database';
 import type { StoredEvent } from '../src/core/ports/eventStore';
 import { ARCHIVE_AFTER_MS } from '../src/storage/archiver';
 import { APPLICATION_ID, CHECKSUM_FILE, SNAPSHOT_FILE, databaseBytes, databaseDir, databaseExists, ensureGitignore, memoryDirOf } from '../src/storage/layout';
+import { ensureKeywordIndex } from '../src/storage/keywordIndex';
 import { MEMORY_SCHEMA } from '../src/storage/memorySchema';
 import { archiveDirOf, writeArchive } from '../src/storage/runArchive';
 import { migrate } from '../src/storage/migrations';
@@ -145,6 +146,7 @@ export async function buildWorkspace(root: string, runs: number, chunks: number,
     memory.exec(`PRAGMA application_id = ${MEMORY_SCHEMA.applicationId}`);
     migrate(memory, MEMORY_SCHEMA.migrations);
     addChunks(memory, chunks);
+    ensureKeywordIndex(memory, { force: true });
     writeSnapshot(memoryDirOf(dir), memory);
   }
   return { runs, events, compactedRuns, archivedRuns, eventsInDatabase, removedEvents, removedBytes, chunks, oldRunId, buildMs: performance.now() - started };

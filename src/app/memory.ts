@@ -1,7 +1,7 @@
 // The workspace memory as both hosts assemble it: run memory (decisions and run summaries) always,
 // queued in the workspace database; context for prompts only once the workspace has been indexed,
-// from the memory index's own database, loaded at the first prompt that asks and kept between
-// queries while nothing changed; embeddings from the first embedding-capable provider configured
+// from the memory index's own database, opened at the first prompt that asks and kept open (read-only)
+// for the next ones; embeddings from the first embedding-capable provider configured
 // (OpenAI, Gemini, OpenAI-compatible), else keywords only.
 import type { ContextProvider, ContextQuery } from '../core/agents/contextProvider';
 import { MemoryContextProvider } from '../core/memory/contextBuilder';
@@ -11,8 +11,7 @@ import { RunMemory } from '../core/memory/runMemory';
 import type { Embedder } from '../core/ports/model';
 import type { ProviderConfig } from '../providers/config';
 import { createProviderRegistry } from '../providers/registry';
-import { contentStamp } from '../storage/layout';
-import { memoryDir, memoryIndexExists, openMemoryDatabase } from '../storage/memoryDatabase';
+import { memoryDir, memoryIndexExists, openMemoryDatabase, readMemoryDatabase } from '../storage/memoryDatabase';
 import { InboxMemoryStore, withInbox } from '../storage/memoryInbox';
 import { SqlMemoryStore } from '../storage/memoryStore';
 import type { WorkspaceDatabase } from '../storage/workspaceDatabase';
@@ -55,31 +54,71 @@ export interface LoadedMemory {
   readonly files: number;
 }
 
-let cached: { dir: string; key: string; loaded: LoadedMemory } | undefined;
+interface Open {
+  readonly dir: string;
+  readonly reader: WorkspaceDatabase;
+  /** By embedder id: the search and the workspace database whose queue it sees. */
+  readonly searches: Map<string, { main: WorkspaceDatabase; loaded: LoadedMemory }>;
+}
+
+let open: Promise<Open> | undefined;
 
 /**
- * The search over the memory, loaded once and reused while neither the memory database's files nor
- * the queued decisions changed and the embedder is the same. Loading opens the memory database (a
- * writer beside a writable workspace database first takes in the queue), reads it and closes it.
+ * The search over the memory. The memory database is opened read-only once per process and kept (its
+ * image is what a search reads: the postings of the query's terms and the hits' chunks, nothing more
+ * in JavaScript), and brought up to date from its journal before each use. Beside a writable workspace
+ * database, a queue of decisions is first taken in (and an index written before its keyword index gets
+ * one) by a short writer open. The same LoadedMemory is returned while the embedder and the workspace
+ * database are the same.
  */
 export async function loadedSearch(main: WorkspaceDatabase, embedder: Embedder | undefined): Promise<LoadedMemory> {
   const dir = memoryDir(main);
   const inbox = new InboxMemoryStore(main);
-  const keyNow = () => `${embedder?.id ?? '-'}|${inbox.stamp()}|${contentStamp(dir)}`;
-  const before = keyNow();
-  if (cached?.dir === dir && cached.key === before) return cached.loaded;
-  const memory = await openMemoryDatabase(main, { purpose: 'memory search' });
-  let loaded: LoadedMemory;
-  try {
-    const store = new SqlMemoryStore(memory);
-    loaded = { search: MemorySearch.load(withInbox(store, inbox), embedder), files: store.indexedFiles().size };
-  } finally {
-    await memory.close();
+  if (!main.readOnly && inbox.pending().length > 0) await takeIn(main);
+  let current = open ? await open.catch(() => undefined) : undefined;
+  if (current && current.dir !== dir) {
+    await current.reader.close();
+    current = undefined;
   }
-  // A writer took in the queue and wrote its snapshot at close: what it loaded is what is there now.
-  // A reader keys by what it saw before: a writer's change meanwhile makes the next query reload.
-  cached = { dir, key: memory.readOnly ? before : keyNow(), loaded };
+  if (!current) {
+    open = readMemoryDatabase(main.path, 'memory search').then((reader) => ({ dir, reader, searches: new Map() }));
+    current = await open.catch((err) => {
+      open = undefined;
+      throw err;
+    });
+  } else {
+    await current.reader.refresh();
+  }
+  const index = new SqlMemoryStore(current.reader);
+  if (index.keywordUnavailable() && !main.readOnly) {
+    await takeIn(main);
+    await current.reader.refresh();
+  }
+  const key = embedder?.id ?? '-';
+  const known = current.searches.get(key);
+  if (known?.main === main) return known.loaded;
+  const search = MemorySearch.load(withInbox(index, inbox), embedder);
+  const loaded = {
+    search,
+    get files() {
+      return index.indexedFiles().size;
+    },
+  };
+  current.searches.set(key, { main, loaded });
   return loaded;
+}
+
+/** A writer's open and close: takes the queued decisions in and builds a missing keyword index. */
+async function takeIn(main: WorkspaceDatabase): Promise<void> {
+  const memory = await openMemoryDatabase(main, { purpose: 'memory search' });
+  await memory.close();
+}
+
+/** Closes the memory database a search keeps open (tests; hosts at shutdown). */
+export async function closeMemorySearch(): Promise<void> {
+  const current = open ? await open.catch(() => undefined) : undefined;
+  open = undefined;
+  await current?.reader.close();
 }
 
 /** Indexes the workspace (or IndexOptions.paths) into the memory database, taking in the queue first. */

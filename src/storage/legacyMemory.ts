@@ -6,6 +6,7 @@
 // nothing is copied twice, and the drop is done again.
 import type { Database as SqlJsDatabase } from 'sql.js';
 import { queryAll, type SqlValue } from './database';
+import { ensureKeywordIndex } from './keywordIndex';
 import { currentVersion } from './migrations';
 
 /** Rows per read of the old tables: the copy never holds the whole index in JavaScript at once. */
@@ -51,6 +52,7 @@ function copyInto(main: SqlJsDatabase, memory: SqlJsDatabase): boolean {
     page(main, 'SELECT rowid AS id, content_hash, embedder, vector FROM memory_vectors', 'rowid', (r) => {
       memory.run('INSERT OR IGNORE INTO memory_vectors (content_hash, embedder, vector) VALUES (?, ?, ?)', [r.content_hash!, r.embedder!, r.vector!]);
     });
+    ensureKeywordIndex(memory, { force: true, inTransaction: true });
     memory.run("INSERT INTO memory_meta (key, value) VALUES ('legacy_import', ?)", [Date.now()]);
     memory.exec('COMMIT');
     return true;

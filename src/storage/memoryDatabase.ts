@@ -3,6 +3,7 @@
 // by what needs the index (a search, indexing, a status report), never with the workspace. Lock
 // order: the workspace database's writer lock first, then this one's; a writer that holds both takes
 // in the decisions queued in the workspace database (memoryInbox.ts) before anything else.
+import { ensureKeywordIndex } from './keywordIndex';
 import { databaseExists, memoryDirOf } from './layout';
 import { drainInbox } from './memoryInbox';
 import { MEMORY_SCHEMA } from './memorySchema';
@@ -13,6 +14,8 @@ export interface MemoryOpenOptions {
   readonly mode?: OpenMode;
   readonly purpose?: string;
   readonly lockTimeoutMs?: number;
+  /** Writer: rebuild the keyword index from the chunks (db rebuild), not only when it is missing. */
+  readonly rebuildKeywordIndex?: boolean;
 }
 
 export function memoryDir(main: WorkspaceDatabase): string {
@@ -26,7 +29,14 @@ export function memoryIndexExists(main: WorkspaceDatabase): boolean {
 
 export async function openMemoryDatabase(main: WorkspaceDatabase, options: MemoryOpenOptions = {}): Promise<WorkspaceDatabase> {
   const mode = options.mode ?? (main.readOnly ? 'read-only' : 'auto');
-  const memory = await openDatabaseAt(memoryDir(main), { schema: MEMORY_SCHEMA, mode, purpose: options.purpose ?? 'memory index', lockTimeoutMs: options.lockTimeoutMs ?? 2_000 });
+  const memory = await openDatabaseAt(memoryDir(main), {
+    schema: MEMORY_SCHEMA,
+    mode,
+    purpose: options.purpose ?? 'memory index',
+    lockTimeoutMs: options.lockTimeoutMs ?? 2_000,
+    // an index of migration 1 gets its keyword index here, made durable by the snapshot that follows
+    seed: (image) => ensureKeywordIndex(image, { force: options.rebuildKeywordIndex === true }),
+  });
   try {
     await drainInbox(main, memory);
     return memory;

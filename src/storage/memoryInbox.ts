@@ -2,8 +2,11 @@
 // (memory_inbox, its migration 3), a few rows written like any other, and never loads the memory
 // index. Whoever next opens the memory database as a writer moves the queue there (drainInbox); until
 // then a search sees the queued chunks next to the indexed ones (withInbox).
-import type { ChunkInput, RunMemoryStore, SearchableStore, StoredChunk } from '../core/memory/memoryPort';
+import type { ChunkInput, KeywordView, RunMemoryStore, SearchableStore, StoredChunk } from '../core/memory/memoryPort';
+import { searchableText, tokenize } from '../core/memory/terms';
 import type { Database, SqlStatement } from './database';
+import { SOURCE_RUN } from './keywordIndex';
+import { SqlMemoryStore } from './memoryStore';
 
 interface InboxRow {
   id: number;
@@ -79,12 +82,7 @@ export async function drainInbox(main: Database, memory: Database): Promise<numb
   const vectors = main.all<InboxVectorRow>('SELECT id, content_hash, embedder, vector FROM memory_inbox_vectors ORDER BY id');
   if (chunks.length === 0 && vectors.length === 0) return 0;
   await memory.write([
-    ...chunks.map((c) => ({
-      sql:
-        'INSERT INTO memory_chunks (source, path, start_line, end_line, symbol, kind, content_hash, text) ' +
-        "SELECT 'run', ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM memory_chunks WHERE source = 'run' AND path = ? AND content_hash = ?)",
-      params: [c.path, c.start_line, c.end_line, c.symbol, c.kind, c.content_hash, c.text, c.path, c.content_hash],
-    })),
+    ...new SqlMemoryStore(memory).runChunkWrites(chunks.map(toChunk)),
     ...vectors.map((v) => ({ sql: 'INSERT OR REPLACE INTO memory_vectors (content_hash, embedder, vector) VALUES (?, ?, ?)', params: [v.content_hash, v.embedder, v.vector] })),
   ]);
   await main.write([
@@ -94,21 +92,89 @@ export async function drainInbox(main: Database, memory: Database): Promise<numb
   return chunks.length;
 }
 
-/** The index as a search sees it: its chunks and vectors, then what is queued and not in it yet. */
-export function withInbox(index: SearchableStore, inbox: InboxMemoryStore): SearchableStore {
+/**
+ * The index as a search sees it: its chunks and vectors, then what is queued and not in it yet. The
+ * queued chunks (a handful: the next writer takes them in) are ranked with the index's statistics,
+ * under ids past the index's last.
+ */
+export function withInbox(index: SqlMemoryStore, inbox: InboxMemoryStore): SearchableStore {
+  const pending = () => {
+    const seen = (c: StoredChunk) => index.runChunkStored(c.path, c.contentHash);
+    return inbox.pending().filter((c) => !seen(c));
+  };
   return {
-    chunks() {
-      const chunks = index.chunks();
-      const seen = new Set(chunks.filter((c) => c.source === 'run').map((c) => `${c.path}\0${c.contentHash}`));
-      for (const c of inbox.pending()) if (!seen.has(`${c.path}\0${c.contentHash}`)) chunks.push(c);
-      return chunks;
+    keywordView(terms) {
+      const view = index.keywordView(terms);
+      const queued = pending();
+      if (queued.length === 0) return view;
+      return addPending(view, queued, terms);
     },
-    vectors(embedderId, hashes) {
-      const out = index.vectors(embedderId, hashes);
-      for (const [hash, v] of inbox.vectors(embedderId, hashes)) if (!out.has(hash)) out.set(hash, v);
+    chunksById(ids) {
+      const out = index.chunksById(ids.filter((id) => id >= 0));
+      const queued = pending();
+      const base = pendingBase(index);
+      for (const id of ids) if (id >= base && queued[id - base]) out.set(id, queued[id - base]!);
       return out;
     },
+    chunkCount: () => index.chunkCount() + pending().length,
+    version: () => `${index.version()}|${inbox.stamp()}`,
+    keywordUnavailable: () => index.keywordUnavailable(),
+    hasVectors: (embedderId) => index.hasVectors(embedderId) || inbox.vectors(embedderId).size > 0,
+    vectorRows(embedderId) {
+      const rows = index.vectorRows(embedderId);
+      const queued = pending();
+      const own = inbox.vectors(embedderId, queued.map((c) => c.contentHash));
+      const stored = index.vectors(embedderId, queued.filter((c) => !own.has(c.contentHash)).map((c) => c.contentHash));
+      const base = pendingBase(index);
+      const extra = queued.flatMap((c, i) => {
+        const v = own.get(c.contentHash) ?? stored.get(c.contentHash);
+        return v && (rows.dims === 0 || v.length === rows.dims) ? [{ id: base + i, v }] : [];
+      });
+      if (extra.length === 0) return rows;
+      const dims = rows.dims || extra[0]!.v.length;
+      const matrix = new Float32Array((rows.ids.length + extra.length) * dims);
+      matrix.set(rows.matrix);
+      extra.forEach((e, i) => matrix.set(e.v, (rows.ids.length + i) * dims));
+      return { ids: Uint32Array.from([...rows.ids, ...extra.map((e) => e.id)]), sources: Uint8Array.from([...rows.sources, ...extra.map(() => SOURCE_RUN)]), dims, matrix };
+    },
   };
+}
+
+/** Queued chunks get ids from here on (past every block of the index, as addPending numbers them), in queue order. */
+function pendingBase(index: SqlMemoryStore): number {
+  return index.idLimit() + 1;
+}
+
+function addPending(view: KeywordView, queued: readonly StoredChunk[], terms: readonly string[]): KeywordView {
+  const base = view.lengths.length + 1;
+  const lengths = new Float32Array(base + queued.length);
+  lengths.set(view.lengths);
+  const sources = new Uint8Array(base + queued.length);
+  sources.set(view.sources);
+  const wanted = new Set(terms);
+  const extra = new Map<string, { docs: number[]; counts: number[] }>();
+  let total = view.avgLength * view.n;
+  queued.forEach((c, i) => {
+    const tokens = tokenize(searchableText(c.path, c.symbol, c.text));
+    lengths[base + i] = tokens.length;
+    sources[base + i] = SOURCE_RUN;
+    total += tokens.length;
+    const counts = new Map<string, number>();
+    for (const t of tokens) if (wanted.has(t)) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const [t, n] of counts) {
+      const e = extra.get(t) ?? { docs: [], counts: [] };
+      e.docs.push(base + i);
+      e.counts.push(n);
+      extra.set(t, e);
+    }
+  });
+  const postings = new Map(view.postings);
+  for (const [t, e] of extra) {
+    const p = postings.get(t);
+    postings.set(t, { docs: Uint32Array.from([...(p?.docs ?? []), ...e.docs]), counts: Uint16Array.from([...(p?.counts ?? []), ...e.counts]) });
+  }
+  const n = view.n + queued.length;
+  return { n, avgLength: n ? total / n || 1 : 1, lengths, sources, postings };
 }
 
 function toChunk(r: InboxRow): StoredChunk {

@@ -1,5 +1,5 @@
-// The memory index's own database (.codecompanion/memory/): file and run chunks, their embeddings, and
-// a little bookkeeping. Kept apart from the event log so that opening the workspace, recording a
+// The memory index's own database (.codecompanion/memory/): file and run chunks, their keyword index,
+// their embeddings, and a little bookkeeping. Kept apart from the event log so that opening the workspace, recording a
 // decision or taking a snapshot of the events never loads or rewrites the index. Append a migration,
 // never edit a shipped one.
 import { MEMORY_APPLICATION_ID } from './layout';
@@ -35,6 +35,27 @@ const MEMORY_MIGRATIONS: readonly Migration[] = [
       );
       -- 'legacy_import': the rows of an older workspace database were copied here (legacyMemory.ts)
       CREATE TABLE memory_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+    `,
+  },
+  {
+    version: 2,
+    name: 'keyword index on disk (keywordIndex.ts): a search reads its terms\' postings instead of loading every chunk',
+    // The postings need core's tokenizer, which SQL does not have: an index that already holds chunks
+    // gets them from its writer's next open (memoryDatabase.ts), and until then 'keyword_index' is unset.
+    sql: `
+      CREATE TABLE memory_terms (
+        term TEXT NOT NULL,
+        block INTEGER NOT NULL,        -- chunk_id / 1024
+        postings BLOB NOT NULL,        -- uint16 offsets in the block, then each one's count (uint16 LE)
+        PRIMARY KEY (term, block)
+      ) WITHOUT ROWID;
+      CREATE TABLE memory_lengths (
+        block INTEGER PRIMARY KEY,
+        lengths BLOB NOT NULL          -- uint16 LE per offset: 0 no chunk, else 1 + tokens; top bit: run memory
+      );
+      -- whether a search is hybrid asks for any vector of its embedder: without this, a full scan
+      CREATE INDEX memory_vectors_embedder ON memory_vectors (embedder);
+      INSERT INTO memory_meta (key, value) SELECT 'keyword_index', 1 WHERE NOT EXISTS (SELECT 1 FROM memory_chunks);
     `,
   },
 ];

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import type { WorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { databaseBytes, databaseDir, databaseExists, DatabaseFileError, memoryDirOf, tornCopies } from '../../storage/layout';
-import { moveMemoryAside, readMemoryDatabase } from '../../storage/memoryDatabase';
+import { memoryIndexExists, moveMemoryAside, openMemoryDatabase, readMemoryDatabase } from '../../storage/memoryDatabase';
 import { archiveDirOf, unreferencedArchives } from '../../storage/runArchive';
 import { SCHEMA_VERSION } from '../../storage/migrations';
 import { ARCHIVE_AFTER_MS, maintainRuns } from '../../storage/archiver';
@@ -192,6 +192,13 @@ async function rebuild(io: CliIo, root: string): Promise<number> {
   try {
     const names = reopened.recovery.rebuiltProjections ?? [];
     io.stdout.write(`rebuilt from the event log: ${names.join(', ') || 'nothing'}\n`);
+    if (memoryIndexExists(reopened)) {
+      // the memory's keyword index is rebuilt from its chunks, in the snapshot its writer's open takes
+      const memory = await openMemoryDatabase(reopened, { mode: 'write', purpose: 'db rebuild', lockTimeoutMs: 10_000, rebuildKeywordIndex: true });
+      const chunks = memory.all<{ n: number }>('SELECT count(*) AS n FROM memory_chunks')[0]?.n ?? 0;
+      await memory.close();
+      io.stdout.write(`rebuilt the memory's keyword index from its ${chunks} chunk(s)\n`);
+    }
     return 0;
   } finally {
     await reopened.close();

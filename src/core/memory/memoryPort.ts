@@ -35,6 +35,7 @@ export interface MemoryStore {
   replaceFiles(files: readonly FileChunks[], removed: readonly string[], now: number): Promise<void>;
   /** Adds run-memory chunks (source 'run'); a chunk whose path and hash are already stored is skipped. */
   addRunChunks(chunks: readonly ChunkInput[]): Promise<void>;
+  /** Every chunk, text included (indexing; a search reads only its hits: SearchableStore). */
   chunks(): StoredChunk[];
   /** Cached embeddings of these content hashes in the embedder's space. */
   vectors(embedderId: string, hashes?: readonly string[]): Map<string, Float32Array>;
@@ -48,5 +49,43 @@ export interface MemoryStore {
 /** What run memory writes: a decision or a run summary, and its embedding. */
 export type RunMemoryStore = Pick<MemoryStore, 'addRunChunks' | 'vectors' | 'putVectors'>;
 
-/** What a search loads. */
-export type SearchableStore = Pick<MemoryStore, 'chunks' | 'vectors'>;
+/** One term's postings: the chunks holding it (ascending ids) and how often each does. */
+export interface Postings {
+  readonly docs: Uint32Array;
+  readonly counts: Uint16Array;
+}
+
+/** What a BM25 ranking of some terms needs, read from the stored keyword index (no chunk text). */
+export interface KeywordView {
+  /** Chunks in the index. */
+  readonly n: number;
+  readonly avgLength: number;
+  /** Token count by chunk id (0 where there is no chunk). */
+  readonly lengths: Float32Array;
+  /** By chunk id: 0 no chunk, 1 'file', 2 'run'. */
+  readonly sources: Uint8Array;
+  /** Only the terms asked for that some chunk holds. */
+  readonly postings: ReadonlyMap<string, Postings>;
+}
+
+/** The embeddings of the chunks in one embedder's space: one row of `dims` per chunk id in `ids`. */
+export interface VectorRows {
+  readonly ids: Uint32Array;
+  readonly sources: Uint8Array;
+  readonly dims: number;
+  readonly matrix: Float32Array;
+}
+
+/** What a search reads: the postings of the query's terms, the hits' chunks, and vectors when asked. */
+export interface SearchableStore {
+  keywordView(terms: readonly string[]): KeywordView;
+  chunksById(ids: readonly number[]): Map<number, StoredChunk>;
+  /** Whether any chunk has a vector in this embedder's space (cheap: decides whether a search is hybrid). */
+  hasVectors(embedderId: string): boolean;
+  vectorRows(embedderId: string): VectorRows;
+  chunkCount(): number;
+  /** Changes whenever what the store holds changes (what a search caches is keyed by it). */
+  version(): string;
+  /** Why keywords cannot rank yet, if they cannot (an index written before its keyword index). */
+  keywordUnavailable(): string | undefined;
+}

@@ -1,8 +1,10 @@
-// Search over everything the memory holds (file chunks and run memory): BM25 always, cosine when
-// the store has vectors in the embedder's space and the query can be embedded, the two fused by
-// reciprocal rank. Loaded once from the store into memory; reload after indexing.
+// Search over everything the memory holds (file chunks and run memory): BM25 always, cosine when the
+// store has vectors in the embedder's space and the query can be embedded, the two fused by weighted
+// reciprocal rank. Nothing is loaded up front: each query reads its terms' postings from the store's
+// keyword index and then only its hits' chunks; the vectors (one Float32 matrix) are read the first
+// time a query needs them.
 import type { Embedder } from '../ports/model';
-import { Bm25Index } from './bm25';
+import { queryTerms, rankBm25 } from './bm25';
 import { MAX_EMBED_CHARS } from './indexer';
 import type { ChunkSource, SearchableStore, StoredChunk } from './memoryPort';
 import { reciprocalRankFusion, type Ranked } from './ranking';
@@ -22,12 +24,14 @@ export interface SearchOptions {
   readonly signal?: AbortSignal;
   /** 'keyword' skips the embedder even when there is one. */
   readonly mode?: 'auto' | 'keyword';
+  /** The vector ranking's weight in the fusion (DEFAULT_VECTOR_WEIGHT unless a bench tunes it). */
+  readonly vectorWeight?: number;
 }
 
 export interface SearchResult {
   readonly hits: readonly SearchHit[];
   readonly mode: 'hybrid' | 'keyword';
-  /** Why a hybrid search fell back to keywords, if it did. */
+  /** Why a hybrid search fell back to keywords, or why keywords could not rank, if so. */
   readonly fallback?: string;
 }
 
@@ -42,61 +46,66 @@ const FUSION_DEPTH = 100;
  */
 export const DEFAULT_VECTOR_WEIGHT = 0;
 
+const SOURCE_CODE: Record<ChunkSource, number> = { file: 1, run: 2 };
+
 export class MemorySearch {
+  private vectors: { version: string; index: VectorIndex } | undefined;
+
   private constructor(
-    readonly chunks: readonly StoredChunk[],
-    private readonly keyword: Bm25Index,
-    private readonly vectors: VectorIndex | undefined,
-    private readonly embedder: Embedder | undefined,
+    private readonly store: SearchableStore,
+    private readonly embedderAsked: Embedder | undefined,
   ) {}
 
-  /** The embedder is used only if the store holds vectors in its space. */
+  /** Cheap: nothing is read until a query. */
   static load(store: SearchableStore, embedder?: Embedder): MemorySearch {
-    const chunks = store.chunks();
-    const keyword = new Bm25Index(chunks.map(searchableText));
-    let vectors: VectorIndex | undefined;
-    if (embedder) {
-      const stored = store.vectors(embedder.id);
-      if (stored.size) vectors = new VectorIndex(chunks.map((c) => stored.get(c.contentHash)));
-    }
-    return new MemorySearch(chunks, keyword, vectors, vectors ? embedder : undefined);
+    return new MemorySearch(store, embedder);
   }
 
+  /** Chunks in the memory. */
   get size(): number {
-    return this.chunks.length;
+    return this.store.chunkCount();
   }
 
+  /** Whether the store holds vectors in the embedder's space: then a query is hybrid. */
   get hybrid(): boolean {
-    return this.vectors !== undefined;
+    return this.embedder !== undefined;
+  }
+
+  private get embedder(): Embedder | undefined {
+    return this.embedderAsked && this.store.hasVectors(this.embedderAsked.id) ? this.embedderAsked : undefined;
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    const embedder = this.embedder;
     const limit = options.limit ?? 10;
-    const source = options.source;
-    const accept = source ? (doc: number) => this.chunks[doc]!.source === source : undefined;
-    const keyword = this.keyword.search(query, FUSION_DEPTH, accept);
-    if (!this.vectors || !this.embedder || options.mode === 'keyword') return { hits: this.hits(keyword.slice(0, limit), keyword, []), mode: 'keyword' };
+    const source = options.source ? SOURCE_CODE[options.source] : undefined;
+    const unavailable = this.store.keywordUnavailable();
+    const terms = queryTerms(query);
+    const keyword = unavailable ? [] : rankBm25(this.store.keywordView(terms), terms, FUSION_DEPTH, source);
+    const note = unavailable ? { fallback: unavailable } : {};
+    if (!embedder || options.mode === 'keyword') return { hits: this.hits(keyword.slice(0, limit), keyword, []), mode: 'keyword', ...note };
+    const weight = options.vectorWeight ?? DEFAULT_VECTOR_WEIGHT;
+    // At weight 0 the vectors rank only when no keyword matched: no embedding call, no scan otherwise.
+    if (weight === 0 && keyword.length > 0) return { hits: this.hits(keyword.slice(0, limit), keyword, []), mode: 'hybrid', ...note };
     let q: Float32Array | undefined;
     try {
-      q = (await this.embedder.embed([query.slice(0, MAX_EMBED_CHARS)], options.signal))[0];
+      q = (await embedder.embed([query.slice(0, MAX_EMBED_CHARS)], options.signal))[0];
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason;
-      const fallback = `${this.embedder.id}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+      const fallback = `${embedder.id}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
       return { hits: this.hits(keyword.slice(0, limit), keyword, []), mode: 'keyword', fallback };
     }
-    return this.searchVector(q ?? new Float32Array(0), keyword, limit, accept);
-  }
-
-  /** Hybrid ranking with an already embedded query (benchmarks time this without the network). */
-  searchVector(query: Float32Array, keyword: readonly Ranked[], limit: number, accept?: (doc: number) => boolean, vectorWeight = DEFAULT_VECTOR_WEIGHT): SearchResult {
-    const semantic = this.vectors?.search(query, FUSION_DEPTH, accept) ?? [];
+    const semantic = this.vectorIndex(embedder.id).search(q ?? new Float32Array(0), FUSION_DEPTH, source);
     // no keyword matched at all: the vectors are all there is, whatever their weight
-    const fused = reciprocalRankFusion([keyword, semantic], 60, [1, keyword.length ? vectorWeight : 1]).slice(0, limit);
-    return { hits: this.hits(fused, keyword, semantic), mode: 'hybrid' };
+    const fused = reciprocalRankFusion([keyword, semantic], 60, [1, keyword.length ? weight : 1]).slice(0, limit);
+    return { hits: this.hits(fused, keyword, semantic), mode: 'hybrid', ...note };
   }
 
-  keywordRanking(query: string, source?: ChunkSource): Ranked[] {
-    return this.keyword.search(query, FUSION_DEPTH, source ? (doc) => this.chunks[doc]!.source === source : undefined);
+  /** One Float32 matrix, read at the first query that needs it and again only once the store changed. */
+  private vectorIndex(embedderId: string): VectorIndex {
+    const version = `${embedderId}|${this.store.version()}`;
+    if (this.vectors?.version !== version) this.vectors = { version, index: new VectorIndex(this.store.vectorRows(embedderId)) };
+    return this.vectors.index;
   }
 
   private hits(ranked: readonly Ranked[], keyword: readonly Ranked[], semantic: readonly Ranked[]): SearchHit[] {
@@ -104,15 +113,13 @@ export class MemorySearch {
       const i = list.findIndex((r) => r.doc === doc);
       return i < 0 ? undefined : i + 1;
     };
-    return ranked.map((r) => {
+    const chunks = this.store.chunksById(ranked.map((r) => r.doc));
+    return ranked.flatMap((r) => {
+      const chunk = chunks.get(r.doc);
+      if (!chunk) return [];
       const keywordRank = rankIn(keyword, r.doc);
       const vectorRank = rankIn(semantic, r.doc);
-      return { chunk: this.chunks[r.doc]!, score: r.score, ...(keywordRank ? { keywordRank } : {}), ...(vectorRank ? { vectorRank } : {}) };
+      return [{ chunk, score: r.score, ...(keywordRank ? { keywordRank } : {}), ...(vectorRank ? { vectorRank } : {}) }];
     });
   }
-}
-
-/** Keywords see the path and symbol too: "where is the router" finds src/router.ts. */
-export function searchableText(c: Pick<StoredChunk, 'path' | 'symbol' | 'text'>): string {
-  return `${c.path} ${c.symbol ?? ''}\n${c.text}`;
 }

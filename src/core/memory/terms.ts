@@ -5,6 +5,11 @@ const STOP = new Set(
   'a an and are as at be by for from has have if in into is it its of on or that the their then there these this to was were will with which when where who not no can may also any all each only than so such via using used use does do'.split(' '),
 );
 
+/** Keywords see the path and symbol too: "where is the router" finds src/router.ts. */
+export function searchableText(path: string, symbol: string | null | undefined, text: string): string {
+  return `${path} ${symbol ?? ''}\n${text}`;
+}
+
 export function tokenize(text: string): string[] {
   const out: string[] = [];
   for (const raw of text.match(/[A-Za-z_$][A-Za-z0-9_$]*|[0-9]+/g) ?? []) {

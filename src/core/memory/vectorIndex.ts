@@ -1,39 +1,41 @@
-// Cosine similarity over one Float32 matrix: rows are unit-normalized at load, so a query is a
-// single pass of dot products. Rows without a vector stay zero and never rank.
+// Cosine similarity over one Float32 matrix (the store's vectors of one embedder's space, by chunk id):
+// rows are unit-normalized once, so a query is a single pass of dot products.
+import type { VectorRows } from './memoryPort';
 import { topK, type Ranked } from './ranking';
 
 export class VectorIndex {
   readonly dims: number;
-  private readonly matrix: Float32Array;
-  private readonly present: Uint8Array;
-  private readonly scores: Float32Array;
   readonly count: number;
+  private readonly scores: Float32Array;
+  /** Rows of a zero vector, which rank nowhere. */
+  private readonly empty: Uint8Array;
 
-  constructor(rows: readonly (Float32Array | undefined)[]) {
-    this.dims = rows.find((r) => r && r.length)?.length ?? 0;
-    this.matrix = new Float32Array(rows.length * this.dims);
-    this.present = new Uint8Array(rows.length);
-    this.scores = new Float32Array(rows.length);
-    let count = 0;
-    rows.forEach((row, i) => {
-      if (!row || row.length !== this.dims) return;
-      const norm = Math.sqrt(row.reduce((s, x) => s + x * x, 0));
-      if (!norm) return;
-      for (let d = 0; d < this.dims; d++) this.matrix[i * this.dims + d] = row[d]! / norm;
-      this.present[i] = 1;
-      count++;
-    });
-    this.count = count;
+  constructor(private readonly rows: VectorRows) {
+    this.dims = rows.dims;
+    this.count = rows.ids.length;
+    this.scores = new Float32Array(this.count);
+    this.empty = new Uint8Array(this.count);
+    const m = rows.matrix;
+    for (let r = 0, off = 0; r < this.count; r++, off += this.dims) {
+      let norm = 0;
+      for (let d = 0; d < this.dims; d++) norm += m[off + d]! * m[off + d]!;
+      norm = Math.sqrt(norm);
+      if (norm) for (let d = 0; d < this.dims; d++) m[off + d]! /= norm;
+      else this.empty[r] = 1;
+    }
   }
 
-  search(query: Float32Array, k: number, accept?: (doc: number) => boolean): Ranked[] {
+  /** Ranked by chunk id; `source` (1 file, 2 run) keeps only that source. */
+  search(query: Float32Array, k: number, source?: number): Ranked[] {
     if (query.length !== this.dims || this.count === 0) return [];
     const norm = Math.sqrt(query.reduce((s, x) => s + x * x, 0)) || 1;
     const q = Float32Array.from(query, (x) => x / norm);
-    dotAll(this.matrix, q, this.scores, this.present.length, this.dims);
-    // rows without a vector, or not accepted, are dropped after the scan: the scan stays branch-free
-    for (let row = 0; row < this.present.length; row++) if (!this.present[row] || (accept && !accept(row))) this.scores[row] = -Infinity;
-    return topK(this.scores, k).filter((r) => r.score > -Infinity);
+    dotAll(this.rows.matrix, q, this.scores, this.count, this.dims);
+    // empty rows and rows of another source are dropped after the scan: the scan stays branch-free
+    for (let row = 0; row < this.count; row++) if (this.empty[row] || (source !== undefined && this.rows.sources[row] !== source)) this.scores[row] = -Infinity;
+    return topK(this.scores, k)
+      .filter((r) => r.score > -Infinity)
+      .map((r) => ({ doc: this.rows.ids[r.doc]!, score: r.score }));
   }
 }
 

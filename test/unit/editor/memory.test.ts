@@ -24,8 +24,8 @@ describe('editor: workspace memory', () => {
       const after = workspaceMemory(main, undefined);
       assert.ok(after.context, 'no context after indexing');
       const { search } = await loadedSearch(main, undefined);
-      assert.ok(search.chunks.some((c) => c.source === 'run' && c.text.includes('say what a bad id answers')));
-      assert.ok(search.chunks.some((c) => c.source === 'file' && c.symbol === 'listUsers'));
+      assert.ok((await search.search('say what a bad id answers', { source: 'run' })).hits.some((h) => h.chunk.text.includes('say what a bad id answers')));
+      assert.ok((await search.search('list users', { source: 'file' })).hits.some((h) => h.chunk.symbol === 'listUsers'));
       assert.match(await after.context.contextFor({ objective: 'list users', files: [] }), /listUsers/);
     } finally {
       await main.close();

@@ -46,11 +46,20 @@ describe('codecompanion index / search', () => {
     const indexed = await runCli(['index', '--cwd', root], { env });
     assert.equal(indexed.code, 0, indexed.stderr);
     assert.match(indexed.stdout, /\d+ chunk\(s\) embedded with openai:text-embedding-3-small/);
+    // keywords match: they rank, and at the shipped vector weight (0) the query is not even embedded
+    const embeds = () => server.requests.filter((r) => r.kind === 'embed').length;
+    const before = embeds();
     const json = await runCli(['search', 'backoff attempt jitter', '--cwd', root, '--json'], { env });
-    const parsed = JSON.parse(json.stdout) as { mode: string; hits: { symbol: string; vectorRank: number | null }[] };
+    const parsed = JSON.parse(json.stdout) as { mode: string; hits: { symbol: string; keywordRank: number | null; vectorRank: number | null }[] };
     assert.equal(parsed.mode, 'hybrid');
-    assert.equal(parsed.hits[0]!.symbol, 'backoffDelay');
-    assert.equal(typeof parsed.hits[0]!.vectorRank, 'number');
+    assert.deepEqual([parsed.hits[0]!.symbol, parsed.hits[0]!.keywordRank, parsed.hits[0]!.vectorRank], ['backoffDelay', 1, null]);
+    assert.equal(embeds(), before);
+    // no keyword at all ('with' and 'each' are stop words): the query is embedded and the vectors rank
+    const byVector = JSON.parse((await runCli(['search', 'with each', '--cwd', root, '--json'], { env })).stdout) as typeof parsed;
+    assert.equal(byVector.mode, 'hybrid');
+    assert.equal(byVector.hits[0]!.symbol, 'backoffDelay');
+    assert.equal(typeof byVector.hits[0]!.vectorRank, 'number');
+    assert.equal(embeds(), before + 1);
     // the same index without the provider still answers, on keywords
     const keyword = JSON.parse((await runCli(['search', 'backoff', '--cwd', root, '--json'])).stdout) as { mode: string; hits: { symbol: string }[] };
     assert.equal(keyword.mode, 'keyword');

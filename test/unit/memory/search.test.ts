@@ -49,8 +49,8 @@ describe('memory search', () => {
       assert.equal(found.mode, 'hybrid');
       assert.deepEqual(found.hits.slice(0, 2).map((h) => h.chunk.symbol).sort(), ['listTrucks', 'parkVehicle']);
       assert.ok(found.hits[0]!.vectorRank && !found.hits[0]!.keywordRank);
-      // a chunk in both lists outranks one found by only one of them
-      const both = await hybrid.search('billing invoice');
+      // at a vector weight above 0, a chunk in both lists outranks one found by only one of them
+      const both = await hybrid.search('billing invoice', { vectorWeight: 1 });
       assert.equal(both.hits[0]!.chunk.symbol, 'sendInvoice');
       assert.ok(both.hits[0]!.keywordRank === 1 && both.hits[0]!.vectorRank === 1);
     } finally {
@@ -65,7 +65,7 @@ describe('memory search', () => {
       const embedder = new ConceptEmbedder();
       await indexWorkspace(root, store, { embedder });
       const flaky = { id: embedder.id, embed: async () => Promise.reject(new Error('ECONNREFUSED')) };
-      const result = await MemorySearch.load(store, flaky).search('invoice');
+      const result = await MemorySearch.load(store, flaky).search('invoice', { vectorWeight: 0.5 });
       assert.equal(result.mode, 'keyword');
       assert.match(result.fallback ?? '', /ECONNREFUSED/);
       assert.equal(result.hits[0]!.chunk.symbol, 'sendInvoice');
@@ -114,7 +114,7 @@ describe('memory search', () => {
           assert.equal([...store.vectors(embedder.id).values()][0]!.length, 64);
 
           const memory = MemorySearch.load(store, embedder);
-          const result = await memory.search('monthly invoice customer');
+          const result = await memory.search('monthly invoice customer', { vectorWeight: 1 });
           assert.equal(result.mode, 'hybrid');
           assert.equal(result.hits[0]!.chunk.symbol, 'sendInvoice');
           assert.ok(result.hits[0]!.vectorRank !== undefined);

@@ -141,5 +141,11 @@ describe('codecompanion db', () => {
     const search = await runCli(['search', 'list users', '--cwd', root, '--keyword-only', '--json']);
     assert.equal(search.code, 0, search.stderr);
     assert.equal(JSON.parse(search.stdout).hits[0].symbol, 'listUsers');
+    // db rebuild rebuilds the memory's keyword index from its chunks too
+    const rebuilt = await runCli(['db', 'rebuild', '--cwd', root]);
+    assert.equal(rebuilt.code, 0, rebuilt.stderr);
+    assert.match(rebuilt.stdout, /rebuilt the memory's keyword index from its [1-9]\d* chunk\(s\)/);
+    const after = await runCli(['search', 'list users', '--cwd', root, '--keyword-only', '--json']);
+    assert.equal(JSON.parse(after.stdout).hits[0].symbol, 'listUsers');
   });
 });

@@ -1,0 +1,206 @@
+// The memory's keyword index, kept in the memory database next to the chunks it indexes and written in
+// the same transactions (memorySchema.ts, migration 2). Why not FTS4 (the only full-text module this
+// sql.js build has): its tokenizers do not split identifiers (`sendInvoice` stays one word, so "send
+// the invoice" misses it), and ranking with matchinfo() costs a row out of SQLite per matching chunk
+// (80-150 ms for a 4-word query over 50k chunks, against under 5 ms here). So the terms are
+// core's (terms.ts), and each term's postings are stored in blocks of BLOCK chunk ids:
+//   memory_terms (term, block) → postings: the chunks of the block holding the term, as uint16
+//     offsets in the block, then each one's term count (uint16), little-endian;
+//   memory_lengths (block) → lengths: per offset, 0 for no chunk, else 1 + its token count (15 bits),
+//     the top bit set for run memory.
+// A search reads the rows of its own terms and the lengths, nothing else; a write reads and rewrites
+// the rows of the terms of the chunks it adds or drops. A block's postings are kept sorted by offset,
+// so a rebuild gives the same rows as the writes did.
+import { searchableText, tokenize } from '../core/memory/terms';
+import type { ChunkSource, KeywordView, Postings } from '../core/memory/memoryPort';
+import type { Database as SqlJsDatabase } from 'sql.js';
+import { queryAll, type SqlStatement, type SqlValue } from './database';
+
+export const BLOCK = 1024;
+const MAX_LENGTH = 0x7ffe;
+const RUN_BIT = 0x8000;
+
+type Read = <T>(sql: string, params?: readonly SqlValue[]) => T[];
+
+export interface IndexedText {
+  readonly id: number;
+  readonly source: ChunkSource;
+  /** What keywords see: searchableText(chunk). */
+  readonly text: string;
+}
+
+/** The statements that add `added` to the index and drop `removed` from it (ids not in both). */
+export function keywordIndexWrites(read: Read, added: readonly IndexedText[], removed: readonly IndexedText[]): SqlStatement[] {
+  const terms = new Map<string, Map<number, Map<number, number>>>(); // term → block → offset → count (0: drop)
+  const lengths = new Map<number, Map<number, number>>(); // block → offset → slot value (0: drop)
+  const touch = (doc: IndexedText, drop: boolean) => {
+    const block = Math.floor(doc.id / BLOCK);
+    const offset = doc.id % BLOCK;
+    const tokens = tokenize(doc.text);
+    const counts = new Map<string, number>();
+    for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
+    for (const [term, n] of counts) {
+      let blocks = terms.get(term);
+      if (!blocks) terms.set(term, (blocks = new Map()));
+      let offsets = blocks.get(block);
+      if (!offsets) blocks.set(block, (offsets = new Map()));
+      offsets.set(offset, drop ? 0 : Math.min(n, 0xffff));
+    }
+    let slots = lengths.get(block);
+    if (!slots) lengths.set(block, (slots = new Map()));
+    slots.set(offset, drop ? 0 : slotValue(tokens.length, doc.source));
+  };
+  for (const doc of removed) touch(doc, true);
+  for (const doc of added) touch(doc, false);
+
+  const statements: SqlStatement[] = [];
+  for (const [term, blocks] of terms) {
+    for (const [block, changes] of blocks) {
+      const row = read<{ postings: Uint8Array }>('SELECT postings FROM memory_terms WHERE term = ? AND block = ?', [term, block])[0];
+      const current = row ? decodePostings(row.postings) : { offsets: new Uint16Array(0), counts: new Uint16Array(0) };
+      const merged = new Map<number, number>();
+      current.offsets.forEach((o, i) => merged.set(o, current.counts[i]!));
+      for (const [o, n] of changes) {
+        if (n === 0) merged.delete(o);
+        else merged.set(o, n);
+      }
+      if (merged.size === 0) {
+        if (row) statements.push({ sql: 'DELETE FROM memory_terms WHERE term = ? AND block = ?', params: [term, block] });
+        continue;
+      }
+      statements.push({ sql: 'INSERT OR REPLACE INTO memory_terms (term, block, postings) VALUES (?, ?, ?)', params: [term, block, encodePostings(merged)] });
+    }
+  }
+  for (const [block, changes] of lengths) {
+    const row = read<{ lengths: Uint8Array }>('SELECT lengths FROM memory_lengths WHERE block = ?', [block])[0];
+    const slots = row ? uint16(row.lengths).slice() : new Uint16Array(BLOCK);
+    for (const [o, v] of changes) slots[o] = v;
+    if (slots.every((v) => v === 0)) {
+      if (row) statements.push({ sql: 'DELETE FROM memory_lengths WHERE block = ?', params: [block] });
+    } else {
+      statements.push({ sql: 'INSERT OR REPLACE INTO memory_lengths (block, lengths) VALUES (?, ?)', params: [block, bytes(slots)] });
+    }
+  }
+  return statements;
+}
+
+/** Everything a BM25 ranking of these terms needs: corpus statistics, lengths, and the terms' postings. */
+export function readKeywordView(read: Read, terms: readonly string[]): KeywordView {
+  const rows = read<{ block: number; lengths: Uint8Array }>('SELECT block, lengths FROM memory_lengths ORDER BY block');
+  const size = rows.length ? (rows[rows.length - 1]!.block + 1) * BLOCK : 0;
+  const lengths = new Float32Array(size);
+  const sources = new Uint8Array(size);
+  let n = 0;
+  let total = 0;
+  for (const r of rows) {
+    const slots = uint16(r.lengths);
+    const base = r.block * BLOCK;
+    for (let o = 0; o < slots.length; o++) {
+      const v = slots[o]!;
+      if (v === 0) continue;
+      const len = (v & ~RUN_BIT) - 1;
+      lengths[base + o] = len;
+      sources[base + o] = v & RUN_BIT ? SOURCE_RUN : SOURCE_FILE;
+      n++;
+      total += len;
+    }
+  }
+  const postings = new Map<string, Postings>();
+  for (const term of new Set(terms)) {
+    const blocks = read<{ block: number; postings: Uint8Array }>('SELECT block, postings FROM memory_terms WHERE term = ? ORDER BY block', [term]);
+    if (blocks.length === 0) continue;
+    const decoded = blocks.map((b) => ({ block: b.block, ...decodePostings(b.postings) }));
+    const count = decoded.reduce((s, d) => s + d.offsets.length, 0);
+    const docs = new Uint32Array(count);
+    const counts = new Uint16Array(count);
+    let at = 0;
+    for (const d of decoded) {
+      const base = d.block * BLOCK;
+      for (let i = 0; i < d.offsets.length; i++, at++) {
+        docs[at] = base + d.offsets[i]!;
+        counts[at] = d.counts[i]!;
+      }
+    }
+    postings.set(term, { docs, counts });
+  }
+  return { n, avgLength: n ? total / n || 1 : 1, lengths, sources, postings };
+}
+
+export const SOURCE_FILE = 1;
+export const SOURCE_RUN = 2;
+
+/** Rebuilds the whole index from memory_chunks in `apply`'s transaction(s), PAGE chunks at a time. */
+export function rebuildKeywordIndex(read: Read, apply: (statements: readonly SqlStatement[]) => void): number {
+  apply([{ sql: 'DELETE FROM memory_terms' }, { sql: 'DELETE FROM memory_lengths' }]);
+  let after = 0;
+  let indexed = 0;
+  for (;;) {
+    const page = read<{ chunk_id: number; source: ChunkSource; path: string; symbol: string | null; text: string }>(
+      'SELECT chunk_id, source, path, symbol, text FROM memory_chunks WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?',
+      [after, PAGE],
+    );
+    if (page.length === 0) break;
+    apply(keywordIndexWrites(read, page.map((c) => ({ id: c.chunk_id, source: c.source, text: searchableText(c.path, c.symbol, c.text) })), []));
+    indexed += page.length;
+    after = page[page.length - 1]!.chunk_id;
+  }
+  apply([{ sql: "INSERT OR REPLACE INTO memory_meta (key, value) VALUES ('keyword_index', 1)" }]);
+  return indexed;
+}
+
+/**
+ * On an open sql.js image (a writer's seed, the legacy copy): builds the index if it is missing, or
+ * always with `force`; returns whether it did. Inside the caller's transaction when `inTransaction`.
+ */
+export function ensureKeywordIndex(db: SqlJsDatabase, options: { force?: boolean; inTransaction?: boolean } = {}): boolean {
+  const read: Read = (sql, params) => queryAll(db, sql, params);
+  if (!options.force && keywordIndexReady(read)) return false;
+  if (!options.inTransaction) db.exec('BEGIN');
+  try {
+    rebuildKeywordIndex(read, (statements) => {
+      for (const s of statements) db.run(s.sql, (s.params ?? []) as SqlValue[]);
+    });
+    if (!options.inTransaction) db.exec('COMMIT');
+  } catch (err) {
+    if (!options.inTransaction) db.exec('ROLLBACK');
+    throw err;
+  }
+  return true;
+}
+
+/** Whether the keyword index covers memory_chunks (a database of migration 1 gets it at its writer's next open). */
+export function keywordIndexReady(read: Read): boolean {
+  return read("SELECT 1 FROM memory_meta WHERE key = 'keyword_index'").length > 0;
+}
+
+const PAGE = 2_000;
+
+function slotValue(tokens: number, source: ChunkSource): number {
+  return (Math.min(tokens, MAX_LENGTH) + 1) | (source === 'run' ? RUN_BIT : 0);
+}
+
+function encodePostings(merged: ReadonlyMap<number, number>): Uint8Array {
+  const offsets = [...merged.keys()].sort((a, b) => a - b);
+  const out = new Uint16Array(offsets.length * 2);
+  offsets.forEach((o, i) => {
+    out[i] = o;
+    out[offsets.length + i] = merged.get(o)!;
+  });
+  return bytes(out);
+}
+
+function decodePostings(blob: Uint8Array): { offsets: Uint16Array; counts: Uint16Array } {
+  const all = uint16(blob);
+  const k = all.length / 2;
+  return { offsets: all.subarray(0, k), counts: all.subarray(k) };
+}
+
+// The blobs are little-endian; so is every platform Node and VS Code run on (x64, arm64).
+function uint16(blob: Uint8Array): Uint16Array {
+  const aligned = blob.byteOffset % 2 === 0 ? blob : blob.slice();
+  return new Uint16Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >> 1);
+}
+
+function bytes(a: Uint16Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
