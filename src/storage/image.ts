@@ -1,6 +1,7 @@
 // Builds the in-memory database from disk: the snapshot, then every journal generation's
 // transactions that the snapshot does not already hold, in order. Validates as it goes, and reports
 // damage as DatabaseFileError without changing a byte (cutting a torn tail is the writer's job).
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database as SqlJsDatabase, Statement } from 'sql.js';
@@ -108,8 +109,8 @@ export async function loadImage(dir: string, applicationId = APPLICATION_ID): Pr
   const SQL = await loadSqlJs();
   const snapshotPath = path.join(dir, SNAPSHOT_FILE);
   const snapshotStamp = fileStamp(snapshotPath);
-  const bytes = readIfExists(snapshotPath);
-  const hash = bytes ? snapshotHash(bytes) : undefined;
+  const bytes = await readIfExists(snapshotPath);
+  const hash = bytes ? await snapshotHashAsync(bytes) : undefined;
   const snapshotCheck = hash ? verifySnapshot(dir, snapshotPath, hash) : undefined;
   const db = bytes ? openSnapshot(SQL, snapshotPath, bytes, applicationId, snapshotCheck === 'verified') : new SQL.Database();
   if (!bytes) db.exec(`PRAGMA application_id = ${applicationId}`);
@@ -120,7 +121,7 @@ export async function loadImage(dir: string, applicationId = APPLICATION_ID): Pr
     const journals: JournalState[] = [];
     let replayed = 0;
     for (const file of listJournals(dir)) {
-      const buf = readIfExists(file.path);
+      const buf = await readIfExists(file.path);
       if (!buf) throw new DatabaseFileError(file.path, 'the journal vanished while it was read');
       const scan = scanJournalFile(file.path, buf);
       const torn = journals.find((j) => j.tornBytes > 0);
@@ -188,11 +189,24 @@ function scanJournalFile(file: string, buf: Buffer): ReturnType<typeof scanJourn
   return scan;
 }
 
-function readIfExists(file: string): Buffer | undefined {
+/** Off the event loop: the file is read by libuv's threads, and hashed a slice per turn of the loop. */
+async function readIfExists(file: string): Promise<Buffer | undefined> {
   try {
-    return fs.readFileSync(file);
+    return await fs.promises.readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+}
+
+const HASH_SLICE = 8 * 1024 * 1024;
+
+async function snapshotHashAsync(bytes: Buffer): Promise<string> {
+  if (bytes.length <= HASH_SLICE) return snapshotHash(bytes);
+  const hash = createHash('sha256');
+  for (let at = 0; at < bytes.length; at += HASH_SLICE) {
+    hash.update(bytes.subarray(at, at + HASH_SLICE));
+    await new Promise((r) => setImmediate(r));
+  }
+  return hash.digest('hex');
 }

@@ -1,9 +1,9 @@
 // The memory's keyword index, kept in the memory database next to the chunks it indexes and written in
 // the same transactions (memorySchema.ts, migration 2). Why not FTS4 (the only full-text module this
 // sql.js build has): its tokenizers do not split identifiers (`sendInvoice` stays one word, so "send
-// the invoice" misses it), and ranking with matchinfo() costs a row out of SQLite per matching chunk
-// (80-150 ms for a 4-word query over 50k chunks, against under 5 ms here). So the terms are
-// core's (terms.ts), and each term's postings are stored in blocks of BLOCK chunk ids:
+// the invoice" misses it), and ranking with matchinfo() takes a row out of SQLite for every chunk that
+// holds any query word (with common words, every chunk). So the terms are core's (terms.ts), and each
+// term's postings are stored in blocks of BLOCK chunk ids:
 //   memory_terms (term, block) → postings: the chunks of the block holding the term, as uint16
 //     offsets in the block, then each one's term count (uint16), little-endian;
 //   memory_lengths (block) → lengths: per offset, 0 for no chunk, else 1 + its token count (15 bits),
