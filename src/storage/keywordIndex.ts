@@ -53,11 +53,12 @@ export function keywordIndexWrites(read: Read, added: readonly IndexedText[], re
   for (const doc of removed) touch(doc, true);
   for (const doc of added) touch(doc, false);
 
+  const stored = storedRows(read, terms);
   const statements: SqlStatement[] = [];
   for (const [term, blocks] of terms) {
     for (const [block, changes] of blocks) {
-      const row = read<{ postings: Uint8Array }>('SELECT postings FROM memory_terms WHERE term = ? AND block = ?', [term, block])[0];
-      const current = row ? decodePostings(row.postings) : { offsets: new Uint16Array(0), counts: new Uint16Array(0) };
+      const row = stored.get(`${block}\0${term}`);
+      const current = row ? decodePostings(row) : { offsets: new Uint16Array(0), counts: new Uint16Array(0) };
       const merged = new Map<number, number>();
       current.offsets.forEach((o, i) => merged.set(o, current.counts[i]!));
       for (const [o, n] of changes) {
@@ -82,6 +83,28 @@ export function keywordIndexWrites(read: Read, added: readonly IndexedText[], re
     }
   }
   return statements;
+}
+
+/** The stored postings of the (term, block) pairs about to change: a few queries per block, not one per pair. */
+function storedRows(read: Read, terms: ReadonlyMap<string, ReadonlyMap<number, unknown>>): Map<string, Uint8Array> {
+  const byBlock = new Map<number, string[]>();
+  for (const [term, blocks] of terms) {
+    for (const block of blocks.keys()) {
+      const list = byBlock.get(block);
+      if (list) list.push(term);
+      else byBlock.set(block, [term]);
+    }
+  }
+  const out = new Map<string, Uint8Array>();
+  for (const [block, list] of byBlock) {
+    // sql.js binds at most 999 parameters per statement in its default build
+    for (let i = 0; i < list.length; i += 900) {
+      const slice = list.slice(i, i + 900);
+      const rows = read<{ term: string; postings: Uint8Array }>(`SELECT term, postings FROM memory_terms WHERE block = ? AND term IN (${slice.map(() => '?').join(',')})`, [block, ...slice]);
+      for (const r of rows) out.set(`${block}\0${r.term}`, r.postings);
+    }
+  }
+  return out;
 }
 
 /** Everything a BM25 ranking of these terms needs: corpus statistics, lengths, and the terms' postings. */
