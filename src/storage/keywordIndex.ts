@@ -128,10 +128,18 @@ export function readKeywordView(read: Read, terms: readonly string[]): KeywordVi
       total += len;
     }
   }
+  const rowsOf = new Map<string, { block: number; postings: Uint8Array }[]>();
+  const wanted = [...new Set(terms)];
+  for (let i = 0; i < wanted.length; i += 900) {
+    const slice = wanted.slice(i, i + 900);
+    for (const r of read<{ term: string; block: number; postings: Uint8Array }>(`SELECT term, block, postings FROM memory_terms WHERE term IN (${slice.map(() => '?').join(',')}) ORDER BY term, block`, slice)) {
+      const list = rowsOf.get(r.term);
+      if (list) list.push(r);
+      else rowsOf.set(r.term, [r]);
+    }
+  }
   const postings = new Map<string, Postings>();
-  for (const term of new Set(terms)) {
-    const blocks = read<{ block: number; postings: Uint8Array }>('SELECT block, postings FROM memory_terms WHERE term = ? ORDER BY block', [term]);
-    if (blocks.length === 0) continue;
+  for (const [term, blocks] of rowsOf) {
     const decoded = blocks.map((b) => ({ block: b.block, ...decodePostings(b.postings) }));
     const count = decoded.reduce((s, d) => s + d.offsets.length, 0);
     const docs = new Uint32Array(count);
