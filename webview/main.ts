@@ -18,5 +18,5 @@ if (view === 'panel') {
   });
 }
 // the host holds its messages until this arrives, and sends the whole state again on each ready
-send({ type: 'ready', view });
+send({ type: 'ready', view, loadedMs: performance.now() });
 document.body.dataset.codecompanion = 'ready';

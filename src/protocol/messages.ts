@@ -141,7 +141,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export const WebviewMessageSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), view: z.enum(['dashboard', 'panel']) }),
+  /** `loadedMs`: how old the webview's document was when its script said ready (its own start-up, for the panel's timing). */
+  z.object({ type: z.literal('ready'), view: z.enum(['dashboard', 'panel']), loadedMs: z.number().nonnegative().optional() }),
   z.object({ type: z.literal('command'), command: WebviewCommandSchema, runId: Id.optional(), patchId: Id.optional() }),
   z.object({ type: z.literal('selectRun'), runId: Id }),
   z.object({ type: z.literal('panel/eventDetail'), seq: z.number().int().positive() }),

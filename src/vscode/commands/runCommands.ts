@@ -9,7 +9,7 @@ import { rememberedRunSettings, rememberObjective } from './objectivePrompt';
 import type { Models } from '../../app/engine';
 import type { Companion } from '../companion';
 import { DASHBOARD_VIEW } from '../views/dashboardView';
-import { RunPanel } from '../views/runPanel';
+import { RunPanel, type PanelShown } from '../views/runPanel';
 import type { RunResult } from '../runController';
 
 const RunArgs = z.object({ objective: z.string().trim().min(1), budgetUsd: z.number().nonnegative().optional(), apply: z.boolean().optional() });
@@ -96,19 +96,22 @@ export function withProgress<T extends RunResult>(c: Companion, objective: strin
   );
 }
 
-export async function showRunCommand(c: Companion, arg: unknown): Promise<void> {
+/** Resolves once the run panel has drawn the run's event log (what it shows), or undefined when no run was picked. */
+export async function showRunCommand(c: Companion, arg: unknown): Promise<PanelShown | undefined> {
   await c.runs.history();
   let runId = typeof arg === 'string' ? arg : (arg as { runId?: unknown } | undefined)?.runId;
   if (typeof runId !== 'string') {
     const runs = await c.runs.allRuns();
     if (runs.length === 0) {
       void vscode.window.showInformationMessage('CodeCompanion: no runs in this workspace yet. Run an objective first.');
-      return;
+      return undefined;
     }
     const pick = runs.length === 1 ? { detail: runs[0]!.runId } : await vscode.window.showQuickPick(runs.map((r) => ({ label: r.objective, description: `${r.status} · ${r.eventCount} events`, detail: r.runId })), { title: 'CodeCompanion: Show Run' });
     runId = pick?.detail;
   }
-  if (typeof runId === 'string') RunPanel.show(c.context.extensionUri, c.runs, c.log, runId);
+  if (typeof runId !== 'string') return undefined;
+  const panel = RunPanel.show(c.context.extensionUri, c.runs, c.log, runId);
+  return panel.shown();
 }
 
 export async function showDashboardCommand(): Promise<void> {

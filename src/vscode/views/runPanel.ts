@@ -26,6 +26,11 @@ export class RunPanel implements vscode.Disposable {
   private pending: RecordedEvent[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private live: vscode.Disposable | undefined;
+  /** When the run was picked: the panel's timings in the log count from here. */
+  private openedAt = 0;
+  private status: string = 'pending';
+  private readonly waiting: Array<(shown: PanelShown | undefined) => void> = [];
+  private lastShown: PanelShown | undefined;
   lastRender: { rows: number; ms: number } | undefined;
 
   static show(extensionUri: vscode.Uri, runs: RunController, log: vscode.LogOutputChannel, runId: string): RunPanel {
@@ -54,9 +59,23 @@ export class RunPanel implements vscode.Disposable {
     this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
   }
 
+  /** What the webview shows once it has drawn the run's event log: the run, its status and how many rows it holds. */
+  shown(timeoutMs = 120_000): Promise<PanelShown | undefined> {
+    if (this.lastShown?.runId === this.runId) return Promise.resolve(this.lastShown);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      this.waiting.push((shown) => {
+        clearTimeout(timer);
+        resolve(shown);
+      });
+    });
+  }
+
   private open(runId: string): void {
     this.panel.reveal();
     if (runId === this.runId) return;
+    this.openedAt = performance.now();
+    this.lastShown = undefined;
     this.runId = runId;
     this.panel.title = `Run ${runId.replace(/^run-/, '')}`;
     this.live?.dispose();
@@ -79,6 +98,8 @@ export class RunPanel implements vscode.Disposable {
     const runId = this.runId;
     const listed = this.listed;
     const first = this.events.slice(0, FIRST).map(rowOf);
+    this.status = listed?.status ?? 'pending';
+    this.log.info(`run panel: first rows posted ${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked`);
     // header, count and the first screenful first; the run's artifacts and patches (a fold over
     // every event) and the other rows follow, so a long run is on screen before it is all sent
     this.channel.post({ type: 'panel/init', runId, objective: listed?.objective ?? '', status: listed?.status ?? 'pending', total: this.events.length, artifacts: [], patches: [] });
@@ -87,6 +108,7 @@ export class RunPanel implements vscode.Disposable {
       if (this.runId !== runId) return;
       for (let i = FIRST; i < this.events.length; i += CHUNK) this.channel.post({ type: 'panel/events', rows: this.events.slice(i, i + CHUNK).map(rowOf), reset: false });
       const state = projectRun(runId, this.events.flatMap(tryParse));
+      this.status = state.status;
       this.channel.post({ type: 'panel/update', status: state.status, artifacts: artifacts(state), patches: patches(state) });
     });
   }
@@ -111,6 +133,7 @@ export class RunPanel implements vscode.Disposable {
   private async onMessage(m: WebviewMessage): Promise<void> {
     if (m.type === 'ready') {
       // a webview that was hidden comes back empty: send it everything again
+      if (!this.webviewReady) this.log.info(`run panel: webview ready ${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked${m.loadedMs !== undefined ? ` (its document ${m.loadedMs.toFixed(0)} ms old)` : ''}; events ${this.loaded ? 'read' : 'not read yet'}`);
       this.webviewReady = true;
       this.pending = [];
       if (this.loaded) this.sendAll();
@@ -119,17 +142,27 @@ export class RunPanel implements vscode.Disposable {
       if (e) this.channel.post({ type: 'panel/eventDetail', seq: m.seq, json: JSON.stringify({ seq: e.seq, ts: new Date(e.ts).toISOString(), type: e.type, data: e.data }, null, 2).slice(0, 200_000) });
     } else if (m.type === 'panel/rendered') {
       this.lastRender = { rows: m.rows, ms: m.ms };
-      this.log.info(`run panel rendered ${m.rows} events in ${m.ms.toFixed(1)} ms`);
+      this.log.info(`run panel rendered ${m.rows} events in ${m.ms.toFixed(1)} ms (${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked)`);
+      this.lastShown = { runId: this.runId, status: this.status, rows: m.rows };
+      for (const w of this.waiting.splice(0)) w(this.lastShown);
     } else if (m.type === 'command') await runWebviewCommand({ ...m, runId: m.runId ?? this.runId });
   }
 
   dispose(): void {
     if (RunPanel.current === this) RunPanel.current = undefined;
+    for (const w of this.waiting.splice(0)) w(undefined);
     clearTimeout(this.timer);
     this.live?.dispose();
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }
+}
+
+export interface PanelShown {
+  readonly runId: string;
+  readonly status: string;
+  /** Rows the webview's event log holds. */
+  readonly rows: number;
 }
 
 /** An event's row; an event this build cannot summarise (an older or newer shape) still gets one. */
