@@ -17,13 +17,21 @@ export class RunPanelView {
   private measured = false;
   private total = 0;
 
-  constructor(root: HTMLElement) {
+  private readonly body: HTMLElement;
+  private mounted = false;
+
+  /** The page may hold the host's static first screen: it stays until the host's first message replaces it. */
+  constructor(private readonly root: HTMLElement) {
     const log = h('div', { class: 'log', id: 'event-log', tabindex: 0, role: 'list' });
     this.list = new VirtualList(log, ROW, (row) => this.row(row));
-    root.replaceChildren(this.header, h('div', { class: 'panel-body' }, h('section', { class: 'log-col' }, h('h3', {}, 'Events ', this.count), log, this.detail), this.side));
+    this.body = h('div', { class: 'panel-body' }, h('section', { class: 'log-col' }, h('h3', {}, 'Events ', this.count), log, this.detail), this.side);
   }
 
   handle(m: HostMessage): void {
+    if (!this.mounted) {
+      this.mounted = true;
+      this.root.replaceChildren(this.header, this.body);
+    }
     if (m.type === 'panel/init') {
       this.started = performance.now();
       this.measured = false;

@@ -110,7 +110,7 @@ export async function showRunCommand(c: Companion, arg: unknown): Promise<PanelS
     runId = pick?.detail;
   }
   if (typeof runId !== 'string') return undefined;
-  const panel = RunPanel.show(c.context.extensionUri, c.runs, c.log, runId);
+  const panel = await RunPanel.show(c.context.extensionUri, c.runs, c.log, runId);
   return panel.shown();
 }
 

@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../../core/events';
 import { projectRun, type RunState } from '../../core/orchestrator/runState';
 import type { ArtifactView, EventRow, PatchView, RunListItem, WebviewMessage } from '../../protocol/messages';
 import type { StoredEvent } from '../../core/ports/eventStore';
+import { panelFirstScreen } from '../../app/dashboard/panelMarkup';
 import { tryParse, type RunController } from '../runController';
 import { WebviewChannel, webviewHtml, webviewOptions } from './webviewChannel';
 import { runWebviewCommand } from './webviewCommands';
@@ -31,15 +32,35 @@ export class RunPanel implements vscode.Disposable {
   private status: string = 'pending';
   private readonly waiting: Array<(shown: PanelShown | undefined) => void> = [];
   private lastShown: PanelShown | undefined;
+  private disposed = false;
   lastRender: { rows: number; ms: number } | undefined;
 
-  static show(extensionUri: vscode.Uri, runs: RunController, log: vscode.LogOutputChannel, runId: string): RunPanel {
-    if (!RunPanel.current) {
-      const panel = vscode.window.createWebviewPanel('codecompanion.runPanel', 'CodeCompanion Run', vscode.ViewColumn.Active, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
-      RunPanel.current = new RunPanel(panel, extensionUri, runs, log);
+  /**
+   * A panel already open shows the run through its messages. A new one reads the run first and is
+   * created with the first rows in its page, so they are on screen before its script has loaded.
+   */
+  static async show(extensionUri: vscode.Uri, runs: RunController, log: vscode.LogOutputChannel, runId: string): Promise<RunPanel> {
+    if (RunPanel.current) {
+      RunPanel.current.open(runId);
+      return RunPanel.current;
     }
-    RunPanel.current.open(runId);
-    return RunPanel.current;
+    const pickedAt = performance.now();
+    // the webview's frame starts (a placeholder page) while the run is read
+    const panel = vscode.window.createWebviewPanel('codecompanion.runPanel', `Run ${runId.replace(/^run-/, '')}`, vscode.ViewColumn.Active, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'panel', 'CodeCompanion Run', '<p class="muted">Reading the run…</p>', false);
+    const created = new RunPanel(panel, extensionUri, runs, log);
+    RunPanel.current = created;
+    const read = await readRun(runs, runId);
+    log.info(`run panel: ${read.events.length} events read in ${(performance.now() - pickedAt).toFixed(0)} ms`);
+    if (created.disposed || created.runId) {
+      // closed while reading, or another run was asked for meanwhile
+      if (!created.disposed && created.runId !== runId) return created;
+      if (created.disposed) return RunPanel.show(extensionUri, runs, log, runId);
+    }
+    const first = panelFirstScreen({ runId, objective: read.listed?.objective ?? '', status: read.listed?.status ?? 'pending', total: read.events.length, rows: read.events.slice(0, FIRST).map(rowOf) });
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'panel', 'CodeCompanion Run', first);
+    created.open(runId, read, pickedAt);
+    return created;
   }
 
   static get instance(): RunPanel | undefined {
@@ -54,7 +75,6 @@ export class RunPanel implements vscode.Disposable {
     private readonly runs: RunController,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'panel', 'CodeCompanion Run');
     this.channel = new WebviewChannel(panel.webview, log, (m) => this.onMessage(m));
     this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
   }
@@ -71,25 +91,33 @@ export class RunPanel implements vscode.Disposable {
     });
   }
 
-  private open(runId: string): void {
+  private open(runId: string, read?: RunRead, pickedAt = performance.now()): void {
     this.panel.reveal();
     if (runId === this.runId) return;
-    this.openedAt = performance.now();
+    this.openedAt = pickedAt;
     this.lastShown = undefined;
     this.runId = runId;
     this.panel.title = `Run ${runId.replace(/^run-/, '')}`;
     this.live?.dispose();
     this.live = this.runs.bus.subscribe((e) => this.onLiveEvent(e), { runId });
-    void this.load();
+    if (read) this.loadedWith(read);
+    else void this.load();
   }
 
   private async load(): Promise<void> {
     const t0 = performance.now();
     this.loaded = false;
-    this.events = await this.runs.storedEvents(this.runId);
-    this.listed = await this.runs.runInfo(this.runId);
+    const runId = this.runId;
+    const read = await readRun(this.runs, runId);
+    if (runId !== this.runId) return;
+    this.log.info(`run panel: ${read.events.length} events read in ${(performance.now() - t0).toFixed(0)} ms`);
+    this.loadedWith(read);
+  }
+
+  private loadedWith(read: RunRead): void {
+    this.events = read.events;
+    this.listed = read.listed;
     this.loaded = true;
-    this.log.info(`run panel: ${this.events.length} events read in ${(performance.now() - t0).toFixed(0)} ms`);
     // the webview gets everything once it has said ready (held messages would go twice otherwise)
     if (this.webviewReady) this.sendAll();
   }
@@ -149,6 +177,7 @@ export class RunPanel implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     if (RunPanel.current === this) RunPanel.current = undefined;
     for (const w of this.waiting.splice(0)) w(undefined);
     clearTimeout(this.timer);
@@ -156,6 +185,16 @@ export class RunPanel implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }
+}
+
+interface RunRead {
+  readonly events: StoredEvent[];
+  readonly listed: RunListItem | undefined;
+}
+
+async function readRun(runs: RunController, runId: string): Promise<RunRead> {
+  const [events, listed] = await Promise.all([runs.storedEvents(runId), runs.runInfo(runId)]);
+  return { events, listed };
 }
 
 export interface PanelShown {

@@ -5,7 +5,13 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../../protocol/messages';
 
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'dashboard' | 'panel', title: string): string {
+/**
+ * `firstScreen`: HTML the host wrote (every text escaped) shown until the script takes the page over.
+ * The script is async: the page is shown when parsed (VS Code shows a webview's page at
+ * DOMContentLoaded, which a plain script at the end of the body would hold until it has run).
+ * `script: false` for a placeholder page shown while the host reads what the real one needs.
+ */
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'dashboard' | 'panel', title: string, firstScreen = '', script = true): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', name)).toString();
   const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `font-src ${webview.cspSource}`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
@@ -20,8 +26,8 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, v
 <title>${title}</title>
 </head>
 <body data-view="${view}">
-<main id="app" aria-live="polite"></main>
-<script nonce="${nonce}" src="${asset('webview.js')}"></script>
+<main id="app" aria-live="polite">${firstScreen}</main>
+${script ? `<script nonce="${nonce}" async src="${asset('webview.js')}"></script>` : ''}
 </body>
 </html>`;
 }
