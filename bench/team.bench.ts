@@ -13,7 +13,7 @@ import { WorkspaceView } from '../src/core/orchestrator/workspaceView';
 import { systemClock } from '../src/core/ports/clock';
 import { containment } from '../src/core/sandbox/containment';
 import { connectTeam, type TeamClient } from '../src/team/redisConnection';
-import { decodeEntry, resultsKey, streamMessages } from '../src/team/jobsQueue';
+import { CHECKS_STREAM, decodeEntry, resultsKey, streamMessages } from '../src/team/jobsQueue';
 import { remoteChecks } from '../src/team/remoteChecks';
 import { followRun } from '../src/team/runFollower';
 import { TeamPublisher } from '../src/team/teamPublisher';
@@ -163,7 +163,14 @@ async function scaleOut(client: TeamClient, url: string, children: ChildProcess[
     await client.flushAll();
     await Promise.all(Array.from({ length: workers }, (_, i) => startWorker(url, `bench-${workers}-${i}`, children)));
     const t0 = performance.now();
-    const reports = await Promise.all(Array.from({ length: JOBS }, (_, i) => checks.run(view, plan, `sleep ${JOB_S}`, 60_000, undefined, `bench-${workers}/job${i}.check`)));
+    const startedAt = Date.now();
+    const answeredAt = new Map<string, number>();
+    const reports = await Promise.all(Array.from({ length: JOBS }, async (_, i) => {
+      const key = `bench-${workers}/job${i}.check`;
+      const r = await checks.run(view, plan, `sleep ${JOB_S}`, 60_000, undefined, key);
+      answeredAt.set(key, Date.now());
+      return r;
+    }));
     const seconds = (performance.now() - t0) / 1000;
     if (reports.some((r) => !r.passed)) throw new Error(`a check failed: ${reports.find((r) => !r.passed)!.output}`);
     await stopAll(children);
@@ -172,7 +179,40 @@ async function scaleOut(client: TeamClient, url: string, children: ChildProcess[
     const ratio = ideal / seconds;
     add({ metric: `scale-out: ${JOBS} check jobs of ${JOB_S} s, ${workers} worker${workers > 1 ? 's' : ''}`, value: seconds, unit: 's' });
     add({ metric: `  ratio to ideal (${ideal} s) / to linear from 1 worker`, value: `${ratio.toFixed(3)} / ${(single / seconds / workers).toFixed(3)}`, ...(workers === 4 ? { goal: `≥ 0.85 of ideal at 4 workers: ${ratio >= 0.85 ? 'met' : 'NOT met'}` } : {}) });
+    const b = await breakdown(client, startedAt, answeredAt, JOB_S * 1000);
+    add({ metric: `  per job, mean: publish→taken / worker outside the check / check past its ${JOB_S} s (scratch, unpack, sandbox, sweep) / report→answered`, value: `${b.queued.toFixed(0)} / ${b.setup.toFixed(0)} / ${b.sandbox.toFixed(0)} / ${b.answer.toFixed(0)}`, unit: 'ms' });
+    add({ metric: '  from the start: first job published / first taken / last published', value: `${b.firstPublished} / ${b.firstTaken} / ${b.lastPublished}`, unit: 'ms' });
+    add({ metric: '  per worker: idle from its answer to its next job taken, mean ms', value: b.pickup.toFixed(1), unit: 'ms' });
   }
+}
+
+/**
+ * Where a check job's time goes, from Redis' own clock (stream ids are milliseconds): published on the
+ * checks stream → `claimed` on its results stream (queue wait, including waiting for a free worker) →
+ * the `report` entry; the report's durationMs is the sandboxed check itself (scratch folder, unpack,
+ * bubblewrap, the command); `answered` is when the orchestrator's run() returned.
+ */
+async function breakdown(client: TeamClient, startedAt: number, answeredAt: ReadonlyMap<string, number>, commandMs: number): Promise<{ queued: number; setup: number; sandbox: number; answer: number; pickup: number; firstPublished: number; firstTaken: number; lastPublished: number }> {
+  const ms = (id: string) => Number(id.split('-')[0]);
+  const published = new Map<string, number>();
+  for (const m of streamMessages([{ messages: await client.xRange(CHECKS_STREAM, '-', '+') }])) published.set((JSON.parse(m.message.job!) as { callKey: string }).callKey, ms(m.id));
+  const rows: Array<{ worker: string; taken: number; reported: number; queued: number; setup: number; sandbox: number; answer: number }> = [];
+  for (const [key, answered] of answeredAt) {
+    const entries = streamMessages([{ messages: await client.xRange(resultsKey(key), '-', '+') }]).map((m) => ({ at: ms(m.id), e: decodeEntry(m.message.entry) }));
+    const claimed = entries.find((x) => x.e.type === 'claimed');
+    const report = entries.find((x) => x.e.type === 'report');
+    if (!claimed || claimed.e.type !== 'claimed' || !report || report.e.type !== 'report') continue;
+    const took = report.at - claimed.at;
+    rows.push({ worker: claimed.e.worker, taken: claimed.at, reported: report.at, queued: claimed.at - published.get(key)!, setup: took - report.e.report.durationMs, sandbox: report.e.report.durationMs - commandMs, answer: answered - report.at });
+  }
+  const mean = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / Math.max(1, xs.length);
+  const gaps: number[] = [];
+  for (const w of new Set(rows.map((r) => r.worker))) {
+    const mine = rows.filter((r) => r.worker === w).sort((a, b) => a.taken - b.taken);
+    for (let i = 1; i < mine.length; i++) gaps.push(mine[i]!.taken - mine[i - 1]!.reported);
+  }
+  const pubs = [...published.values()];
+  return { firstPublished: Math.min(...pubs) - startedAt, lastPublished: Math.max(...pubs) - startedAt, firstTaken: Math.min(...rows.map((r) => r.taken)) - startedAt, queued: mean(rows.map((r) => r.queued)), setup: mean(rows.map((r) => r.setup)), sandbox: mean(rows.map((r) => r.sandbox)), answer: mean(rows.map((r) => r.answer)), pickup: mean(gaps) };
 }
 
 async function failover(client: TeamClient, url: string, children: ChildProcess[], add: Add): Promise<void> {

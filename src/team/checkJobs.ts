@@ -14,6 +14,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { z } from 'zod';
+import type { WorkspaceView } from '../core/orchestrator/workspaceView';
+import type { PatchPlan } from '../core/patch/planPatch';
+import { walkWorkspace } from '../core/sandbox/scratchCopy';
 import { JobError } from './jobsQueue';
 
 /** The gzip archive of the staged workspace a check job carries (its base64 is ~4/3 of this). */
@@ -45,26 +48,53 @@ export const CheckJobSchema = z.object({
 });
 export type CheckJob = z.infer<typeof CheckJobSchema>;
 
-/** Packs a scratch copy of the staged workspace; throws a JobError past a limit. */
-export function packFolder(dir: string): Buffer {
-  const archive: Archive = { files: [], links: [] };
+/**
+ * Packs the staged workspace (the files on disk by the scratch copy's rules, the run's staged patches
+ * and `plan` on top) straight into the archive, in memory: no scratch folder is written and removed
+ * on the orchestrator's disk per check. Throws a JobError past a limit.
+ */
+export function packWorkspace(view: WorkspaceView, plan?: PatchPlan): Buffer {
+  const files = new Map<string, { x: boolean; d: Buffer }>();
+  const links = new Map<string, string>();
   let unpacked = 0;
-  const walk = (rel: string) => {
-    for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const name = rel ? `${rel}/${e.name}` : e.name;
-      const full = path.join(dir, name);
-      if (archive.files.length + archive.links.length >= MAX_CHECK_FILES) throw new JobError(`the staged workspace has more than ${MAX_CHECK_FILES} files, the limit of a check job: run the check locally (without --remote-checks)`);
-      if (e.isDirectory()) walk(name);
-      else if (e.isSymbolicLink()) archive.links.push({ p: name, l: fs.readlinkSync(full) });
-      else if (e.isFile()) {
-        const data = fs.readFileSync(full);
-        unpacked += data.length;
-        if (unpacked > MAX_CHECK_UNPACKED_BYTES) throw new JobError(`the staged workspace is past ${mib(MAX_CHECK_UNPACKED_BYTES)} MiB, the limit of a check job: run the check locally (without --remote-checks)`);
-        archive.files.push({ p: name, x: (fs.statSync(full).mode & 0o111) !== 0, d: data.toString('base64') });
-      }
-    }
+  const count = () => {
+    if (files.size + links.size >= MAX_CHECK_FILES) throw new JobError(`the staged workspace has more than ${MAX_CHECK_FILES} files, the limit of a check job: run the check locally (without --remote-checks)`);
   };
-  walk('');
+  const add = (rel: string, data: Buffer, x: boolean) => {
+    unpacked += data.length - (files.get(rel)?.d.length ?? 0);
+    if (unpacked > MAX_CHECK_UNPACKED_BYTES) throw new JobError(`the staged workspace is past ${mib(MAX_CHECK_UNPACKED_BYTES)} MiB, the limit of a check job: run the check locally (without --remote-checks)`);
+    files.set(rel, { x, d: data });
+  };
+  walkWorkspace(view.root, {
+    folder: () => undefined,
+    file: (rel, from) => {
+      count();
+      add(rel, fs.readFileSync(from), (fs.statSync(from).mode & 0o111) !== 0);
+    },
+    link: (rel, target) => {
+      count();
+      links.set(rel, target);
+    },
+  }, { dependencies: false });
+  for (const [rel, text] of view.changes(plan)) {
+    if (text === null) {
+      files.delete(rel);
+      links.delete(rel);
+      continue;
+    }
+    // as a write into the scratch copy does: through a link to a file of the copy, keeping its mode
+    const through = links.has(rel) ? path.posix.normalize(path.posix.join(path.posix.dirname(rel), links.get(rel)!)) : rel;
+    const at = files.has(through) ? through : rel;
+    if (at === rel) {
+      links.delete(rel);
+      if (!files.has(rel)) count();
+    }
+    add(at, Buffer.from(text), files.get(at)?.x ?? false);
+  }
+  const archive: Archive = {
+    files: [...files].sort(([a], [b]) => a.localeCompare(b)).map(([p, f]) => ({ p, x: f.x, d: f.d.toString('base64') })),
+    links: [...links].sort(([a], [b]) => a.localeCompare(b)).map(([p, l]) => ({ p, l })),
+  };
   const packed = zlib.gzipSync(JSON.stringify(archive));
   if (packed.length > MAX_CHECK_ARCHIVE_BYTES) throw new JobError(`the staged workspace packs to ${mib(packed.length)} MiB, past the ${mib(MAX_CHECK_ARCHIVE_BYTES)} MiB limit of a check job: run the check locally (without --remote-checks)`);
   return packed;

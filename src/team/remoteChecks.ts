@@ -3,13 +3,10 @@
 // a worker started with --allow-check runs it in its sandbox and writes a TestReport to the check's
 // results stream. The run stays the single writer of its log: the report is booked here, once.
 // A team with no live worker taking checks gets a clear error, at publication or while waiting.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { TestReport } from '../core/artifacts/schemas';
 import type { CheckRunner } from '../core/orchestrator/checkCommand';
 import type { TeamClient } from './redisConnection';
-import { encodeCheckJob, packFolder } from './checkJobs';
+import { encodeCheckJob, packWorkspace } from './checkJobs';
 import { CHECKS_STREAM, decodeEntry, ensureGroup, JobError, MAX_JOB_BYTES, needsPublishing, resultsKey, streamMessages, withdrawJob } from './jobsQueue';
 import { liveWorkers } from './workerRegistry';
 import { DEFAULT_REMOTE_WAIT_MS } from './remoteModels';
@@ -31,6 +28,9 @@ export class TeamCheckError extends Error {
 
 const NO_CHECKER = 'no live team worker takes check jobs: start one with `codecompanion worker --redis URL --allow-check`, or run the check here (without --remote-checks)';
 
+/** Connections that have made sure the checks stream's group exists (one XGROUP CREATE per connection, not per check). */
+const grouped = new WeakSet<TeamClient>();
+
 export function remoteChecks(client: TeamClient, options: RemoteCheckOptions = {}): CheckRunner {
   return {
     async run(view, plan, command, timeoutMs, signal, key) {
@@ -38,19 +38,18 @@ export function remoteChecks(client: TeamClient, options: RemoteCheckOptions = {
       // (unless the run withdrew it when it was cancelled: then it is published again)
       if (await needsPublishing(client, key)) {
         if (!(await liveWorkers(client)).some((w) => w.checks)) throw new TeamCheckError(`the check of ${key}: ${NO_CHECKER}`);
-        const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'codecompanion-pack-'));
         let encoded: string;
         try {
-          view.materialize(scratch, plan, { dependencies: false });
-          encoded = encodeCheckJob({ kind: 'check', callKey: key, command, timeoutMs, archive: packFolder(scratch).toString('base64') });
+          encoded = encodeCheckJob({ kind: 'check', callKey: key, command, timeoutMs, archive: packWorkspace(view, plan).toString('base64') });
         } catch (err) {
           if (err instanceof JobError) throw new TeamCheckError(`the check of ${key}: ${err.message}`);
           throw err;
-        } finally {
-          fs.rmSync(scratch, { recursive: true, force: true });
         }
         if (Buffer.byteLength(encoded) > MAX_JOB_BYTES) throw new TeamCheckError(`the check of ${key} is past the job limit: run it here (without --remote-checks)`);
-        await ensureGroup(client, CHECKS_STREAM);
+        if (!grouped.has(client)) {
+          await ensureGroup(client, CHECKS_STREAM);
+          grouped.add(client);
+        }
         await client.xAdd(CHECKS_STREAM, '*', { job: encoded });
       }
       return await awaitReport(client, key, signal, options);

@@ -93,6 +93,7 @@ export async function runWorker(client: TeamClient, options: WorkerOptions): Pro
     const abort = new AbortController();
     const onStop = () => abort.abort(new Error('the worker is stopping'));
     const flight: InFlight = { cancelled: false, stream, callKey: job.callKey, delivery, abort };
+    let released = false;
     inFlight.set(id, flight);
     options.signal.addEventListener('abort', onStop, { once: true });
     const what = job.kind === 'model' ? `${job.provider}/${job.model}` : `check \`${job.command.slice(0, 80)}\``;
@@ -107,13 +108,15 @@ export async function runWorker(client: TeamClient, options: WorkerOptions): Pro
       }
       if (abort.signal.aborted) return; // lease lost or stopping: no result written, the job stays pending for another worker
       await writeEntry(client, job.callKey, outcome);
-      // acknowledged only now that the result is stored: a crash before this line means redelivery, and the stored result is found
-      await client.xAck(stream, WORKERS_GROUP, id);
+      // acknowledged only now that the result is stored: a crash before this line means redelivery, and the stored result is found;
+      // the claim goes back in the same round trip
+      released = true;
+      await Promise.all([client.xAck(stream, WORKERS_GROUP, id), releaseClaim(client, job.callKey, delivery)]);
       options.log(`${job.callKey}: ${outcome.type === 'done' ? 'done' : outcome.type === 'report' ? `check ${outcome.report.passed ? 'passed' : 'failed'}` : `failed (${outcome.type === 'error' ? outcome.kind : ''})`}`);
     } finally {
       options.signal.removeEventListener('abort', onStop);
       inFlight.delete(id);
-      if ((await client.get(claimKey(job.callKey)).catch(() => null)) === delivery) await client.del(claimKey(job.callKey)).catch(() => undefined);
+      if (!released) await releaseClaim(client, job.callKey, delivery);
     }
   };
 
@@ -134,6 +137,7 @@ export async function runWorker(client: TeamClient, options: WorkerOptions): Pro
     };
     try {
       let cursor = '0-0';
+      let reclaimedAt = -Infinity;
       while (!options.signal.aborted) {
         const free = slots - running.size;
         if (free <= 0) {
@@ -141,11 +145,16 @@ export async function runWorker(client: TeamClient, options: WorkerOptions): Pro
           continue;
         }
         try {
-          // jobs of workers that stopped renewing their lease first
-          const claimed = await client.xAutoClaim(stream, WORKERS_GROUP, consumer, lease, cursor, { COUNT: free });
-          cursor = String(claimed.nextId);
-          const taken = claimed.messages.filter((m): m is NonNullable<typeof m> => m !== null);
-          for (const m of taken) if (!inFlight.has(String(m.id))) start(String(m.id), toRecord(m.message), true);
+          // jobs of workers that stopped renewing their lease first; looked for once per `block`, not before every job
+          // (a job only becomes reclaimable a whole lease after its worker stopped, so this adds at most `block` to a failover)
+          let taken: Array<{ id: string }> = [];
+          if (performance.now() - reclaimedAt >= block || cursor !== '0-0') {
+            reclaimedAt = performance.now();
+            const claimed = await client.xAutoClaim(stream, WORKERS_GROUP, consumer, lease, cursor, { COUNT: free });
+            cursor = String(claimed.nextId);
+            taken = claimed.messages.filter((m): m is NonNullable<typeof m> => m !== null);
+            for (const m of claimed.messages) if (m && !inFlight.has(String(m.id))) start(String(m.id), toRecord(m.message), true);
+          }
           if (taken.length >= free) continue;
           const reply = await reader.xReadGroup(WORKERS_GROUP, consumer, { key: stream, id: '>' }, { COUNT: free - taken.length, BLOCK: block });
           for (const m of streamMessages(reply)) start(m.id, m.message, false);
@@ -193,9 +202,16 @@ async function renewLease(client: TeamClient, id: string, job: InFlight, consume
 
 async function writeEntry(client: TeamClient, callKey: string, entry: ResultEntry): Promise<void> {
   const key = resultsKey(callKey);
-  await client.xAdd(key, '*', { entry: encodeEntry(entry) });
-  await client.expire(key, RESULTS_TTL_S);
+  // sent together (one round trip): the expiry only matters once the entry is there, and XADD comes first on the connection
+  await Promise.all([client.xAdd(key, '*', { entry: encodeEntry(entry) }), client.expire(key, RESULTS_TTL_S)]);
 }
+
+/** Drops the job's claim if this delivery still holds it, in one step (a script: no window between the read and the delete). */
+async function releaseClaim(client: TeamClient, callKey: string, delivery: string): Promise<void> {
+  await client.eval(RELEASE_CLAIM, { keys: [claimKey(callKey)], arguments: [delivery] }).catch(() => undefined);
+}
+
+const RELEASE_CLAIM = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
 
 function callKeyOf(text: string | undefined): string | undefined {
   try {

@@ -2,7 +2,7 @@
 // workspace with the candidate patch on top. What runs is model-written code, so it runs contained
 // (src/core/sandbox): an allowlisted environment with no secret in it, a copy whose links cannot
 // lead back to the real workspace, bubblewrap where it works, and the whole process tree killed
-// when the command ends or times out.
+// when the command ends or times out, or when the process running it dies (../sandbox/parentDeath.ts).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { bubblewrapArgs } from '../sandbox/bubblewrap';
 import { checkEnvironment } from '../sandbox/checkEnvironment';
 import { containment } from '../sandbox/containment';
 import { namespacesArgs } from '../sandbox/namespaces';
+import { groupKilledWithParent, killedWithParent, pdeathsigHelper } from '../sandbox/parentDeath';
 import { MARKER_VARIABLE, newMarker, runTree } from '../sandbox/processTree';
 import { dependenciesOf } from '../sandbox/scratchCopy';
 import type { WorkspaceView } from './workspaceView';
@@ -69,11 +70,11 @@ export async function runContainedCheck(files: CheckFiles, command: string, time
     const argv = contained.level === 'bubblewrap'
       ? [contained.bwrap!, ...bubblewrapArgs({ scratch: base, cwd: dir, readOnly, pathVariable: env.PATH, home: host.env.HOME }, command)]
       : contained.level === 'namespaces'
-        ? [contained.unshare!, ...namespacesArgs(readOnly, command)]
+        ? killedWithParent([contained.unshare!, ...namespacesArgs(readOnly, command)], pdeathsigHelper(host.env.PATH))
         : process.platform === 'win32'
         ? [host.env.ComSpec ?? 'cmd.exe', '/d', '/s', '/c', command]
-        : ['/bin/sh', '-c', command];
-    const { exitCode, timedOut, output } = await runTree(argv, marker, { cwd: dir, env, timeoutMs, outputLimit: OUTPUT_TAIL, ...(signal ? { signal } : {}) });
+        : groupKilledWithParent(command, pdeathsigHelper(host.env.PATH));
+    const { exitCode, timedOut, output } = await runTree(argv, marker, { cwd: dir, env, timeoutMs, outputLimit: OUTPUT_TAIL, pidNamespace: sandboxed, ...(signal ? { signal } : {}) });
     const note = refused.length ? `(left out of the scratch copy, links leading outside the workspace or not regular files: ${refused.slice(0, 10).join(', ')}${refused.length > 10 ? ', …' : ''})\n` : '';
     return { command, passed: exitCode === 0 && !timedOut, exitCode, timedOut, durationMs: clock.now() - started, output: (note + normalizeOutput(output, dir, base)).slice(-OUTPUT_TAIL) };
   } finally {

@@ -91,12 +91,7 @@ export class WorkspaceView {
    */
   materialize(dir: string, extra?: PatchPlan, options: { dependencies?: boolean } = {}): CopyResult {
     const copied = copyWorkspace({ root: this.root, dest: dir, dependencies: options.dependencies ?? false });
-    const writes = new Map(this.staged);
-    for (const f of extra?.files ?? []) {
-      if (f.action === 'rename' && f.from) writes.set(f.from, null);
-      writes.set(f.path, f.action === 'delete' ? null : (f.after ?? ''));
-    }
-    for (const [rel, text] of writes) {
+    for (const [rel, text] of this.changes(extra)) {
       const target = path.join(dir, rel);
       if (text === null) fs.rmSync(target, { force: true });
       else {
@@ -105,5 +100,15 @@ export class WorkspaceView {
       }
     }
     return copied;
+  }
+
+  /** What differs from the files on disk: the staged patches and `extra` on top (null: deleted). */
+  changes(extra?: PatchPlan): Map<string, string | null> {
+    const writes = new Map(this.staged);
+    for (const f of extra?.files ?? []) {
+      if (f.action === 'rename' && f.from) writes.set(f.from, null);
+      writes.set(f.path, f.action === 'delete' ? null : (f.after ?? ''));
+    }
+    return writes;
   }
 }

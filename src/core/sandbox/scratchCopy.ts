@@ -33,30 +33,39 @@ export function dependenciesOf(root: string): string | undefined {
   }
 }
 
-export function copyWorkspace(request: WorkspaceCopy): CopyResult {
-  const realRoot = fs.realpathSync(request.root);
+/**
+ * Where the walk of a workspace puts what it finds: folders, files (by their real path) and links
+ * already rewritten relative to their own folder, all by workspace-relative path ('/'-separated).
+ * A scratch folder on disk (copyWorkspace) or a check job's archive in memory (src/team/checkJobs.ts).
+ */
+export interface CopySink {
+  folder(rel: string): void;
+  file(rel: string, from: string): void;
+  link(rel: string, target: string): void;
+}
+
+/** The scratch copy's rules, once: what is left out, and links kept only when they stay inside. */
+export function walkWorkspace(root: string, sink: CopySink, options: { readonly dependencies: boolean }): CopyResult {
+  const realRoot = fs.realpathSync(root);
   const modules = dependenciesOf(realRoot);
-  const dest = request.dest;
-  fs.mkdirSync(dest, { recursive: true });
   const refused: string[] = [];
   let files = 0;
   // where a real path lands in the copy, or undefined if it is outside what is copied
   const mapped = (real: string): string | undefined => {
-    if (modules && within(modules, real)) return path.join(dest, 'node_modules', path.relative(modules, real));
-    if (within(realRoot, real)) return path.join(dest, path.relative(realRoot, real));
+    if (modules && within(modules, real)) return path.posix.join('/node_modules', ...path.relative(modules, real).split(path.sep));
+    if (within(realRoot, real)) return path.posix.join('/', ...path.relative(realRoot, real).split(path.sep));
     return undefined;
   };
-  const walk = (from: string, to: string, rel: string, top: boolean) => {
+  const walk = (from: string, rel: string, top: boolean) => {
     for (const e of fs.readdirSync(from, { withFileTypes: true })) {
       if (top && NOT_COPIED.has(e.name)) continue;
       const src = path.join(from, e.name);
-      const dst = path.join(to, e.name);
       const name = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) {
-        fs.mkdirSync(dst);
-        walk(src, dst, name, false);
+        sink.folder(name);
+        walk(src, name, false);
       } else if (e.isFile()) {
-        fs.copyFileSync(src, dst, fs.constants.COPYFILE_FICLONE);
+        sink.file(name, src);
         files++;
       } else if (e.isSymbolicLink()) {
         let target: string | undefined;
@@ -66,16 +75,27 @@ export function copyWorkspace(request: WorkspaceCopy): CopyResult {
           target = undefined; // dangling or a loop
         }
         if (target === undefined) refused.push(name);
-        else fs.symlinkSync(path.relative(to, target) || '.', dst);
+        else sink.link(name, path.posix.relative(path.posix.join('/', rel), target) || '.');
       } else refused.push(name);
     }
   };
-  walk(realRoot, dest, '', true);
-  if (request.dependencies && modules) {
-    fs.mkdirSync(path.join(dest, 'node_modules'));
-    walk(modules, path.join(dest, 'node_modules'), 'node_modules', false);
+  walk(realRoot, '', true);
+  if (options.dependencies && modules) {
+    sink.folder('node_modules');
+    walk(modules, 'node_modules', false);
   }
   return { files, refused };
+}
+
+export function copyWorkspace(request: WorkspaceCopy): CopyResult {
+  const dest = request.dest;
+  fs.mkdirSync(dest, { recursive: true });
+  const at = (rel: string) => path.join(dest, ...rel.split('/'));
+  return walkWorkspace(request.root, {
+    folder: (rel) => fs.mkdirSync(at(rel)),
+    file: (rel, from) => fs.copyFileSync(from, at(rel), fs.constants.COPYFILE_FICLONE),
+    link: (rel, target) => fs.symlinkSync(target, at(rel)),
+  }, request);
 }
 
 function within(dir: string, p: string): boolean {

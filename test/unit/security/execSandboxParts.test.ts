@@ -1,5 +1,6 @@
 // The parts of the check's containment on their own: the environment allowlist, the scratch
-// copy's link rules, the process-tree sweep and the containment report.
+// copy's link rules, the process-tree sweep, the containment report, and a daemon left by a check
+// that ended by itself, at each level.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +11,9 @@ import { checkEnvironment, parseVariableList, refusedCheckVariables } from '../.
 import { containment, describeContainment } from '../../../src/core/sandbox/containment';
 import { MARKER_VARIABLE, sweep } from '../../../src/core/sandbox/processTree';
 import { copyWorkspace } from '../../../src/core/sandbox/scratchCopy';
-import { processesWith, waitFor } from './execHelpers';
+import { runContainedCheck } from '../../../src/core/orchestrator/checkCommand';
+import { systemClock } from '../../../src/core/ports/clock';
+import { MODES, processesWith, waitFor } from './execHelpers';
 
 describe('security: check sandbox parts', () => {
   it('the check environment is the allowlist plus listed names; secret-looking names are refused even when listed', () => {
@@ -84,4 +87,20 @@ describe('security: check sandbox parts', () => {
     const auto = containment(process.env);
     if (auto.level === 'bubblewrap') assert.match(describeContainment(auto), /^bubblewrap: no network, read-only system/);
   });
+
+  for (const mode of MODES) {
+    it(`${mode.name}: a daemon a check leaves behind when it ends by itself dies with it (no sweep needed in a PID namespace)`, async function () {
+      if (!mode.available()) this.skip();
+      const mark = `cc-left-${randomBytes(6).toString('hex')}`;
+      const node = JSON.stringify(process.execPath);
+      const command = `setsid ${node} -e 'setInterval(() => {}, 1000) // ${mark}' >/dev/null 2>&1 & sleep 1; echo left`;
+      try {
+        const report = await runContainedCheck({ prepare: () => [], dependencies: undefined }, command, 60_000, systemClock, undefined, { env: { ...process.env, ...mode.env }, pass: [] });
+        assert.equal(report.passed, true, report.output);
+        assert.ok(await waitFor(() => processesWith(mark).length === 0, 15_000), `the daemon outlived the check: ${processesWith(mark).join(', ')}`);
+      } finally {
+        for (const pid of processesWith(mark)) process.kill(pid, 'SIGKILL');
+      }
+    });
+  }
 });

@@ -12,9 +12,10 @@ import * as zlib from 'node:zlib';
 import { createClient } from 'redis';
 import { projectRun } from '../../../src/core/orchestrator/runState';
 import { WorkspaceView } from '../../../src/core/orchestrator/workspaceView';
+import type { PatchPlan } from '../../../src/core/patch/planPatch';
 import { connectTeam, type TeamClient } from '../../../src/team/redisConnection';
 import { CHECKS_STREAM, decodeEntry, JobError, resultsKey } from '../../../src/team/jobsQueue';
-import { encodeCheckJob, MAX_CHECK_ARCHIVE_BYTES, packFolder, unpackFolder } from '../../../src/team/checkJobs';
+import { encodeCheckJob, MAX_CHECK_ARCHIVE_BYTES, packWorkspace, unpackFolder } from '../../../src/team/checkJobs';
 import { remoteChecks, TeamCheckError } from '../../../src/team/remoteChecks';
 import { runWorker } from '../../../src/team/worker';
 import { Redactor } from '../../../src/core/security/redaction';
@@ -189,7 +190,7 @@ describe('check jobs on a real redis-server', function () {
     const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'cc-archive-'));
     const pack = (archive: unknown) => zlib.gzipSync(JSON.stringify(archive));
 
-    it('round-trips files, executable bits and inside links; a link leading out is refused', () => {
+    it('round-trips files, executable bits and inside links, with the staged changes on top; a link leading out is left out', () => {
       const src = tmp();
       fs.mkdirSync(path.join(src, 'src'));
       fs.writeFileSync(path.join(src, 'src/a.js'), 'module.exports = 1;\n');
@@ -197,10 +198,23 @@ describe('check jobs on a real redis-server', function () {
       fs.writeFileSync(path.join(src, 'bin.dat'), Buffer.from([0, 255, 1, 254]));
       fs.symlinkSync('src/a.js', path.join(src, 'alias.js'));
       fs.symlinkSync('/etc/passwd', path.join(src, 'out'));
+      fs.writeFileSync(path.join(src, 'gone.txt'), 'deleted by the plan\n');
+      fs.mkdirSync(path.join(src, '.git'));
+      fs.writeFileSync(path.join(src, '.git/HEAD'), 'ref: refs/heads/main\n');
+      const plan = { ok: true, edits: [], files: [
+        { action: 'modify', path: 'run.sh', before: '', after: '#!/bin/sh\necho patched\n' },
+        { action: 'create', path: 'src/new/b.js', before: null, after: 'module.exports = 2;\n' },
+        { action: 'delete', path: 'gone.txt', before: 'deleted by the plan\n', after: null },
+      ] } as unknown as PatchPlan;
       const dest = tmp();
-      const refused = unpackFolder(packFolder(src), dest);
-      assert.deepEqual(refused, ['out']);
+      const refused = unpackFolder(packWorkspace(new WorkspaceView(src), plan), dest);
+      assert.deepEqual(refused, []);
       assert.equal(fs.readFileSync(path.join(dest, 'alias.js'), 'utf8'), 'module.exports = 1;\n');
+      assert.ok(fs.lstatSync(path.join(dest, 'alias.js')).isSymbolicLink());
+      assert.equal(fs.readFileSync(path.join(dest, 'run.sh'), 'utf8'), '#!/bin/sh\necho patched\n');
+      assert.equal(fs.readFileSync(path.join(dest, 'src/new/b.js'), 'utf8'), 'module.exports = 2;\n');
+      assert.ok(!fs.existsSync(path.join(dest, 'gone.txt')));
+      assert.ok(!fs.existsSync(path.join(dest, '.git')));
       assert.deepEqual([...fs.readFileSync(path.join(dest, 'bin.dat'))], [0, 255, 1, 254]);
       assert.ok(fs.statSync(path.join(dest, 'run.sh')).mode & 0o100);
       assert.ok(!(fs.statSync(path.join(dest, 'src/a.js')).mode & 0o100));
@@ -220,7 +234,7 @@ describe('check jobs on a real redis-server', function () {
     it('a staged workspace past the limit is refused with a line saying what to do', () => {
       const src = tmp();
       fs.writeFileSync(path.join(src, 'noise.bin'), crypto.randomBytes(MAX_CHECK_ARCHIVE_BYTES + 1024));
-      assert.throws(() => packFolder(src), (e: Error) => e instanceof JobError && /packs to 5\.0 MiB, past the 5\.0 MiB limit of a check job: run the check locally \(without --remote-checks\)/.test(e.message));
+      assert.throws(() => packWorkspace(new WorkspaceView(src)), (e: Error) => e instanceof JobError && /packs to 5\.0 MiB, past the 5\.0 MiB limit of a check job: run the check locally \(without --remote-checks\)/.test(e.message));
       assert.throws(() => encodeCheckJob({ kind: 'check', callKey: 'r/c.check', command: 'true', timeoutMs: 1000, archive: 'x'.repeat(MAX_CHECK_ARCHIVE_BYTES * 2) }), /archive/);
     });
   });
