@@ -9,6 +9,7 @@ import { openTeamBus, trimPolicyFromEnv } from '../team/teamBus';
 import { ApiError, errorBody } from './apiErrors';
 import { allowedHosts, createGuards } from './requestGuards';
 import { KeyRing } from './keyRing';
+import { RunFanouts } from './runFanout';
 import { RunService } from './runService';
 import { registerHealthRoutes } from './routes/healthRoutes';
 import { registerRunRoutes } from './routes/runRoutes';
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   readonly authFailureWindowMs?: number;
   readonly heartbeatMs?: number;
   readonly pollMs?: number;
+  /** Unread bytes an SSE subscriber may leave queued before its stream is cut (runFanout.ts). */
+  readonly maxBufferedBytes?: number;
   /** Where unexpected errors are described for the operator (never to the client). */
   readonly log?: (line: string) => void;
 }
@@ -41,6 +44,7 @@ export interface ApiServer {
   readonly app: FastifyInstance;
   readonly runs: RunService;
   readonly store: WorkspaceStore;
+  readonly fanouts: RunFanouts;
   /** Binds; from then on only Host headers naming this address (or `extraHosts`) are served. */
   listen(port: number, host: string, extraHosts?: readonly string[]): Promise<{ url: string; port: number }>;
   close(): Promise<void>;
@@ -58,6 +62,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   const team = options.redisUrl ? await openTeamBus(options.redisUrl, reads, options.root, trimPolicyFromEnv(options.env), (s) => options.log?.(s.state === 'ok' ? 'serve: team bus back' : `serve: team bus degraded (${s.reason})`)) : undefined;
   const runs = new RunService({ root: options.root, store, keys, checkCommand: options.checkCommand ?? null, ...(options.replay ? { replay: options.replay } : {}), ...(team ? { bus: team.publisher } : {}) });
   const log = options.log ?? (() => undefined);
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const fanouts = new RunFanouts(store, runs, { heartbeatMs, pollMs: options.pollMs ?? 250, ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}) });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -100,13 +106,14 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
   registerHealthRoutes(app, { store, keys, runs, version: options.version, ...(team ? { team: team.publisher } : {}) });
   registerRunRoutes(app, { store, runs, allowCheck: options.allowCheck });
   registerReviewRoutes(app, { review: new WorkspaceReview(options.root, store, { sensitivePaths: SensitivePaths.fromList(options.env[SENSITIVE_PATHS_ENV]) }) });
-  registerEventRoutes(app, { store, runs, heartbeatMs: options.heartbeatMs ?? 15_000, pollMs: options.pollMs ?? 250, ...(team ? { team: team.client } : {}) });
+  registerEventRoutes(app, { store, runs, fanouts, heartbeatMs, ...(team ? { team: team.client } : {}) });
   await app.ready();
 
   return {
     app,
     runs,
     store,
+    fanouts,
     async listen(port, host, extraHosts = []) {
       await app.listen({ port, host });
       const bound = (app.server.address() as { port: number }).port;
@@ -116,6 +123,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<ApiSer
     },
     async close() {
       await runs.close();
+      fanouts.close();
       await app.close();
       await team?.close();
       await store.close();

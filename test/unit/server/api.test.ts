@@ -31,6 +31,7 @@ async function finished(s: Served, runId: string) {
   }, 120_000);
 }
 
+/** Frames up to `event: end`, the end of the stream, `stopAfter` frames, or the run's terminal event (the review's events follow it: events.test.ts). */
 async function readAll(stream: Awaited<ReturnType<typeof openSse>>, stopAfter = Infinity) {
   const frames = [];
   for (;;) {
@@ -38,7 +39,7 @@ async function readAll(stream: Awaited<ReturnType<typeof openSse>>, stopAfter = 
     const f = await stream.next();
     if (!f) break;
     frames.push(f);
-    if (f.event === 'end') break;
+    if (f.event === 'end' || (f.event === 'message' && /^run\.(completed|failed|cancelled)$/.test(JSON.parse(f.data).type))) break;
   }
   return frames;
 }
@@ -115,7 +116,7 @@ describe('serve: the HTTP API', function () {
     assert.equal(stream.status, 200);
     assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
     const frames = await readAll(stream);
-    assert.equal(frames.at(-1)?.event, 'end');
+    stream.close();
     const events = frames.filter((f) => f.event === 'message').map((f) => JSON.parse(f.data));
     assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'every event once, in order, from 1');
     assert.deepEqual(frames.filter((f) => f.event === 'message').map((f) => Number(f.id)), events.map((e) => e.seq));
@@ -162,7 +163,7 @@ describe('serve: the HTTP API', function () {
     const joined = [...seqs(head), ...seqs(rest)];
     assert.deepEqual(joined, joined.map((_, i) => i + 1), 'resumed stream continues exactly after Last-Event-ID');
     assert.deepEqual(seqs(whole), joined, 'the late subscriber got the whole run');
-    assert.equal(rest.at(-1)?.event, 'end');
+    assert.equal(JSON.parse(rest.at(-1)!.data).type, 'run.completed');
   });
 
   it('one writer per workspace: a second POST /runs while one is going is 409, and cancel ends the first as cancelled', async () => {
