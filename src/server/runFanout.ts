@@ -27,8 +27,9 @@ import type { RunService } from './runService';
 
 /** Unread bytes a subscriber may have queued before its stream is cut (it resumes with Last-Event-ID). */
 export const MAX_BUFFERED_BYTES = 1024 * 1024;
-/** Recent frames kept per run, so a subscriber a little behind catches up without reading the log. */
+/** Recent frames kept per run (at most this many, and this many bytes), so a subscriber a little behind catches up without reading the log. */
 const RECENT_FRAMES = 512;
+const RECENT_BYTES = 4 * 1024 * 1024;
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 const KEEP_ALIVE = Buffer.from(': keep-alive\n\n');
 const END = Buffer.from('event: end\ndata: {}\n\n');
@@ -60,6 +61,7 @@ export function frameOf(e: StoredEvent): Frame {
 class RunFanout {
   private readonly subscribers = new Set<Subscriber>();
   private readonly recent: Frame[] = [];
+  private recentBytes = 0;
   /** The highest sequence number this fan-out has (every frame up to it went to the live subscribers). */
   private head = 0;
   private ended = false;
@@ -136,7 +138,10 @@ class RunFanout {
     if (frames.length === 0) return;
     this.head = frames[frames.length - 1]!.seq;
     this.recent.push(...frames);
-    if (this.recent.length > RECENT_FRAMES) this.recent.splice(0, this.recent.length - RECENT_FRAMES);
+    for (const f of frames) this.recentBytes += f.bytes.length;
+    let drop = 0;
+    while (drop < this.recent.length - 1 && (this.recent.length - drop > RECENT_FRAMES || this.recentBytes > RECENT_BYTES)) this.recentBytes -= this.recent[drop++]!.bytes.length;
+    if (drop > 0) this.recent.splice(0, drop);
     let all: Buffer | undefined;
     for (const s of this.subscribers) {
       if (!s.live || s.last >= this.head) continue;
