@@ -9,7 +9,10 @@ import * as path from 'node:path';
 
 export interface RedisServer {
   readonly port: number;
+  /** redis:// or, with `tls`, rediss:// (no credentials in it). */
   readonly url: string;
+  /** With `tls`: the CA that signed the server's certificate (PEM file), for clients to trust. */
+  readonly caFile?: string;
   readonly dir: string;
   stop(): Promise<void>;
   /** Stops and starts again on the same port (data kept in its append-only file). */
@@ -31,12 +34,44 @@ function freePort(): Promise<number> {
   });
 }
 
-export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+/** A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl), for a TLS redis-server. */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const f = (name: string) => path.join(dir, name);
+  const run = (args: string[]) => {
+    const r = spawnSync('openssl', args, { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args[0]} failed: ${r.error?.message ?? r.stderr}`);
+  };
+  fs.writeFileSync(f('san.cnf'), 'subjectAltName=IP:127.0.0.1\n');
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=codecompanion test CA']);
+  run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1']);
+  run(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '2', '-extfile', f('san.cnf')]);
+  return { ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
+}
+
+export interface RedisOptions {
+  /** requirepass: the default user's password. */
+  readonly password?: string;
+  /** ACL users, as redis.conf's `user` lines (e.g. `alice on >secret ~codecompanion:* &* +@all`). */
+  readonly users?: readonly string[];
+  /** Serve TLS only (rediss://), with a certificate from a throwaway CA. */
+  readonly tls?: boolean;
+}
+
+export async function startRedis(options: RedisOptions = {}): Promise<RedisServer> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cc-redis-'));
+  const certs = options.tls ? makeCertificates(dir) : undefined;
   let port = 0;
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes', '--daemonize', 'no', ...(options.password ? ['--requirepass', options.password] : [])];
+    const listen = certs
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', certs.cert, '--tls-key-file', certs.key, '--tls-ca-cert-file', certs.ca, '--tls-auth-clients', 'no']
+      : ['--port', String(port)];
+    const args = [
+      ...listen,
+      ...['--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--protected-mode', 'yes', '--daemonize', 'no'],
+      ...(options.password ? ['--requirepass', options.password] : []),
+      ...(options.users ?? []).flatMap((u) => ['--user', ...u.split(' ')]),
+    ];
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     let out = '';
@@ -74,7 +109,8 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
   };
   return {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${certs ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
+    ...(certs ? { caFile: certs.ca } : {}),
     dir,
     stop,
     async restart() {
