@@ -2,20 +2,11 @@
 // patches, and every reviewer approves): a patch into .git and .codecompanion never reaches the
 // review or the disk, and a sensitive file stays pending through Accept All until it is accepted by name.
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { E2E_HOSTILE } from '../../fakes/hostileTeam';
-import { eventually, hunks, reviewState, root } from './support/workbench';
-
-async function runEvents(runId: string): Promise<string> {
-  const child = spawn(process.execPath, [process.env.CC_E2E_CLI!, 'events', runId, '--cwd', root(), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  await new Promise((r) => child.on('close', r)); // 'close': all of stdout read
-  return out;
-}
+import { cliEventLines, eventually, hunks, reviewState, root } from './support/workbench';
 
 describe('hostile model in the editor: protected and sensitive paths', function () {
   this.timeout(120_000);
@@ -28,7 +19,7 @@ describe('hostile model in the editor: protected and sensitive paths', function 
     assert.equal(fs.existsSync(path.join(root(), '.codecompanion/journal-999999.log')), false);
     const state = await reviewState();
     assert.ok(!state || state.runId !== result.runId || hunks(state).every((h) => !h.file.startsWith('.git') && !h.file.startsWith('.codecompanion')), 'a protected file was offered for review');
-    const events = await runEvents(result.runId);
+    const events = (await cliEventLines(result.runId)).join('\n');
     assert.match(events, /protected path rule '\.git\/\*\*'/);
     assert.match(events, /protected path rule '\.codecompanion\/\*\*'/);
   });

@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
-import { reviewState, root, SAMPLE_OBJECTIVE } from './support/workbench';
+import { cliEventLines, reviewState, root, SAMPLE_OBJECTIVE } from './support/workbench';
 
 const control = (pathAndQuery: string) => fetch(`${process.env.CC_E2E_FAKE_CONTROL}${pathAndQuery}`);
 const chatRequests = async () => ((await (await control('/requests')).json()) as { kind: string }[]).filter((r) => r.kind === 'chat').length;
@@ -54,7 +54,7 @@ describe('resume an interrupted run', function () {
     const asked = (await chatRequests()) - before;
 
     // every call of the run finished exactly once, and the resumed part asked only for the others
-    const events = await eventsOf(killed.runId);
+    const events = (await cliEventLines(killed.runId)).map((l) => JSON.parse(l) as Line);
     const finished = events.filter((e) => e.type === 'agent.call.finished').map((e) => e.data.callId!);
     assert.equal(new Set(finished).size, finished.length, 'a call finished twice');
     const newCalls = finished.filter((id) => !killed.finished.has(id)).length;
@@ -67,16 +67,3 @@ describe('resume an interrupted run', function () {
     assert.ok((review?.counts.pending ?? 0) > 0);
   });
 });
-
-/** The run's events, read by the CLI (read-only, beside the window). */
-async function eventsOf(runId: string): Promise<Line[]> {
-  const child = spawn(process.execPath, [process.env.CC_E2E_CLI!, 'events', runId, '--cwd', root(), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  // 'close', not 'exit': only then has all of stdout been read
-  const code = await new Promise((r) => child.on('close', r));
-  assert.equal(code, 0, `codecompanion events exited ${code}: ${err.slice(-500)}`);
-  return out.trim().split('\n').map((l) => JSON.parse(l) as Line);
-}

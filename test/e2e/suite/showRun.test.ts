@@ -2,9 +2,8 @@
 // said "pending · Events (0)" for a run of 122 events until the window was reloaded, because the
 // window's reader missed what the writer's closing checkpoint had moved into a snapshot).
 import * as assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as vscode from 'vscode';
-import { root, SAMPLE_OBJECTIVE } from './support/workbench';
+import { cliEventLines, SAMPLE_OBJECTIVE } from './support/workbench';
 
 interface Shown {
   readonly runId: string;
@@ -18,7 +17,7 @@ describe('Show Run after a run in the same window', function () {
   it('draws every event of the run just finished, with its final status, without a reload', async () => {
     const result = await vscode.commands.executeCommand<{ runId: string; status: string }>('codecompanion.runObjective', { objective: SAMPLE_OBJECTIVE, budgetUsd: 1, apply: false });
     assert.equal(result?.status, 'completed');
-    const stored = await eventCount(result.runId);
+    const stored = (await cliEventLines(result.runId)).length;
     assert.ok(stored > 20, `the run wrote only ${stored} events`);
     // what the run panel's webview holds once it has drawn the log (it reports its row count back)
     const shown = await vscode.commands.executeCommand<Shown | undefined>('codecompanion.showRun', { runId: result.runId });
@@ -29,15 +28,3 @@ describe('Show Run after a run in the same window', function () {
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
   });
 });
-
-/** How many events the run has, read by the CLI (its own read-only process beside the window). */
-async function eventCount(runId: string): Promise<number> {
-  const child = spawn(process.execPath, [process.env.CC_E2E_CLI!, 'events', runId, '--cwd', root(), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await new Promise((r) => child.on('close', r));
-  assert.equal(code, 0, `codecompanion events exited ${code}: ${err.slice(-500)}`);
-  return out.trim().split('\n').filter(Boolean).length;
-}

@@ -1,5 +1,6 @@
 // What the extension-host tests share: the contract's commands called the way a caller would, the
 // review state parsed at the edge, and the workspace's files as they are on disk.
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -87,4 +88,17 @@ export async function eventually(cond: () => boolean | Promise<boolean>, ms: num
     if (Date.now() > until) throw new Error(message());
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A run's stored events as JSON lines, read by the CLI in its own read-only process beside the window. */
+export async function cliEventLines(runId: string): Promise<string[]> {
+  const child = spawn(process.execPath, [process.env.CC_E2E_CLI!, 'events', runId, '--cwd', root(), '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  // 'close', not 'exit': only then has all of stdout been read
+  const code = await new Promise((r) => child.on('close', r));
+  if (code !== 0) throw new Error(`codecompanion events exited ${code}: ${err.slice(-500)}`);
+  return out.split('\n').filter((l) => l.trim());
 }
