@@ -64,16 +64,19 @@ export interface JournalFile {
   readonly path: string;
 }
 
-/** The journal generations in the directory, oldest first. */
-export function listJournals(dir: string): JournalFile[] {
-  let names: string[];
+/** The names in a folder; none when the folder does not exist (yet). */
+export function namesIn(dir: string): string[] {
   try {
-    names = fs.readdirSync(dir);
+    return fs.readdirSync(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  return names
+}
+
+/** The journal generations in the directory, oldest first. */
+export function listJournals(dir: string): JournalFile[] {
+  return namesIn(dir)
     .map((name) => ({ name, m: JOURNAL_NAME.exec(name) }))
     .filter((x): x is { name: string; m: RegExpExecArray } => x.m !== null)
     .map(({ name, m }) => ({ generation: Number(m[1]), path: path.join(dir, name) }))

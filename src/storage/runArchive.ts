@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import type { StoredEvent } from '../core/ports/eventStore';
-import { writeFileDurably } from './layout';
+import { namesIn, writeFileDurably } from './layout';
 
 export const ARCHIVE_DIR = 'runs';
 const FORMAT = 'codecompanion-run-archive';
@@ -106,12 +106,5 @@ export function removeArchive(dir: string, file: string): void {
  * row leaves (its events are still in the database), or a replaced generation not yet removed.
  */
 export function unreferencedArchives(dir: string, referenced: ReadonlySet<string>): string[] {
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw err;
-  }
-  return names.filter((n) => /^[0-9a-f]{32}-\d+\.jsonl\.gz(\.tmp-\d+)?$/.test(n) && !referenced.has(n));
+  return namesIn(dir).filter((n) => /^[0-9a-f]{32}-\d+\.jsonl\.gz(\.tmp-\d+)?$/.test(n) && !referenced.has(n));
 }

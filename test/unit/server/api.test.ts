@@ -10,19 +10,10 @@ import { pacedSampleTeam } from '../../fakes/sampleTeam';
 import { openSse } from '../../helpers/sse';
 import { openApiDocument } from '../../../src/server/openApi';
 import { sampleTeamServer, SECRET } from '../orchestrator/helpers';
-import { serve, TOKEN, type Served } from './helpers';
+import { serve, TOKEN, type Served, waitFor } from './helpers';
 
 const OBJECTIVE = 'add pagination to the users API';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ceilingMs = 60_000): Promise<T> {
-  const deadline = Date.now() + ceilingMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function finished(s: Served, runId: string) {
   return waitFor(`run ${runId} to end`, async () => {

@@ -7,21 +7,11 @@ import * as http from 'node:http';
 import { openStore } from '../../../src/app/engine';
 import { openSse, type SseFrame, type SseStream } from '../../helpers/sse';
 import { sampleTeamServer } from '../orchestrator/helpers';
-import { serve, TOKEN, type Served } from './helpers';
+import { serve, TOKEN, type Served, waitFor, hunkUrl } from './helpers';
 
 const OBJECTIVE = 'add pagination to the users API';
 const auth = { authorization: `Bearer ${TOKEN}` };
-const hunkUrl = (id: string, verb: string) => `/review/hunks/${encodeURIComponent(id)}/${verb}`;
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ceilingMs = 120_000): Promise<T> {
-  const deadline = Date.now() + ceilingMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Frames until `stop` says so, the stream ends, or `event: end`. */
 async function readUntil(stream: SseStream, stop: (f: SseFrame) => boolean = () => false): Promise<SseFrame[]> {

@@ -53,3 +53,16 @@ export function rawRequest(port: number, path: string, headers: Record<string, s
     req.end();
   });
 }
+
+/** Polls `probe` until it gives a value (generous ceiling: the tests run on a loaded 2-core machine). */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ceilingMs = 120_000): Promise<T> {
+  const deadline = Date.now() + ceilingMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const hunkUrl = (id: string, verb: string) => `/review/hunks/${encodeURIComponent(id)}/${verb}`;

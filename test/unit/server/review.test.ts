@@ -8,21 +8,11 @@ import { SENSITIVE_PATHS_ENV } from '../../../src/core/patch/sensitivePaths';
 import { allHunks } from '../../../src/core/review/reviewTypes';
 import { fakeEnv, sampleTeamServer } from '../orchestrator/helpers';
 import { reviewBook } from '../review/fixtures';
-import { serve, type Served } from './helpers';
+import { serve, type Served, waitFor, hunkUrl } from './helpers';
 
 const SENSITIVE = 'test/users.test.js';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ceilingMs = 120_000): Promise<T> {
-  const deadline = Date.now() + ceilingMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
-const hunkUrl = (id: string, verb: string) => `/review/hunks/${encodeURIComponent(id)}/${verb}`;
 
 describe('serve: the review endpoints', function () {
   this.timeout(180_000);
