@@ -6,12 +6,17 @@
 // request names a key (type and decisionId of its first event) so a holder that crashed between
 // appending and removing never appends it twice. A requester that gets no answer in time withdraws its
 // request (a rename too, so exactly one of the two wins).
+// A reader may also ask the holder for the review rows it needs (`<id>.ask`, answered in `<id>.answer`
+// in the same order as the appends before it), so a process that only decides never loads the
+// whole image. Both sides wake on the inbox's change notices, with a short poll for folders that
+// give none.
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NewEvent } from '../core/ports/eventStore';
 import type { Database } from './database';
 import type { SqlEventStore } from './sqlEventStore';
+import { reviewDelta, type ReviewDelta, type ReviewQuestion } from './projections/reviews';
 
 export const INBOX_DIR = 'inbox';
 
@@ -24,7 +29,7 @@ interface Request {
 
 export class HandoffTimeoutError extends Error {}
 
-/** Writes the request durably and resolves once the lock holder has appended it. */
+/** Writes the request (whole, by a rename) and resolves once the lock holder has appended it. */
 export async function handOff(dbDir: string, runId: string, events: readonly NewEvent[], options: { timeoutMs: number; signal?: () => boolean }): Promise<void> {
   const dir = path.join(dbDir, INBOX_DIR);
   fs.mkdirSync(dir, { recursive: true });
@@ -33,13 +38,21 @@ export async function handOff(dbDir: string, runId: string, events: readonly New
   const name = `${Date.now().toString().padStart(15, '0')}-${randomUUID()}.json`;
   const file = path.join(dir, name);
   const tmp = `${file}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(request));
-  fs.renameSync(tmp, file);
-  const deadline = Date.now() + options.timeoutMs;
-  // the holder appends within a transaction or two: look often (two stat calls), a decision waits on this
-  for (let delay = 1; ; delay = Math.min(delay * 2, 4)) {
+  const inbox = watchInbox(dir);
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(request));
+    fs.renameSync(tmp, file);
+    const deadline = Date.now() + options.timeoutMs;
+    await untilTaken(file, deadline, inbox, options.signal);
+  } finally {
+    inbox.close();
+  }
+}
+
+async function untilTaken(file: string, deadline: number, inbox: InboxWatch, signal: (() => boolean) | undefined): Promise<void> {
+  for (;;) {
     if (!fs.existsSync(file) && !fs.existsSync(`${file}.taking`)) return;
-    if (Date.now() >= deadline || options.signal?.()) {
+    if (Date.now() >= deadline || signal?.()) {
       try {
         fs.renameSync(file, `${file}.withdrawn`);
         fs.rmSync(`${file}.withdrawn`, { force: true });
@@ -49,8 +62,101 @@ export async function handOff(dbDir: string, runId: string, events: readonly New
         // the holder claimed it meanwhile: it is being appended, wait for that
       }
     }
-    await new Promise((r) => setTimeout(r, delay));
+    await inbox.change();
   }
+}
+
+/**
+ * Asks the lock holder for the review rows a decision needs. Undefined when no answer came in time
+ * (a holder that is gone, stalled, or too old to answer): the asker then reads the database itself.
+ */
+export async function askReviews(dbDir: string, question: ReviewQuestion, options: { timeoutMs: number; signal?: () => boolean }): Promise<ReviewDelta | undefined> {
+  const dir = path.join(dbDir, INBOX_DIR);
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${Date.now().toString().padStart(15, '0')}-${randomUUID()}${ASK}`);
+  const answer = `${file.slice(0, -ASK.length)}${ANSWER}`;
+  const inbox = watchInbox(dir);
+  const deadline = Date.now() + options.timeoutMs;
+  try {
+    fs.writeFileSync(`${file}.tmp`, JSON.stringify(question));
+    fs.renameSync(`${file}.tmp`, file);
+    for (;;) {
+      const text = readIfThere(answer);
+      if (text !== undefined) return parseDelta(text);
+      if (Date.now() >= deadline || options.signal?.()) return undefined;
+      await inbox.change();
+    }
+  } finally {
+    // a question is only a read: withdrawing it races nothing (an answer written after this is swept by the holder)
+    inbox.close();
+    fs.rmSync(file, { force: true });
+    fs.rmSync(answer, { force: true });
+  }
+}
+
+const ASK = '.ask';
+const ANSWER = '.answer';
+/** An answer nobody took (its asker stopped waiting) is removed by the holder after this long. */
+const STALE_ANSWER_MS = 60_000;
+
+function parseDelta(text: string): ReviewDelta | undefined {
+  try {
+    const v = JSON.parse(text) as { states?: unknown; seen?: unknown };
+    if (typeof v.seen !== 'number' || !Array.isArray(v.states) || !v.states.every((s) => typeof s === 'string')) return undefined;
+    return { seen: v.seen, states: v.states as string[] };
+  } catch {
+    return undefined; // read while the holder wrote it cannot happen (a rename), so this is damage: read the database instead
+  }
+}
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wakes a waiter on a change in the inbox, or after a short poll where change notices do not come (a network folder). */
+interface InboxWatch {
+  change(): Promise<void>;
+  close(): void;
+}
+
+function watchInbox(dir: string): InboxWatch {
+  let wake: (() => void) | undefined;
+  let changed = false;
+  let watcher: fs.FSWatcher | undefined;
+  try {
+    watcher = fs.watch(dir, () => {
+      changed = true;
+      wake?.();
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    // no change notices here: the poll alone
+  }
+  let delay = 1;
+  return {
+    change: () => {
+      if (changed) {
+        changed = false;
+        return Promise.resolve();
+      }
+      delay = Math.min(delay * 2, watcher ? 16 : 4);
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(done, delay);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          changed = false;
+          resolve();
+        }
+        wake = done;
+      });
+    },
+    close: () => watcher?.close(),
+  };
 }
 
 /**
@@ -68,9 +174,15 @@ export async function drainHandoffs(dbDir: string, db: Database, store: SqlEvent
   let appended = 0;
   // a `.taking` left by a holder that crashed is finished first: it was claimed before the rest
   const claimed = names.filter((n) => n.endsWith('.json.taking')).sort();
-  const waiting = names.filter((n) => n.endsWith('.json')).sort();
+  // questions are answered in turn with the appends, so an asker reads its own earlier decisions
+  const waiting = names.filter((n) => n.endsWith('.json') || n.endsWith(ASK)).sort();
+  for (const name of names.filter((n) => n.endsWith(ANSWER))) sweepAnswer(path.join(dir, name));
   for (const name of [...claimed.map((n) => n.slice(0, -'.taking'.length)), ...waiting]) {
     const file = path.join(dir, name);
+    if (name.endsWith(ASK)) {
+      answer(file, store);
+      continue;
+    }
     const taking = `${file}.taking`;
     if (!claimed.includes(`${name}.taking`)) {
       try {
@@ -95,6 +207,33 @@ export async function drainHandoffs(dbDir: string, db: Database, store: SqlEvent
     fs.rmSync(taking, { force: true });
   }
   return appended;
+}
+
+/** Answers a question with the review rows from this image; a question its asker withdrew is skipped. */
+function answer(file: string, store: SqlEventStore): void {
+  const text = readIfThere(file);
+  if (text === undefined) return;
+  let question: ReviewQuestion;
+  try {
+    const v = JSON.parse(text) as { seen?: unknown; runIds?: unknown };
+    if ((v.seen !== undefined && typeof v.seen !== 'number') || !Array.isArray(v.runIds) || !v.runIds.every((r) => typeof r === 'string')) throw new Error('not a question');
+    question = { ...(typeof v.seen === 'number' ? { seen: v.seen } : {}), runIds: v.runIds as string[] };
+  } catch {
+    fs.rmSync(file, { force: true }); // unanswerable: its asker reads the database itself after its timeout
+    return;
+  }
+  const out = `${file.slice(0, -ASK.length)}${ANSWER}`;
+  fs.writeFileSync(`${out}.tmp`, JSON.stringify(reviewDelta(store.read, question)));
+  fs.renameSync(`${out}.tmp`, out);
+  fs.rmSync(file, { force: true });
+}
+
+function sweepAnswer(file: string): void {
+  try {
+    if (Date.now() - fs.statSync(file).mtimeMs > STALE_ANSWER_MS) fs.rmSync(file, { force: true });
+  } catch {
+    // taken meanwhile
+  }
 }
 
 /** Read wherever the run's events are: its archive may hold the decision since it was appended. */

@@ -3,9 +3,8 @@
 // pending and follows later decisions by the rows' last sequence number; a run asked for by id (a
 // rollback, a decided hunk) is read on demand.
 import type { RunEvent } from '../../core/events';
-import { EMPTY_BOOK, type ReviewBook, type RunReview } from '../../core/review/reviewProjection';
-import type { ReadSql } from '../../storage/projection';
-import { lastReviewSeq, readActiveReviews, readReview, readReviewsChangedAfter } from '../../storage/projections/reviews';
+import { EMPTY_BOOK, type ReviewBook } from '../../core/review/reviewProjection';
+import { parseReviewState, reviewDelta, type ReviewDelta, type ReviewQuestion } from '../../storage/projections/reviews';
 import type { SqlEventStore } from '../../storage/sqlEventStore';
 import type { ReviewLog } from './reviewService';
 
@@ -17,31 +16,29 @@ export class ReviewFold {
     return this.book;
   }
 
-  /**
-   * Reads the reviews changed since the last call (the active ones, the first time) and the runs
-   * named in `also`; true when something changed. Every query runs in one tick, on one image.
-   */
-  async catchUp(store: SqlEventStore, also: readonly string[] = []): Promise<boolean> {
-    const read: ReadSql = store.read;
-    let fresh: RunReview[];
-    if (this.seen === undefined) {
-      fresh = readActiveReviews(read);
-      this.seen = lastReviewSeq(read);
-    } else {
-      const changed = readReviewsChangedAfter(read, this.seen);
-      fresh = changed.reviews;
-      this.seen = changed.lastSeq;
-    }
-    for (const runId of also) {
-      if (this.book.runs[runId] || fresh.some((r) => r.runId === runId)) continue;
-      const review = readReview(read, runId);
-      if (review) fresh.push(review);
-    }
-    if (fresh.length === 0) return false;
+  /** What to ask for: the reviews changed since the last answer (the active ones, the first time) and the runs named that the book lacks. */
+  question(also: readonly string[] = []): ReviewQuestion {
+    return { ...(this.seen === undefined ? {} : { seen: this.seen }), runIds: also.filter((runId) => !this.book.runs[runId]) };
+  }
+
+  /** Takes an answer (from this process's image or the writer's); true when the review changed. Answers only move forward. */
+  take(delta: ReviewDelta): boolean {
+    // read from an image older than one answered since (a lagging reader beside the writer's answer)
+    if (this.seen !== undefined && delta.seen < this.seen) return false;
+    this.seen = delta.seen;
+    if (delta.states.length === 0) return false;
     const runs = { ...this.book.runs };
-    for (const review of fresh) runs[review.runId] = review;
+    for (const state of delta.states) {
+      const review = parseReviewState(state);
+      runs[review.runId] = review;
+    }
     this.book = { runs };
     return true;
+  }
+
+  /** Reads what changed since the last call from an open store (and the runs named in `also`); true when something changed. */
+  async catchUp(store: SqlEventStore, also: readonly string[] = []): Promise<boolean> {
+    return this.take(reviewDelta(store.read, this.question(also)));
   }
 }
 

@@ -1,10 +1,12 @@
 // The review's log for a host that shares the workspace database with others (the editor, the CLI's
 // review command): reads through the store's read-only follower, appends as the writer when the lock
 // is free and otherwise hands the events to the process holding it, so a decision waits for one
-// transaction, never for someone else's whole run.
+// transaction, never for someone else's whole run. While another process holds the writer, a load
+// asks it for the review rows it needs instead of loading the database: a decision costs the same
+// however large the workspace's history is.
 import { LockedError } from '../../storage/lock';
 import { databaseDir } from '../../storage/layout';
-import { HandoffTimeoutError, handOff } from '../../storage/handoff';
+import { askReviews, HandoffTimeoutError, handOff } from '../../storage/handoff';
 import type { RunEvent } from '../../core/events';
 import type { WorkspaceStore } from '../workspaceStore';
 import type { ReviewBook } from '../../core/review/reviewProjection';
@@ -14,6 +16,8 @@ import { ReviewFold } from './storeReviewLog';
 
 /** How long a decision waits for the holder of the database to take it before giving up (nothing recorded). */
 const HANDOFF_TIMEOUT_MS = 30_000;
+/** How long a load waits for the holder's answer before reading the database itself (a holder too old to answer, or stalled). */
+const ASK_TIMEOUT_MS = 2_000;
 /** Tries between handing off and writing, as holders come and go. */
 const ATTEMPTS = 4;
 
@@ -23,8 +27,17 @@ export class WorkspaceReviewLog implements ReviewLog {
   constructor(private readonly root: string, private readonly store: WorkspaceStore) {}
 
   async load(runIds: readonly string[] = []): Promise<ReviewBook> {
-    await this.refresh(runIds);
+    if (!(await this.askWriter(runIds))) await this.refresh(runIds);
     return this.fold.current;
+  }
+
+  /** While another process writes, its answer is the newest state there is, and costs only the rows asked for. */
+  private async askWriter(runIds: readonly string[]): Promise<boolean> {
+    if (!this.store.writerElsewhere()) return false;
+    const delta = await askReviews(databaseDir(this.root), this.fold.question(runIds), { timeoutMs: ASK_TIMEOUT_MS, signal: () => !this.store.writerElsewhere() });
+    if (!delta) return false;
+    this.fold.take(delta);
+    return true;
   }
 
   /** Reads what changed in the review projection (and the runs named); true when the review changed. */

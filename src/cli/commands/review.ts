@@ -72,8 +72,8 @@ export const reviewCommand: CliCommand = {
 
 async function decide(io: CliIo, root: string, verb: 'accept' | 'reject', ids: readonly string[], all: boolean, reason: string | undefined): Promise<number> {
   return withService(io, root, async (service) => {
-    const book = await service.load(all ? ids : runsOfHunks(ids));
-    const targets = all ? allPendingOf(book, ids) : ids;
+    // named ids: the service reads the runs they name (one read, not two)
+    const targets = all ? allPendingOf(await service.load(ids), ids) : ids;
     const out = verb === 'accept' ? await service.accept(targets) : await service.reject(targets, reason);
     if (verb === 'accept') io.stdout.write(`${out.applied} hunk(s) applied${out.conflicts.length ? `, ${out.conflicts.length} not applied (conflict)` : ''}\n`);
     else io.stdout.write(`${out.rejected} hunk(s) rejected${reason?.trim() ? ` with your reason` : ''}\n`);

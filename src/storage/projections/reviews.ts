@@ -24,12 +24,6 @@ export function readReview(read: ReadSql, runId: string): RunReview | undefined 
   return row ? toReview(row) : undefined;
 }
 
-/** Reviews changed by review events after `afterSeq` (a global sequence number), with the newest such number. */
-export function readReviewsChangedAfter(read: ReadSql, afterSeq: number): { reviews: RunReview[]; lastSeq: number } {
-  const rows = read<ReviewRow>(`SELECT ${COLUMNS} FROM review_runs WHERE last_seq > ? ORDER BY last_seq`, [afterSeq]);
-  return { reviews: rows.map(toReview), lastSeq: rows.length ? rows[rows.length - 1]!.last_seq : afterSeq };
-}
-
 /** The run that applied something (not rolled back) most recently. */
 export function lastAppliedRun(read: ReadSql): string | undefined {
   return read<{ run_id: string }>('SELECT run_id FROM review_runs WHERE applied > 0 ORDER BY updated_at DESC, run_id DESC LIMIT 1')[0]?.run_id;
@@ -40,8 +34,44 @@ export function lastReviewSeq(read: ReadSql): number {
   return Number(read<{ s: number | null }>('SELECT max(last_seq) AS s FROM review_runs')[0]?.s ?? 0);
 }
 
+/** What a reader asks for: the reviews changed after `seen` (the active ones when it has read none yet), and runs it has not seen at all. */
+export interface ReviewQuestion {
+  readonly seen?: number;
+  readonly runIds: readonly string[];
+}
+
+/** The answer as stored: each review's row text (parsed by the asker), and the newest sequence number they reflect. */
+export interface ReviewDelta {
+  readonly states: readonly string[];
+  readonly seen: number;
+}
+
+/** Answers a ReviewQuestion from the review rows, in one tick on one image (the asker's own reader, or the writer it asked). */
+export function reviewDelta(read: ReadSql, question: ReviewQuestion): ReviewDelta {
+  let rows: ReviewRow[];
+  let seen: number;
+  if (question.seen === undefined) {
+    rows = read<ReviewRow>(`SELECT ${COLUMNS} FROM review_runs WHERE active = 1`);
+    seen = lastReviewSeq(read);
+  } else {
+    rows = read<ReviewRow>(`SELECT ${COLUMNS} FROM review_runs WHERE last_seq > ? ORDER BY last_seq`, [question.seen]);
+    seen = rows.length ? rows[rows.length - 1]!.last_seq : question.seen;
+  }
+  for (const runId of question.runIds) {
+    if (rows.some((r) => r.run_id === runId)) continue;
+    const row = read<ReviewRow>(`SELECT ${COLUMNS} FROM review_runs WHERE run_id = ?`, [runId])[0];
+    if (row) rows.push(row);
+  }
+  return { states: rows.map((r) => r.state), seen };
+}
+
+/** A review row's state as the projection wrote it. */
+export function parseReviewState(state: string): RunReview {
+  return JSON.parse(state) as RunReview;
+}
+
 function toReview(row: ReviewRow): RunReview {
-  return JSON.parse(row.state) as RunReview;
+  return parseReviewState(row.state);
 }
 
 /** Folds kept in memory between appends (a run being decided); older ones are read back from their row. */
