@@ -11,6 +11,8 @@ export interface FileText {
   /** Only for a file that mixes endings: each line's own, kept in step with `lines` by the planner. */
   eols?: Eol[];
   finalNewline: boolean;
+  /** The exact text this was parsed from (BOM included): what encodeFile gives back until an edit. */
+  readonly source?: string;
 }
 
 export class UndecodableFileError extends Error {}
@@ -33,17 +35,28 @@ export function decodeFile(bytes: Uint8Array): FileText {
 
 /** Text that arrives from a model or a settings file: LF or CRLF, no BOM. */
 export function parseText(text: string, bom = false): FileText {
-  const crlf = (text.match(/\r\n/g) ?? []).length;
-  const lf = (text.match(/\n/g) ?? []).length;
+  const { lf, crlf } = countEndings(text);
   const eol = crlf > 0 && crlf * 2 >= lf ? '\r\n' : '\n';
-  const normalized = text.replace(/\r\n/g, '\n');
+  const normalized = crlf > 0 ? text.replace(/\r\n/g, '\n') : text;
   const finalNewline = normalized.endsWith('\n');
   const lines = normalized === '' ? [] : (finalNewline ? normalized.slice(0, -1) : normalized).split('\n');
-  if (crlf === 0 || crlf === lf) return { lines, bom, eol, finalNewline };
+  const source = (bom ? '\uFEFF' : '') + text;
+  if (crlf === 0 || crlf === lf) return { lines, bom, eol, finalNewline, source };
   // mixed: each line keeps its own ending (the last one's matters only with a final newline)
   const raw = text.split('\n');
   const eols: Eol[] = lines.map((_, i) => (i < raw.length - 1 ? (raw[i]!.endsWith('\r') ? '\r\n' : '\n') : eol));
-  return { lines, bom, eol, eols, finalNewline };
+  return { lines, bom, eol, eols, finalNewline, source };
+}
+
+/** Line feeds, and how many of them end a CRLF, counted without building a match array. */
+function countEndings(text: string): { lf: number; crlf: number } {
+  let lf = 0;
+  let crlf = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) {
+    lf++;
+    if (at > 0 && text.charCodeAt(at - 1) === 13) crlf++;
+  }
+  return { lf, crlf };
 }
 
 export function encodeFile(file: FileText): string {

@@ -93,7 +93,7 @@ export function planPatch(patch: CodePatch, source: FileSource, options: PlanOpt
   const files: FilePlan[] = [];
   const renamedAway = new Set([...slots.values()].filter((s) => s.from && s.text).map((s) => s.from!));
   for (const [path, s] of slots) {
-    const before = s.original && encodeFile(s.original);
+    const before = s.original && (s.original.source ?? encodeFile(s.original)); // the original is never edited: its own text
     const after = s.text && encodeFile(s.text);
     if (before === after && !s.from) continue;
     if (after === undefined && renamedAway.has(path)) continue; // the rename's entry moves it
