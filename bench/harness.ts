@@ -34,3 +34,13 @@ export function rowCollector(report: (row: BenchRow) => void): { add(row: BenchR
     },
   };
 }
+
+/** The heap in use after a full collection (`npm run bench` exposes gc; without it, it is enabled here). */
+export function heapAfterGc(): number {
+  if (typeof global.gc !== 'function') {
+    require('node:v8').setFlagsFromString('--expose-gc');
+    global.gc = require('node:vm').runInNewContext('gc') as typeof global.gc;
+  }
+  global.gc!();
+  return process.memoryUsage().heapUsed;
+}
