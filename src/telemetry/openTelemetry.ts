@@ -2,7 +2,7 @@
 // on its own (dist/telemetry.js) and loaded only when export is on (loadTelemetry), so the
 // extension and the CLI carry none of the SDK unless it is used. No global provider is registered:
 // another extension's instrumentation in the same host is left alone.
-import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -62,6 +62,9 @@ export function startOpenTelemetry(config: TelemetryConfig): TelemetryHandle {
 }
 
 class OtelSpan implements TraceSpan {
+  /** This span as a parent context, made once for all of its children. */
+  private asParent: Context | undefined;
+
   constructor(
     private readonly tracer: Tracer,
     private readonly span: Span,
@@ -74,8 +77,8 @@ class OtelSpan implements TraceSpan {
   }
 
   child(name: string, attributes?: TraceAttributes, kind?: 'client' | 'internal'): TraceSpan {
-    const parent = trace.setSpan(context.active(), this.span);
-    return new OtelSpan(this.tracer, this.tracer.startSpan(name, { kind: spanKind(kind), attributes: clean(attributes) }, parent), this.capture);
+    this.asParent ??= trace.setSpan(context.active(), this.span);
+    return new OtelSpan(this.tracer, this.tracer.startSpan(name, { kind: spanKind(kind), attributes: clean(attributes) }, this.asParent), this.capture);
   }
 
   set(attributes: TraceAttributes): void {
