@@ -1,12 +1,15 @@
 // One line of text per run event that matters: the CLI's progress lines and the editor's event log.
 import type { RecordedEvent } from '../core/events';
 import { usd } from '../core/cost/costGovernor';
+import { describeGiven } from '../core/agents/runGiven';
 
 export function describeEvent(e: RecordedEvent): string | undefined {
   const d = e.data as Record<string, unknown>;
   switch (e.type) {
-    case 'run.started':
-      return `run ${e.runId}: ${e.data.objective}`;
+    case 'run.started': {
+      const given = describeGiven(e.data.given);
+      return `run ${e.runId}: ${e.data.objective}${given ? ` · ${given}` : ''}`;
+    }
     case 'plan.proposed':
       return `plan: ${e.data.spec.summary}\n${e.data.spec.tasks.map((t) => `  - ${t.id}: ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(', ')})` : ''}`).join('\n')}`;
     case 'task.routed':

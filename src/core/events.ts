@@ -8,6 +8,7 @@ import { CodePatchSchema } from './patch/codePatch';
 import { ComplexitySchema, ReviewReportSchema, SpecDocSchema, TestReportSchema, ValidationReportSchema } from './artifacts/schemas';
 import type { StoredEvent } from './ports/eventStore';
 import { PROVIDER_IDS } from './ports/model';
+import { RunGivenSchema } from './agents/runGiven';
 
 export const EVENT_VERSION = 1;
 
@@ -78,7 +79,11 @@ const HunkProblem = z.object({ hunkId: z.string(), reason: z.string() });
 export const ProcessRefSchema = z.object({ hostId: z.string(), bootId: z.string(), pid: z.number().int(), pidStart: z.string(), at: z.number() });
 
 export const RunEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('run.started'), data: z.object({ v: z.number().int(), objective: z.string(), options: RunOptionsSchema, resumedFrom: z.string().optional() }) }),
+  z.object({
+    type: z.literal('run.started'),
+    /** `given`: files and selections the user attached, and the earlier run a follow-up continues. */
+    data: z.object({ v: z.number().int(), objective: z.string(), options: RunOptionsSchema, resumedFrom: z.string().optional(), given: RunGivenSchema.optional() }),
+  }),
   z.object({ type: z.literal('plan.proposed'), data: z.object({ callId: z.string(), spec: SpecDocSchema }) }),
   z.object({
     type: z.literal('task.routed'),

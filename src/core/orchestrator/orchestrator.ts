@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { event, EVENT_VERSION, RunOptionsSchema, type RecordedEvent, type RunOptions } from '../events';
 import { systemClock, type Clock } from '../ports/clock';
 import type { ContextProvider } from '../agents/contextProvider';
+import { RunGivenSchema, type RunGiven } from '../agents/runGiven';
 import type { BudgetExceededError } from '../cost/costGovernor';
 import type { EventStore } from '../ports/eventStore';
 import type { Telemetry } from '../ports/telemetry';
@@ -81,6 +82,8 @@ export interface RunRequest {
   readonly objective: string;
   readonly options?: Partial<RunOptions>;
   readonly runId?: string;
+  /** Attachments and the run a follow-up continues: recorded in run.started, added to the prompts' context. */
+  readonly given?: RunGiven;
 }
 
 export function newRunId(now: number): string {
@@ -92,7 +95,8 @@ export async function runObjective(deps: OrchestratorDeps, request: RunRequest, 
   const clock = deps.clock ?? systemClock;
   const options = RunOptionsSchema.parse({ ...DEFAULT_RUN_OPTIONS, ...request.options });
   const log = RunLog.fresh(request.runId ?? newRunId(clock.now()), deps.store, deps.bus, deps.onEvent, deps.redactor);
-  await log.append(event('run.started', { v: EVENT_VERSION, objective: request.objective, options }));
+  const given = request.given && (request.given.attachments.length || request.given.followUp) ? RunGivenSchema.parse(request.given) : undefined;
+  await log.append(event('run.started', { v: EVENT_VERSION, objective: request.objective, options, ...(given ? { given } : {}) }));
   return new RunDriver(deps, log, clock, signal).run();
 }
 

@@ -5,6 +5,7 @@ import { setMaxListeners } from 'node:events';
 import type { PlanTask, SpecDoc } from '../artifacts/schemas';
 import { callAgent, AgentFailure, RunStopped, type AgentContext } from '../agents/agentCall';
 import { coderPrompt, plannerPrompt, reviewReasons, type CoderFeedback } from '../agents/prompts';
+import { renderGiven } from '../agents/runGiven';
 import { BudgetExceededError, CostGovernor } from '../cost/costGovernor';
 import { event, type Role, type RunOptions } from '../events';
 import { describeFsError } from '../fsErrors';
@@ -335,12 +336,19 @@ export class RunDriver {
     if (dry.plan?.ok) this.view.stage(dry.plan);
   }
 
+  /** What the user gave the run (attachments, the run it follows up), then related code from memory. */
   private async contextFor(query: { objective: string; taskDescription?: string; files: readonly string[] }): Promise<string | undefined> {
-    if (!this.deps.context) return undefined;
+    const given = renderGiven(this.log.state.given);
+    const related = await this.relatedCode(query);
+    return [given, related].filter(Boolean).join('\n\n') || undefined;
+  }
+
+  private async relatedCode(query: { objective: string; taskDescription?: string; files: readonly string[] }): Promise<string> {
+    if (!this.deps.context) return '';
     try {
-      return (await this.deps.context.contextFor(query, this.signal)) || undefined;
+      return await this.deps.context.contextFor(query, this.signal);
     } catch {
-      return undefined; // memory is an aid: a broken index never stops a run
+      return ''; // memory is an aid: a broken index never stops a run
     }
   }
 

@@ -5,6 +5,7 @@ import type { ReviewReport, SpecDoc, TestReport, ValidationReport } from '../art
 import type { CodePatch } from '../patch/codePatch';
 import type { ProviderId } from '../ports/model';
 import type { RecordedEvent, Role, RunEvent, RunOptions } from '../events';
+import type { RunGiven } from '../agents/runGiven';
 
 export type RunStatus = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'cancelled';
 export type TaskStatus = 'pending' | 'running' | 'accepted' | 'rejected' | 'failed';
@@ -93,6 +94,8 @@ export interface RunState {
   readonly status: RunStatus;
   readonly objective: string;
   readonly options?: RunOptions;
+  /** What the user attached, and the run a follow-up continues. */
+  readonly given?: RunGiven;
   readonly startedAt?: number;
   readonly endedAt?: number;
   readonly spec?: SpecDoc;
@@ -141,7 +144,7 @@ export function evolve(state: RunState, event: RunEvent & { seq?: number; ts?: n
 function apply(s: RunState, e: RunEvent & { ts?: number }): RunState {
   switch (e.type) {
     case 'run.started':
-      return { ...s, status: 'running', objective: e.data.objective, options: e.data.options, startedAt: s.startedAt ?? e.ts, endedAt: undefined, error: undefined };
+      return { ...s, status: 'running', objective: e.data.objective, options: e.data.options, ...(e.data.given ? { given: e.data.given } : {}), startedAt: s.startedAt ?? e.ts, endedAt: undefined, error: undefined };
     case 'plan.proposed': {
       const tasks: Record<string, TaskState> = {};
       for (const t of e.data.spec.tasks)
