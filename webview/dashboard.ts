@@ -1,6 +1,7 @@
 // The sidebar dashboard: drawn whole from the host's state (small, at most ~7 times a second).
-import type { CurrentRun, DashboardState, TeamView, WebviewCommand } from '../src/protocol/messages';
+import type { CurrentRun, DashboardState, HostMessage, TeamView, WebviewCommand } from '../src/protocol/messages';
 import { costLine, tokenBars } from './charts';
+import { ChatBoxView } from './chatBox';
 import { h, icon, svg, usd } from './dom';
 import { send } from './host';
 
@@ -10,12 +11,40 @@ function button(label: string, command: WebviewCommand, opts: { secondary?: bool
   return h('vscode-button', { secondary: opts.secondary, icon: opts.icon, disabled: opts.disabled, onclick: cmd(command, { ...(opts.runId ? { runId: opts.runId } : {}), ...(opts.patchId ? { patchId: opts.patchId } : {}) }) }, label);
 }
 
+let box: ChatBoxView | undefined;
+const rest = document.createElement('div');
+
+/** The box is built once and kept; the rest is drawn again from each state. */
 export function renderDashboard(root: HTMLElement, s: DashboardState): void {
+  if (!box) {
+    box = new ChatBoxView();
+    rest.id = 'dashboard';
+    root.replaceChildren(box.element, rest);
+  }
+  box.update(s.chat, s.running);
+  drawDashboard(rest, s);
+}
+
+/** Host messages for the box (mention results, a send taken or refused). */
+export function dashboardMessage(m: HostMessage): void {
+  box?.handle(m);
+}
+
+/** The next objective follows up this run: the box says so and takes the focus. */
+function followUp(runId: string): () => void {
+  return () => {
+    send({ type: 'chat/followUp', runId });
+    box?.focus();
+  };
+}
+
+const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+
+function drawDashboard(root: HTMLElement, s: DashboardState): void {
   const missingKeys = s.keys.every((k) => !k.hasKey);
   const parts: (HTMLElement | null)[] = [
     h('section', { class: 'actions' },
-      s.running ? button('Cancel Run', 'cancelRun', { icon: 'debug-stop', secondary: true }) : button('Run Objective', 'runObjective', { icon: 'play' }),
-      button('Budget & Preset', 'changeRunSettings', { icon: 'symbol-misc', secondary: true }),
+      s.running ? button('Cancel Run', 'cancelRun', { icon: 'debug-stop', secondary: true }) : null,
       button('Settings', 'openSettings', { icon: 'gear', secondary: true }),
     ),
     !s.trusted ? h('p', { class: 'note' }, icon('shield'), ' Restricted mode: changes are proposed, never applied; no check command runs.') : null,
@@ -76,6 +105,7 @@ function currentRun(c: CurrentRun, running: boolean): HTMLElement {
       button('Show Run', 'showRun', { icon: 'pulse', secondary: true, runId: c.runId }),
       // a run that is not ending and not going here stopped mid-way (the window closed): it can go on
       interrupted ? button('Resume Run', 'resumeRun', { icon: 'debug-continue', runId: c.runId }) : null,
+      !running && FINISHED.has(c.status) ? h('vscode-button', { secondary: true, icon: 'reply', id: 'follow-up-current', title: 'Ask for more on top of this run: the next objective is given its objective and what came of it', onclick: followUp(c.runId) }, 'Follow Up') : null,
     ),
     h('h4', {}, 'Agents'),
     h('ol', { class: 'timeline', id: 'timeline' }, ...c.agents.map((a) =>
@@ -195,7 +225,8 @@ function runList(s: DashboardState): HTMLElement {
     const nothing = r.status === 'completed' && r.forReview === 0;
     return h('li', { class: s.current?.runId === r.runId ? 'selected' : '', 'data-outcome': nothing ? 'nothing' : r.status },
       h('a', { href: '#', class: 'run-title', title: r.objective.slice(0, 2000), onclick: () => send({ type: 'selectRun', runId: r.runId }) }, nothing ? icon('warning') : statusIcon(r.status), ` ${r.objective.slice(0, 200)}`),
-      h('div', { class: 'muted run-meta' }, `${when(r.updatedAt)} · ${usd(r.costUsd)} · ${outcomeText(r.status, r.forReview)} · `, h('a', { href: '#', title: 'Show the run in depth', onclick: cmd('showRun', { runId: r.runId }) }, `${r.eventCount} events`)),
+      h('div', { class: 'muted run-meta' }, `${when(r.updatedAt)} · ${usd(r.costUsd)} · ${outcomeText(r.status, r.forReview)} · `, h('a', { href: '#', title: 'Show the run in depth', onclick: cmd('showRun', { runId: r.runId }) }, `${r.eventCount} events`),
+        ...(FINISHED.has(r.status) && !s.running ? [' · ', h('a', { href: '#', class: 'follow-up-link', title: 'Follow up this run in the box above', onclick: followUp(r.runId) }, 'follow up')] : [])),
     );
   })));
 }

@@ -1,7 +1,7 @@
 // The webview bundle's entry (browser). It talks to the host only through src/protocol.
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
-import { renderDashboard } from './dashboard';
+import { dashboardMessage, renderDashboard } from './dashboard';
 import { onHostMessage, send } from './host';
 import { RunPanelView } from './panel';
 
@@ -15,6 +15,7 @@ if (view === 'panel') {
   app.textContent = 'Loading…';
   onHostMessage((m) => {
     if (m.type === 'dashboard/state') renderDashboard(app, m.state);
+    else dashboardMessage(m);
   });
 }
 // the host holds its messages until this arrives, and sends the whole state again on each ready

@@ -94,6 +94,25 @@ export const TeamViewSchema = z.object({
   followed: z.object({ runId: Id, events: z.number().int(), ended: z.boolean() }).nullable(),
 });
 
+export const PresetSchema = z.enum(['balanced', 'economy', 'quality']);
+/** The objective box's budget: an amount, null for none, 'default' for the codecompanion.budgetUsd setting. */
+export const BoxBudgetSchema = z.union([z.number().nonnegative().max(1_000_000), z.null(), z.literal('default')]);
+
+/** The chat box: what is attached (names and sizes, never the text), the run settings, a follow-up, an offer. */
+export const ChatStateSchema = z.object({
+  attachments: z.array(z.object({ id: Id, label: z.string(), kind: z.enum(['file', 'selection']), chars: z.number().int() })),
+  budget: BoxBudgetSchema,
+  /** The codecompanion.budgetUsd setting, what 'default' stands for. */
+  defaultBudgetUsd: z.number().nullable(),
+  preset: PresetSchema,
+  /** The finished run the next objective follows up, if the user chose one. */
+  followUp: z.object({ runId: Id, objective: z.string() }).nullable(),
+  /** A check command found in the workspace, offered once (trusted workspaces with none set). */
+  checkSuggestion: z.string().nullable(),
+  /** The last thing the box has to say (an attachment refused, a run going), in one line. */
+  notice: z.string().nullable(),
+});
+
 export const DashboardStateSchema = z.object({
   runs: z.array(RunListItemSchema),
   current: CurrentRunSchema.nullable(),
@@ -104,6 +123,7 @@ export const DashboardStateSchema = z.object({
   review: z.object({ runId: Id, pending: z.number().int(), accepted: z.number().int(), rejected: z.number().int(), conflict: z.number().int() }).nullable(),
   canRollback: z.boolean(),
   team: TeamViewSchema.nullable().optional(),
+  chat: ChatStateSchema.optional(),
 });
 
 export const EventRowSchema = z.object({ seq: z.number().int(), ts: z.number(), type: z.string(), summary: z.string() });
@@ -138,6 +158,10 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   /** Event rows in seq order, sent in chunks; `reset` starts the list over. */
   z.object({ type: z.literal('panel/events'), rows: z.array(EventRowSchema), reset: z.boolean() }),
   z.object({ type: z.literal('panel/eventDetail'), seq: z.number().int(), json: z.string() }),
+  /** Workspace files for an `@` mention being typed (paths only), answering chat/mentions. */
+  z.object({ type: z.literal('chat/mentionResults'), requestId: z.number().int(), files: z.array(z.string()) }),
+  /** The box's text was sent (a run started or was refused): the box empties when `clear`. */
+  z.object({ type: z.literal('chat/sent'), clear: z.boolean() }),
 ]);
 
 export const WebviewMessageSchema = z.discriminatedUnion('type', [
@@ -146,6 +170,16 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('command'), command: WebviewCommandSchema, runId: Id.optional(), patchId: Id.optional() }),
   z.object({ type: z.literal('selectRun'), runId: Id }),
   z.object({ type: z.literal('panel/eventDetail'), seq: z.number().int().positive() }),
+  /** The chat box: send the objective (attachments are the host's draft; mentions resolve on the host). */
+  z.object({ type: z.literal('chat/send'), text: z.string().max(20_000) }),
+  /** Attach the active editor's selection, or its whole file when nothing is selected. */
+  z.object({ type: z.literal('chat/attachEditor') }),
+  z.object({ type: z.literal('chat/detach'), id: Id }),
+  z.object({ type: z.literal('chat/mentions'), requestId: z.number().int(), query: z.string().max(500) }),
+  z.object({ type: z.literal('chat/runSettings'), budget: BoxBudgetSchema, preset: PresetSchema }),
+  /** The next objective follows up this finished run; null: a fresh run. */
+  z.object({ type: z.literal('chat/followUp'), runId: Id.nullable() }),
+  z.object({ type: z.literal('chat/checkSuggestion'), accept: z.boolean() }),
   /** The webview's own measure of how long the event log took to appear. */
   z.object({ type: z.literal('panel/rendered'), rows: z.number().int(), ms: z.number().nonnegative() }),
 ]);
@@ -157,6 +191,8 @@ export type QualityRow = z.infer<typeof QualityRowSchema>;
 export type CurrentRun = z.infer<typeof CurrentRunSchema>;
 export type DashboardState = z.infer<typeof DashboardStateSchema>;
 export type TeamView = z.infer<typeof TeamViewSchema>;
+export type ChatState = z.infer<typeof ChatStateSchema>;
+export type BoxBudget = z.infer<typeof BoxBudgetSchema>;
 export type EventRow = z.infer<typeof EventRowSchema>;
 export type ArtifactView = z.infer<typeof ArtifactViewSchema>;
 export type PatchView = z.infer<typeof PatchViewSchema>;

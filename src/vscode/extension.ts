@@ -94,7 +94,8 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
     const c = get();
     const proposed = new ProposedContentProvider(root, c.review);
     const lenses = new ReviewCodeLensProvider(root, c.review);
-    const dashboard = new DashboardView(context.extensionUri, c.runs, c.review, keys, log, team);
+    const dashboard = new DashboardView(context.extensionUri, c.runs, c.review, keys, log, team, c, () => new SensitivePaths(currentSettings().review.sensitivePaths));
+    command('codecompanion.internal.dashboardMessage', (raw) => dashboard.receive(raw));
     context.subscriptions.push(
       proposed,
       lenses,

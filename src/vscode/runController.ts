@@ -27,6 +27,7 @@ import { codecompanionVersion } from '../app/version';
 import { ModelStatsFold } from '../app/modelStats';
 import { revisionOutcome, runOutcome } from './runOutcome';
 import type { TeamLink } from './team/teamLink';
+import type { RunGiven } from '../core/agents/runGiven';
 
 export interface RunRequest {
   readonly objective: string;
@@ -37,6 +38,8 @@ export interface RunRequest {
   readonly preset?: (models: Models) => Models;
   /** Settings this run takes over the workspace's (a recorded sample brings its own). */
   readonly settings?: Partial<EditorSettings>;
+  /** Attachments and the run a follow-up continues (the chat box). */
+  readonly given?: RunGiven;
 }
 
 export interface RunResult {
@@ -187,7 +190,7 @@ export class RunController implements vscode.Disposable {
     return this.execute(request, token, async (settings, trusted, deps, signal) => {
       const options = runOptionsFrom(settings, trusted, request.budgetUsd !== undefined ? { budgetUsd: request.budgetUsd } : {});
       this.log.info(`run: "${request.objective}"${trusted ? '' : ' (untrusted workspace: read-only, no check command)'}`);
-      const final = await runObjective(deps, { objective: request.objective, options }, signal);
+      const final = await runObjective(deps, { objective: request.objective, options, ...(request.given ? { given: request.given } : {}) }, signal);
       await this.afterRun(final, autoApplies(settings, trusted, request.apply), request.interactive);
       return { runId: final.runId, status: final.status };
     });

@@ -11,6 +11,7 @@ import type { Companion } from '../companion';
 import { DASHBOARD_VIEW } from '../views/dashboardView';
 import { RunPanel, type PanelShown } from '../views/runPanel';
 import type { RunResult } from '../runController';
+import type { RunGiven } from '../../core/agents/runGiven';
 
 const RunArgs = z.object({ objective: z.string().trim().min(1), budgetUsd: z.number().nonnegative().optional(), apply: z.boolean().optional() });
 
@@ -31,13 +32,13 @@ function recordedSettings(c: Companion): Partial<EditorSettings> {
 }
 
 /** The objective a person typed, with the budget and preset remembered for this workspace. */
-export async function runInteractive(c: Companion, objective: string, given: Partial<EditorSettings> = {}): Promise<RunResult | undefined> {
-  const overrides = { ...recordedSettings(c), ...given };
+export async function runInteractive(c: Companion, objective: string, settings: Partial<EditorSettings> = {}, given?: RunGiven): Promise<RunResult | undefined> {
+  const overrides = { ...recordedSettings(c), ...settings };
   const remembered = rememberedRunSettings(c.context.workspaceState);
   await rememberObjective(c.context.workspaceState, objective);
   const narrow = (m: Models): Models => ({ ...m, candidates: presetCandidates(m.candidates, m.prices, remembered.preset) });
   const budget = overrides.budgetUsd !== undefined ? { budgetUsd: overrides.budgetUsd } : remembered.budgetUsd !== undefined ? { budgetUsd: remembered.budgetUsd } : {};
-  return withProgress(c, objective, (token) => c.runs.run({ objective, ...budget, interactive: true, preset: narrow, settings: overrides }, token));
+  return withProgress(c, objective, (token) => c.runs.run({ objective, ...budget, interactive: true, preset: narrow, settings: overrides, ...(given ? { given } : {}) }, token));
 }
 
 const ResumeArgs = z.object({ runId: z.string().min(1).optional(), interactive: z.boolean().optional() });

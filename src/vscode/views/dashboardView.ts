@@ -3,7 +3,10 @@
 // run streams; a view that was hidden and comes back asks for it again.
 import * as vscode from 'vscode';
 import { counts } from '../../app/review/reviewState';
-import type { DashboardState, WebviewMessage } from '../../protocol/messages';
+import { parseWebviewMessage, type DashboardState, type WebviewMessage } from '../../protocol/messages';
+import type { SensitivePaths } from '../../core/patch/sensitivePaths';
+import type { Companion } from '../companion';
+import { ChatBox } from './chatBox';
 import type { ApiKeys } from '../secrets';
 import type { ReviewController } from '../review/reviewController';
 import type { RunController } from '../runController';
@@ -18,6 +21,7 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
   private channel: WebviewChannel | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly chat: ChatBox;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -26,7 +30,10 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
     private readonly keys: ApiKeys,
     private readonly log: vscode.LogOutputChannel,
     private readonly team: TeamLink,
+    companion: Companion,
+    sensitive: () => SensitivePaths,
   ) {
+    this.chat = new ChatBox(companion, sensitive, () => this.schedule(), (m) => this.channel?.post(m));
     this.disposables.push(runs.onDidChange(() => this.schedule()), review.onDidChange(() => this.schedule()), keys.onDidChange(() => this.schedule()), team.onDidChange(() => this.schedule()));
   }
 
@@ -34,7 +41,7 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = webviewHtml(view.webview, this.extensionUri, 'dashboard', 'CodeCompanion');
     this.channel?.dispose();
-    const channel = new WebviewChannel(view.webview, this.log, (m) => this.onMessage(m));
+    const channel = new WebviewChannel(view.webview, this.log, async (m) => void (await this.onMessage(m)));
     this.channel = channel;
     view.onDidDispose(() => {
       channel.dispose();
@@ -43,10 +50,22 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
     void this.runs.history();
   }
 
-  private async onMessage(m: WebviewMessage): Promise<void> {
+  private async onMessage(m: WebviewMessage): Promise<unknown> {
     if (m.type === 'ready') await this.push();
     else if (m.type === 'selectRun') await this.runs.select(m.runId);
     else if (m.type === 'command') await runWebviewCommand(m);
+    else if (m.type.startsWith('chat/')) return this.chat.handle(m as Parameters<ChatBox['handle']>[0]);
+    return undefined;
+  }
+
+  /**
+   * A message as the webview would send it, parsed the same way (codecompanion.internal.dashboardMessage:
+   * the host e2e drives the chat box's path with it); resolves with what handling it gave, e.g. a run's result.
+   */
+  async receive(raw: unknown): Promise<unknown> {
+    const parsed = parseWebviewMessage(raw);
+    if (!parsed.ok) throw new Error(`not a dashboard message: ${parsed.error}`);
+    return this.onMessage(parsed.message);
   }
 
   private schedule(): void {
@@ -68,6 +87,7 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
       review: review ? { runId: review.runId, ...counts(review) } : null,
       canRollback: this.review.canRollback(),
       team: this.team.active ? this.team.state() : null,
+      chat: this.chat.state(),
     };
   }
 
