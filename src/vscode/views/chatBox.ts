@@ -60,8 +60,8 @@ export class ChatBox {
     };
   }
 
-  /** One chat message; a send resolves with its run's result (a test waits on it), undefined when refused. */
-  async handle(m: ChatMessage): Promise<RunResult | undefined> {
+  /** One chat message; a send resolves with its run's result (undefined when refused), mentions with the files offered. */
+  async handle(m: ChatMessage): Promise<RunResult | string[] | undefined> {
     switch (m.type) {
       case 'chat/send':
         return this.send(m.text);
@@ -72,9 +72,11 @@ export class ChatBox {
         this.attachments = this.attachments.filter((a) => a.id !== m.id);
         this.notice = null;
         break;
-      case 'chat/mentions':
-        this.post({ type: 'chat/mentionResults', requestId: m.requestId, files: rankFiles(await this.workspaceFiles(), m.query) });
-        return undefined;
+      case 'chat/mentions': {
+        const files = rankFiles(await this.workspaceFiles(), m.query);
+        this.post({ type: 'chat/mentionResults', requestId: m.requestId, files });
+        return files;
+      }
       case 'chat/runSettings':
         await rememberRunSettings(this.c.context.workspaceState, { preset: m.preset, ...budgetSetting(m.budget) });
         break;
@@ -154,7 +156,12 @@ export class ChatBox {
     this.notice = gathered.unresolved.length ? `Not attached (no such file in the workspace): ${gathered.unresolved.map((p) => `@${p}`).join(', ')}.` : null;
     this.post({ type: 'chat/sent', clear: true });
     this.changed();
-    return runInteractive(this.c, objective, {}, given);
+    try {
+      return await runInteractive(this.c, objective, {}, given);
+    } catch (err) {
+      this.say(`The run did not start: ${(err as Error).message}`);
+      throw err;
+    }
   }
 
   private refuse(notice: string): undefined {

@@ -60,12 +60,14 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
 
   /**
    * A message as the webview would send it, parsed the same way (codecompanion.internal.dashboardMessage:
-   * the host e2e drives the chat box's path with it); resolves with what handling it gave, e.g. a run's result.
+   * the host e2e drives the chat box's path with it); resolves with what handling it gave (a run's
+   * result) and the state the webview would be sent next.
    */
-  async receive(raw: unknown): Promise<unknown> {
+  async receive(raw: unknown): Promise<{ result: unknown; state: DashboardState }> {
     const parsed = parseWebviewMessage(raw);
     if (!parsed.ok) throw new Error(`not a dashboard message: ${parsed.error}`);
-    return this.onMessage(parsed.message);
+    const result = await this.onMessage(parsed.message);
+    return { result, state: await this.state() };
   }
 
   private schedule(): void {

@@ -222,6 +222,51 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       ctx.say(`run panel, 10,000 events: first rows on screen ${firstMs} ms, all rows ${shownMs} ms after the run was picked (${rows} rows in the DOM); webview: ${reported ?? 'no report'}`);
     },
   ],
+  [
+    'The chat box: Attach takes the editor selection as a chip, @ completes a workspace file, Shift+Enter breaks the line, Enter runs it, and the run records what it was given',
+    async (ctx) => {
+      const { page } = ctx;
+      await openFile(page, 'src/users.js');
+      // the first three lines selected in the editor
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+Home');
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowDown');
+      await runCommand(page, title(ctx, 'codecompanion.showDashboard'));
+      const { frame } = await frameWithText(page, /Enter sends/, 60_000);
+      // the workspace's check command is offered once; Not now answers it
+      if (await frame.locator('#check-offer:not([hidden])').count()) {
+        await frame.locator('#check-decline').click();
+        await frame.locator('#check-offer[hidden]').waitFor({ state: 'attached', timeout: 30_000 });
+      }
+      await frame.locator('#chat-attach').click();
+      const chip = frame.locator('#attachments li.chip', { hasText: 'src/users.js:1-3' });
+      await chip.waitFor({ timeout: 30_000 });
+      const box = frame.locator('#objective');
+      await box.click();
+      await box.pressSequentially('explain the paging of @users');
+      const option = frame.locator('#mention-list li[data-path="src/users.js"]');
+      await option.waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-chat-mention.png') });
+      await page.keyboard.press('Enter'); // picks the highlighted file, does not send
+      await waitFor(async () => (await box.inputValue()).includes('@src/users.js '), 15_000, 'Enter on the completion did not put @src/users.js in the box');
+      await page.keyboard.press('Shift+Enter');
+      await box.pressSequentially('then add pagination to the users API');
+      const typed = await box.inputValue();
+      if (!/@src\/users\.js \nthen add pagination/.test(typed)) throw new Error(`Shift+Enter did not start a new line: ${JSON.stringify(typed)}`);
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-chat-box.png') });
+      await page.keyboard.press('Enter');
+      await waitFor(async () => (await box.inputValue()) === '', 60_000, 'the box kept its text after Enter: nothing was sent');
+      await waitFor(async () => (await frame.locator('#attachments li').count()) === 0, 30_000, 'the attachment chip stayed after sending');
+      await frame.locator('#current-run .objective', { hasText: 'explain the paging of @src/users.js' }).waitFor({ timeout: 60_000 });
+      await frame.locator('#current-run[data-status="completed"]').waitFor({ timeout: 120_000 });
+      // the run's first event names what it was given
+      await runCommand(page, title(ctx, 'codecompanion.showRun'));
+      await answerPrompt(page, /Show Run/, 'explain the paging');
+      const panel = await frameWithText(page, /attached src\/users\.js:1-3 \(\d[\d,]* chars\), src\/users\.js \(/, 60_000);
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-chat-run-given.png') });
+      ctx.say(`chat box: run started from the box with ${/attached [^\n]*/.exec(panel.text)?.[0] ?? '?'}`);
+    },
+  ],
 ];
 
 interface InlineLines {
