@@ -14,6 +14,7 @@ import type { StoredEvent } from '../src/core/ports/eventStore';
 import { ARCHIVE_AFTER_MS } from '../src/storage/archiver';
 import { APPLICATION_ID, CHECKSUM_FILE, SNAPSHOT_FILE, databaseBytes, databaseDir, databaseExists, ensureGitignore, memoryDirOf } from '../src/storage/layout';
 import { ensureKeywordIndex } from '../src/storage/keywordIndex';
+import { upkeepBlobs } from '../src/storage/memoryBlobUpkeep';
 import { MEMORY_SCHEMA } from '../src/storage/memorySchema';
 import { archiveDirOf, writeArchive } from '../src/storage/runArchive';
 import { migrate } from '../src/storage/migrations';
@@ -146,7 +147,9 @@ export async function buildWorkspace(root: string, runs: number, chunks: number,
     memory.exec(`PRAGMA application_id = ${MEMORY_SCHEMA.applicationId}`);
     migrate(memory, MEMORY_SCHEMA.migrations);
     addChunks(memory, chunks);
-    ensureKeywordIndex(memory, { force: true });
+    // the text goes to the blob file beside the database, as the memory's writer keeps it
+    upkeepBlobs(memory, memoryDirOf(dir));
+    ensureKeywordIndex(memory, { force: true, dir: memoryDirOf(dir) });
     writeSnapshot(memoryDirOf(dir), memory);
   }
   return { runs, events, compactedRuns, archivedRuns, eventsInDatabase, removedEvents, removedBytes, chunks, oldRunId, buildMs: performance.now() - started };
@@ -193,7 +196,7 @@ function replicateProjections(db: SqlJsDatabase, SQL: Awaited<ReturnType<typeof 
  * Synthesized code chunks with the chunker's sizes (a function or class body, 10-60 lines, 300-2,400
  * characters), 12 per file, varied identifiers so BM25 sees a realistic vocabulary.
  */
-function addChunks(db: SqlJsDatabase, n: number): void {
+export function addChunks(db: SqlJsDatabase, n: number): void {
   if (n === 0) return;
   const words = ['user', 'page', 'limit', 'offset', 'query', 'request', 'response', 'handler', 'cache', 'token', 'stream', 'buffer', 'parse', 'render', 'config', 'session', 'router', 'schema', 'event', 'store'];
   const file = db.prepare('INSERT INTO memory_files (path, content_hash, indexed_at) VALUES (?, ?, ?)');

@@ -15,6 +15,7 @@ import { searchableText, tokenize } from '../core/memory/terms';
 import type { ChunkSource, KeywordView, Postings } from '../core/memory/memoryPort';
 import type { Database as SqlJsDatabase } from 'sql.js';
 import { queryAll, type SqlStatement, type SqlValue } from './database';
+import { asText, currentBlobFile, payloadsOf } from './memoryBlobs';
 
 export const BLOCK = 1024;
 const MAX_LENGTH = 0x7ffe;
@@ -160,18 +161,22 @@ export function readKeywordView(read: Read, terms: readonly string[]): KeywordVi
 export const SOURCE_FILE = 1;
 export const SOURCE_RUN = 2;
 
-/** Rebuilds the whole index from memory_chunks in `apply`'s transaction(s), PAGE chunks at a time. */
-export function rebuildKeywordIndex(read: Read, apply: (statements: readonly SqlStatement[]) => void): number {
+/**
+ * Rebuilds the whole index from memory_chunks in `apply`'s transaction(s), PAGE chunks at a time;
+ * `dir` is the database's folder, where the chunks' text is (memoryBlobs.ts).
+ */
+export function rebuildKeywordIndex(read: Read, apply: (statements: readonly SqlStatement[]) => void, dir: string | undefined): number {
   apply([{ sql: 'DELETE FROM memory_terms' }, { sql: 'DELETE FROM memory_lengths' }]);
   let after = 0;
   let indexed = 0;
   for (;;) {
-    const page = read<{ chunk_id: number; source: ChunkSource; path: string; symbol: string | null; text: string }>(
-      'SELECT chunk_id, source, path, symbol, text FROM memory_chunks WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?',
+    const page = read<{ chunk_id: number; source: ChunkSource; path: string; symbol: string | null; text: string; text_at: number | null; text_bytes: number | null }>(
+      'SELECT chunk_id, source, path, symbol, text, text_at, text_bytes FROM memory_chunks WHERE chunk_id > ? ORDER BY chunk_id LIMIT ?',
       [after, PAGE],
     );
     if (page.length === 0) break;
-    apply(keywordIndexWrites(read, page.map((c) => ({ id: c.chunk_id, source: c.source, text: searchableText(c.path, c.symbol, c.text) })), []));
+    const texts = payloadsOf(page.map((c) => ({ inline: c.text, at: c.text_at, bytes: c.text_bytes })), () => currentBlobFile(read, dir));
+    apply(keywordIndexWrites(read, page.map((c, i) => ({ id: c.chunk_id, source: c.source, text: searchableText(c.path, c.symbol, asText(texts[i]!)) })), []));
     indexed += page.length;
     after = page[page.length - 1]!.chunk_id;
   }
@@ -183,14 +188,14 @@ export function rebuildKeywordIndex(read: Read, apply: (statements: readonly Sql
  * On an open sql.js image (a writer's seed, the legacy copy): builds the index if it is missing, or
  * always with `force`; returns whether it did. Inside the caller's transaction when `inTransaction`.
  */
-export function ensureKeywordIndex(db: SqlJsDatabase, options: { force?: boolean; inTransaction?: boolean } = {}): boolean {
+export function ensureKeywordIndex(db: SqlJsDatabase, options: { force?: boolean; inTransaction?: boolean; dir?: string } = {}): boolean {
   const read: Read = (sql, params) => queryAll(db, sql, params);
   if (!options.force && keywordIndexReady(read)) return false;
   if (!options.inTransaction) db.exec('BEGIN');
   try {
     rebuildKeywordIndex(read, (statements) => {
       for (const s of statements) db.run(s.sql, (s.params ?? []) as SqlValue[]);
-    });
+    }, options.dir);
     if (!options.inTransaction) db.exec('COMMIT');
   } catch (err) {
     if (!options.inTransaction) db.exec('ROLLBACK');

@@ -81,10 +81,8 @@ export async function drainInbox(main: Database, memory: Database): Promise<numb
   const chunks = main.all<InboxRow>('SELECT id, path, start_line, end_line, symbol, kind, content_hash, text FROM memory_inbox ORDER BY id');
   const vectors = main.all<InboxVectorRow>('SELECT id, content_hash, embedder, vector FROM memory_inbox_vectors ORDER BY id');
   if (chunks.length === 0 && vectors.length === 0) return 0;
-  await memory.write([
-    ...new SqlMemoryStore(memory).runChunkWrites(chunks.map(toChunk)),
-    ...vectors.map((v) => ({ sql: 'INSERT OR REPLACE INTO memory_vectors (content_hash, embedder, vector) VALUES (?, ?, ?)', params: [v.content_hash, v.embedder, v.vector] })),
-  ]);
+  const index = new SqlMemoryStore(memory);
+  await memory.write([...index.runChunkWrites(chunks.map(toChunk)), ...index.vectorWrites(vectors.map((v) => ({ hash: v.content_hash, embedder: v.embedder, vector: v.vector })))]);
   await main.write([
     { sql: 'DELETE FROM memory_inbox WHERE id <= ?', params: [chunks[chunks.length - 1]?.id ?? 0] },
     { sql: 'DELETE FROM memory_inbox_vectors WHERE id <= ?', params: [vectors[vectors.length - 1]?.id ?? 0] },

@@ -58,6 +58,18 @@ const MEMORY_MIGRATIONS: readonly Migration[] = [
       INSERT INTO memory_meta (key, value) SELECT 'keyword_index', 1 WHERE NOT EXISTS (SELECT 1 FROM memory_chunks);
     `,
   },
+  {
+    version: 3,
+    name: 'chunk text and embeddings in the blob file beside the database (memoryBlobs.ts): the image a search loads keeps only rows pointing into it',
+    // Rows of an older index keep their text and vectors inline (text_at / vector_at NULL) until the
+    // writer's next open moves them out (memoryDatabase.ts); a reader reads either form.
+    sql: `
+      ALTER TABLE memory_chunks ADD COLUMN text_at INTEGER;
+      ALTER TABLE memory_chunks ADD COLUMN text_bytes INTEGER;
+      ALTER TABLE memory_vectors ADD COLUMN vector_at INTEGER;
+      ALTER TABLE memory_vectors ADD COLUMN vector_bytes INTEGER;
+    `,
+  },
 ];
 
 export const MEMORY_SCHEMA: DatabaseSchema = {

@@ -1,11 +1,14 @@
 // The memory index's tables (memory_files, memory_chunks, memory_vectors and the keyword index:
 // memorySchema.ts, in the memory database) behind core's MemoryStore and SearchableStore ports. Every
-// write of chunks writes their keyword index rows in the same transaction (keywordIndex.ts). Vectors are
-// stored as little-endian Float32 blobs keyed by content hash and embedder, so an unchanged chunk (or
-// the same text in another file) is never embedded twice.
+// write of chunks writes their keyword index rows in the same transaction (keywordIndex.ts). Chunk text
+// and vectors (little-endian Float32, keyed by content hash and embedder, so an unchanged chunk or the
+// same text in another file is never embedded twice) go to the blob file beside the database
+// (memoryBlobs.ts), appended and fsync'ed before the rows that point at them are written; the image
+// keeps the rows only. A database with no folder (none in practice) keeps them inline.
 import type { ChunkInput, FileChunks, KeywordView, MemoryStore, SearchableStore, StoredChunk, VectorRows } from '../core/memory/memoryPort';
 import { searchableText } from '../core/memory/terms';
 import type { Database, SqlStatement, SqlValue } from './database';
+import { asText, BLOB_GENERATION_KEY, BlobFile, currentBlobFile, newGeneration, payloadsOf, type BlobRef } from './memoryBlobs';
 import { BLOCK, keywordIndexReady, keywordIndexWrites, readKeywordView, SOURCE_FILE, SOURCE_RUN, type IndexedText } from './keywordIndex';
 
 interface ChunkRow {
@@ -18,15 +21,29 @@ interface ChunkRow {
   kind: string;
   content_hash: string;
   text: string;
+  text_at: number | null;
+  text_bytes: number | null;
 }
 
-const INSERT_CHUNK = 'INSERT INTO memory_chunks (chunk_id, source, path, start_line, end_line, symbol, kind, content_hash, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const CHUNK_COLUMNS = 'chunk_id, source, path, start_line, end_line, symbol, kind, content_hash, text';
+interface VectorRow {
+  vector: Uint8Array;
+  vector_at: number | null;
+  vector_bytes: number | null;
+}
+
+const INSERT_CHUNK = 'INSERT INTO memory_chunks (chunk_id, source, path, start_line, end_line, symbol, kind, content_hash, text, text_at, text_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const CHUNK_COLUMNS = 'chunk_id, source, path, start_line, end_line, symbol, kind, content_hash, text, text_at, text_bytes';
+const INSERT_VECTOR = 'INSERT OR REPLACE INTO memory_vectors (content_hash, embedder, vector, vector_at, vector_bytes) VALUES (?, ?, ?, ?, ?)';
+const NO_BYTES = new Uint8Array(0);
 
 export class SqlMemoryStore implements MemoryStore, SearchableStore {
   private readonly read = <T>(sql: string, params?: readonly SqlValue[]) => this.db.all<T>(sql, params);
 
-  constructor(private readonly db: Database) {}
+  /** `dir`: the database's folder, where its blob file lives (a WorkspaceDatabase's path by default). */
+  constructor(
+    private readonly db: Database,
+    private readonly dir: string | undefined = (db as { path?: string }).path,
+  ) {}
 
   indexedFiles(): Map<string, string> {
     return new Map(this.db.all<{ path: string; content_hash: string }>('SELECT path, content_hash FROM memory_files').map((r) => [r.path, r.content_hash]));
@@ -38,16 +55,19 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
     const statements: SqlStatement[] = [];
     const dropped: IndexedText[] = [];
     for (const path of [...removed, ...files.map((f) => f.path)]) {
-      for (const c of this.db.all<ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM memory_chunks WHERE source = 'file' AND path = ?`, [path])) dropped.push(indexed(c));
+      dropped.push(...this.withText(this.db.all<ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM memory_chunks WHERE source = 'file' AND path = ?`, [path])).map(indexed));
       statements.push({ sql: "DELETE FROM memory_chunks WHERE source = 'file' AND path = ?", params: [path] });
       statements.push({ sql: 'DELETE FROM memory_files WHERE path = ?', params: [path] });
     }
     const added: IndexedText[] = [];
     let id = this.nextId();
+    const stored = this.storeBlobs(files.flatMap((f) => f.chunks.map((c) => Buffer.from(c.text, 'utf8'))));
+    statements.push(...stored.statements);
+    let k = 0;
     for (const file of files) {
       statements.push({ sql: 'INSERT INTO memory_files (path, content_hash, indexed_at) VALUES (?, ?, ?)', params: [file.path, file.contentHash, now] });
       for (const c of file.chunks) {
-        statements.push(chunkInsert(id, 'file', c));
+        statements.push(chunkInsert(id, 'file', c, stored.refs?.[k++]));
         added.push({ id: id++, source: 'file', text: searchableText(c.path, c.symbol, c.text) });
       }
     }
@@ -70,10 +90,11 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
     });
     if (fresh.length === 0) return [];
     let id = this.nextId();
-    const statements: SqlStatement[] = [];
+    const stored = this.storeBlobs(fresh.map((c) => Buffer.from(c.text, 'utf8')));
+    const statements: SqlStatement[] = [...stored.statements];
     const added: IndexedText[] = [];
-    for (const c of fresh) {
-      statements.push(chunkInsert(id, 'run', c));
+    for (const [k, c] of fresh.entries()) {
+      statements.push(chunkInsert(id, 'run', c, stored.refs?.[k]));
       added.push({ id: id++, source: 'run', text: searchableText(c.path, c.symbol, c.text) });
     }
     return [...statements, ...keywordIndexWrites(this.read, added, [])];
@@ -84,7 +105,15 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
   }
 
   chunks(): StoredChunk[] {
-    return this.db.all<ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM memory_chunks ORDER BY chunk_id`).map(toChunk);
+    return this.withText(this.db.all<ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM memory_chunks ORDER BY chunk_id`)).map(toChunk);
+  }
+
+  unembedded(embedderId: string): StoredChunk[] {
+    const rows = this.db.all<ChunkRow>(
+      `SELECT ${CHUNK_COLUMNS} FROM memory_chunks c WHERE NOT EXISTS (SELECT 1 FROM memory_vectors v WHERE v.content_hash = c.content_hash AND v.embedder = ?) ORDER BY chunk_id`,
+      [embedderId],
+    );
+    return this.withText(rows).map(toChunk);
   }
 
   keywordView(terms: readonly string[]): KeywordView {
@@ -95,7 +124,7 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
     const out = new Map<number, StoredChunk>();
     for (let i = 0; i < ids.length; i += 500) {
       const slice = ids.slice(i, i + 500);
-      for (const r of this.db.all<ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM memory_chunks WHERE chunk_id IN (${slice.map(() => '?').join(',')})`, slice)) out.set(r.chunk_id, toChunk(r));
+      for (const r of this.withText(this.db.all<ChunkRow>(`SELECT ${CHUNK_COLUMNS} FROM memory_chunks WHERE chunk_id IN (${slice.map(() => '?').join(',')})`, slice))) out.set(r.chunk_id, toChunk(r));
     }
     return out;
   }
@@ -120,10 +149,12 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
   }
 
   vectorRows(embedderId: string): VectorRows {
-    const rows = this.db.all<{ chunk_id: number; source: string; vector: Uint8Array }>(
-      'SELECT c.chunk_id, c.source, v.vector FROM memory_chunks c JOIN memory_vectors v ON v.content_hash = c.content_hash AND v.embedder = ? ORDER BY c.chunk_id',
+    const found = this.db.all<{ chunk_id: number; source: string } & VectorRow>(
+      'SELECT c.chunk_id, c.source, v.vector, v.vector_at, v.vector_bytes FROM memory_chunks c JOIN memory_vectors v ON v.content_hash = c.content_hash AND v.embedder = ? ORDER BY c.chunk_id',
       [embedderId],
     );
+    const payloads = this.vectorPayloads(found);
+    const rows = found.map((r, i) => ({ chunk_id: r.chunk_id, source: r.source, vector: payloads[i]! }));
     const dims = rows.reduce((d, r) => d || r.vector.byteLength >> 2, 0);
     const kept = rows.filter((r) => r.vector.byteLength >> 2 === dims);
     const matrix = new Float32Array(kept.length * dims);
@@ -144,26 +175,70 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
   vectors(embedderId: string, hashes?: readonly string[]): Map<string, Float32Array> {
     const out = new Map<string, Float32Array>();
     const read = (sql: string, params: (string | number)[]) => {
-      for (const r of this.db.all<{ content_hash: string; vector: Uint8Array }>(sql, params)) out.set(r.content_hash, toFloat32(r.vector));
+      const rows = this.db.all<{ content_hash: string } & VectorRow>(sql, params);
+      const payloads = this.vectorPayloads(rows);
+      rows.forEach((r, i) => out.set(r.content_hash, toFloat32(payloads[i]!)));
     };
     if (!hashes) {
-      read('SELECT content_hash, vector FROM memory_vectors WHERE embedder = ?', [embedderId]);
+      read('SELECT content_hash, vector, vector_at, vector_bytes FROM memory_vectors WHERE embedder = ?', [embedderId]);
       return out;
     }
     // sql.js binds at most 999 parameters per statement in its default build
     for (let i = 0; i < hashes.length; i += 500) {
       const slice = hashes.slice(i, i + 500);
-      read(`SELECT content_hash, vector FROM memory_vectors WHERE embedder = ? AND content_hash IN (${slice.map(() => '?').join(',')})`, [embedderId, ...slice]);
+      read(`SELECT content_hash, vector, vector_at, vector_bytes FROM memory_vectors WHERE embedder = ? AND content_hash IN (${slice.map(() => '?').join(',')})`, [embedderId, ...slice]);
     }
     return out;
   }
 
   async putVectors(embedderId: string, vectors: ReadonlyMap<string, Float32Array>): Promise<void> {
-    const statements: SqlStatement[] = [...vectors].map(([hash, v]) => ({
-      sql: 'INSERT OR REPLACE INTO memory_vectors (content_hash, embedder, vector) VALUES (?, ?, ?)',
-      params: [hash, embedderId, new Uint8Array(v.buffer, v.byteOffset, v.byteLength)],
-    }));
+    const statements = this.vectorWrites([...vectors].map(([hash, v]) => ({ hash, embedder: embedderId, vector: new Uint8Array(v.buffer, v.byteOffset, v.byteLength) })));
     if (statements.length) await this.db.write(statements);
+  }
+
+  /** The statements storing these vectors (appended to the blob file first, synchronously). */
+  vectorWrites(vectors: readonly { hash: string; embedder: string; vector: Uint8Array }[]): SqlStatement[] {
+    const stored = this.storeBlobs(vectors.map((v) => v.vector));
+    return [
+      ...stored.statements,
+      ...vectors.map((v, i) => {
+        const ref = stored.refs?.[i];
+        return { sql: INSERT_VECTOR, params: [v.hash, v.embedder, ref ? NO_BYTES : v.vector, ref?.at ?? null, ref?.bytes ?? null] };
+      }),
+    ];
+  }
+
+  /**
+   * Appends payloads to the blob file (created with a new generation on the first write: the
+   * statements returned record it), fsync'ed. No folder: no refs, the caller keeps them inline.
+   */
+  private storeBlobs(payloads: readonly Uint8Array[]): { refs: BlobRef[] | undefined; statements: SqlStatement[] } {
+    if (this.dir === undefined || payloads.length === 0) return { refs: undefined, statements: [] };
+    let file = this.blobFile() ?? this.started;
+    const statements: SqlStatement[] = [];
+    if (!file) {
+      // until the statements are written, the next call of this store must append to the same file
+      file = this.started = new BlobFile(this.dir, newGeneration());
+      file.create();
+      statements.push({ sql: 'INSERT OR REPLACE INTO memory_meta (key, value) VALUES (?, ?)', params: [BLOB_GENERATION_KEY, file.generation] });
+    }
+    return { refs: file.append(payloads), statements };
+  }
+
+  /** The file this store started (its generation not written yet, or just written). */
+  private started: BlobFile | undefined;
+
+  private blobFile(): BlobFile | undefined {
+    return currentBlobFile(this.read, this.dir);
+  }
+
+  private withText(rows: ChunkRow[]): ChunkRow[] {
+    const texts = payloadsOf(rows.map((r) => ({ inline: r.text, at: r.text_at, bytes: r.text_bytes })), () => this.blobFile());
+    return rows.map((r, i) => ({ ...r, text: asText(texts[i]!) }));
+  }
+
+  private vectorPayloads(rows: readonly VectorRow[]): Uint8Array[] {
+    return payloadsOf(rows.map((r) => ({ inline: r.vector, at: r.vector_at, bytes: r.vector_bytes })), () => this.blobFile()) as Uint8Array[];
   }
 
   async pruneVectors(): Promise<number> {
@@ -177,8 +252,8 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
   }
 }
 
-function chunkInsert(id: number, source: 'file' | 'run', c: ChunkInput): SqlStatement {
-  return { sql: INSERT_CHUNK, params: [id, source, c.path, c.startLine, c.endLine, c.symbol ?? null, c.kind, c.contentHash, c.text] };
+function chunkInsert(id: number, source: 'file' | 'run', c: ChunkInput, ref: BlobRef | undefined): SqlStatement {
+  return { sql: INSERT_CHUNK, params: [id, source, c.path, c.startLine, c.endLine, c.symbol ?? null, c.kind, c.contentHash, ref ? '' : c.text, ref?.at ?? null, ref?.bytes ?? null] };
 }
 
 function toChunk(r: ChunkRow): StoredChunk {
@@ -190,6 +265,8 @@ function indexed(r: ChunkRow): IndexedText {
 }
 
 function toFloat32(blob: Uint8Array): Float32Array {
-  // a copy: the blob's byteOffset need not be a multiple of 4
-  return new Float32Array(blob.slice().buffer, 0, Math.floor(blob.byteLength / 4));
+  // a copy: the blob's byteOffset need not be a multiple of 4 (and a Buffer's slice() would not copy)
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float32Array(copy.buffer, 0, Math.floor(blob.byteLength / 4));
 }

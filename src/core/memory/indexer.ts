@@ -137,9 +137,8 @@ export async function embedMissing(
   signal: AbortSignal | undefined,
   progress: (p: IndexProgress) => void = () => undefined,
 ): Promise<{ embedded: number; error?: string }> {
-  const have = store.vectors(embedder.id);
   const todo = new Map<string, string>();
-  for (const c of store.chunks()) if (!have.has(c.contentHash) && !todo.has(c.contentHash)) todo.set(c.contentHash, c.text.slice(0, MAX_EMBED_CHARS));
+  for (const c of store.unembedded(embedder.id)) if (!todo.has(c.contentHash)) todo.set(c.contentHash, c.text.slice(0, MAX_EMBED_CHARS));
   const entries = [...todo];
   let embedded = 0;
   for (let i = 0; i < entries.length; i += batchSize) {

@@ -37,6 +37,8 @@ export interface MemoryStore {
   addRunChunks(chunks: readonly ChunkInput[]): Promise<void>;
   /** Every chunk, text included (indexing; a search reads only its hits: SearchableStore). */
   chunks(): StoredChunk[];
+  /** The chunks whose text has no vector in this embedder's space (what indexing embeds next). */
+  unembedded(embedderId: string): StoredChunk[];
   /** Cached embeddings of these content hashes in the embedder's space. */
   vectors(embedderId: string, hashes?: readonly string[]): Map<string, Float32Array>;
   putVectors(embedderId: string, vectors: ReadonlyMap<string, Float32Array>): Promise<void>;

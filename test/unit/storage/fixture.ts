@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { StoredEvent } from '../../../src/core/ports/eventStore';
 import { loadSqlJs, queryAll } from '../../../src/storage/database';
 import { readMemoryDatabase } from '../../../src/storage/memoryDatabase';
+import { SqlMemoryStore } from '../../../src/storage/memoryStore';
 
 export const FIXTURE = path.resolve(__dirname, '..', '..', 'fixtures', 'v1-workspace');
 
@@ -55,11 +56,18 @@ export async function fixtureMemory(file = path.join(FIXTURE, '.codecompanion', 
   }
 }
 
-/** What the workspace's memory database holds now (read-only: takes nothing in). */
+/**
+ * What the workspace's memory database holds now (read-only: takes nothing in), in the rows' shape,
+ * text and vectors read from wherever they are kept (inline, or the blob file beside the database).
+ */
 export async function memoryRows(root: string): Promise<MemoryRows> {
   const db = await readMemoryDatabase(path.join(root, '.codecompanion'), 'test');
   try {
-    return { files: db.all(FILES), chunks: db.all(CHUNKS), vectors: db.all(VECTORS) };
+    const store = new SqlMemoryStore(db);
+    const chunks = store.chunks().map((c) => ({ source: c.source, path: c.path, start_line: c.startLine, end_line: c.endLine, symbol: c.symbol ?? null, kind: c.kind, content_hash: c.contentHash, text: c.text }));
+    const vectors = store.embedders().sort().flatMap((embedder) => [...store.vectors(embedder)].map(([hash, v]) => ({ content_hash: hash, embedder, v: Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex').toUpperCase() })));
+    vectors.sort((a, b) => (a.content_hash < b.content_hash ? -1 : a.content_hash > b.content_hash ? 1 : a.embedder < b.embedder ? -1 : a.embedder > b.embedder ? 1 : 0));
+    return { files: db.all(FILES), chunks, vectors };
   } finally {
     await db.close();
   }
