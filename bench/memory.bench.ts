@@ -17,6 +17,7 @@ import { indexWorkspace } from '../src/core/memory/indexer';
 import { DEFAULT_VECTOR_WEIGHT, MemorySearch } from '../src/core/memory/memorySearch';
 import { hashString } from '../src/core/router/router';
 import type { Embedder } from '../src/core/ports/model';
+import { listBlobFiles } from '../src/storage/memoryBlobs';
 import { SqlMemoryStore } from '../src/storage/memoryStore';
 import { MEMORY_SCHEMA } from '../src/storage/memorySchema';
 import { openDatabaseAt } from '../src/storage/workspaceDatabase';
@@ -104,9 +105,10 @@ function openIndex(root: string) {
   return openDatabaseAt(memoryDirOf(databaseDir(root)), { schema: MEMORY_SCHEMA, mode: 'write' });
 }
 
+/** Snapshot, journals and the blob file (text and vectors). */
 function databaseBytes(root: string): number {
   const dir = memoryDirOf(databaseDir(root));
-  return [path.join(dir, SNAPSHOT_FILE), ...listJournals(dir).map((j) => j.path)].reduce((s, f) => s + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
+  return [path.join(dir, SNAPSHOT_FILE), ...listJournals(dir).map((j) => j.path), ...listBlobFiles(dir).map((b) => b.path)].reduce((s, f) => s + (fs.existsSync(f) ? fs.statSync(f).size : 0), 0);
 }
 
 export const suite: BenchSuite = {

@@ -4,8 +4,8 @@
 // the invoice" misses it), and ranking with matchinfo() takes a row out of SQLite for every chunk that
 // holds any query word (with common words, every chunk). So the terms are core's (terms.ts), and each
 // term's postings are stored in blocks of BLOCK chunk ids:
-//   memory_terms (term, block) → postings: the chunks of the block holding the term, as uint16
-//     offsets in the block, then each one's term count (uint16), little-endian;
+//   memory_terms (term, block) → postings: the chunks of the block holding the term, as offsets in
+//     the block and each one's term count (encoded as postingsCodec.ts says);
 //   memory_lengths (block) → lengths: per offset, 0 for no chunk, else 1 + its token count (15 bits),
 //     the top bit set for run memory.
 // A search reads the rows of its own terms and the lengths, nothing else; a write reads and rewrites
@@ -16,6 +16,7 @@ import type { ChunkSource, KeywordView, Postings } from '../core/memory/memoryPo
 import type { Database as SqlJsDatabase } from 'sql.js';
 import { queryAll, type SqlStatement, type SqlValue } from './database';
 import { asText, currentBlobFile, payloadsOf } from './memoryBlobs';
+import { decodePostings, encodePostings, POSTINGS_FORMAT } from './postingsCodec';
 
 export const BLOCK = 1024;
 const MAX_LENGTH = 0x7ffe;
@@ -55,11 +56,12 @@ export function keywordIndexWrites(read: Read, added: readonly IndexedText[], re
   for (const doc of added) touch(doc, false);
 
   const stored = storedRows(read, terms);
+  const format = postingsFormat(read);
   const statements: SqlStatement[] = [];
   for (const [term, blocks] of terms) {
     for (const [block, changes] of blocks) {
       const row = stored.get(`${block}\0${term}`);
-      const current = row ? decodePostings(row) : { offsets: new Uint16Array(0), counts: new Uint16Array(0) };
+      const current = row ? decodePostings(row, format) : { offsets: new Uint16Array(0), counts: new Uint16Array(0) };
       const merged = new Map<number, number>();
       current.offsets.forEach((o, i) => merged.set(o, current.counts[i]!));
       for (const [o, n] of changes) {
@@ -70,7 +72,7 @@ export function keywordIndexWrites(read: Read, added: readonly IndexedText[], re
         if (row) statements.push({ sql: 'DELETE FROM memory_terms WHERE term = ? AND block = ?', params: [term, block] });
         continue;
       }
-      statements.push({ sql: 'INSERT OR REPLACE INTO memory_terms (term, block, postings) VALUES (?, ?, ?)', params: [term, block, encodePostings(merged)] });
+      statements.push({ sql: 'INSERT OR REPLACE INTO memory_terms (term, block, postings) VALUES (?, ?, ?)', params: [term, block, encodePostings(merged, format)] });
     }
   }
   for (const [block, changes] of lengths) {
@@ -140,8 +142,9 @@ export function readKeywordView(read: Read, terms: readonly string[]): KeywordVi
     }
   }
   const postings = new Map<string, Postings>();
+  const format = postingsFormat(read);
   for (const [term, blocks] of rowsOf) {
-    const decoded = blocks.map((b) => ({ block: b.block, ...decodePostings(b.postings) }));
+    const decoded = blocks.map((b) => ({ block: b.block, ...decodePostings(b.postings, format) }));
     const count = decoded.reduce((s, d) => s + d.offsets.length, 0);
     const docs = new Uint32Array(count);
     const counts = new Uint16Array(count);
@@ -166,7 +169,7 @@ export const SOURCE_RUN = 2;
  * `dir` is the database's folder, where the chunks' text is (memoryBlobs.ts).
  */
 export function rebuildKeywordIndex(read: Read, apply: (statements: readonly SqlStatement[]) => void, dir: string | undefined): number {
-  apply([{ sql: 'DELETE FROM memory_terms' }, { sql: 'DELETE FROM memory_lengths' }]);
+  apply([{ sql: 'DELETE FROM memory_terms' }, { sql: 'DELETE FROM memory_lengths' }, { sql: "INSERT OR REPLACE INTO memory_meta (key, value) VALUES ('postings_format', ?)", params: [POSTINGS_FORMAT] }]);
   let after = 0;
   let indexed = 0;
   for (;;) {
@@ -204,6 +207,48 @@ export function ensureKeywordIndex(db: SqlJsDatabase, options: { force?: boolean
   return true;
 }
 
+/** The format of the stored postings (postingsCodec.ts): 1 unless recorded. */
+export function postingsFormat(read: Read): number {
+  return Number(read<{ value: number }>("SELECT value FROM memory_meta WHERE key = 'postings_format'")[0]?.value ?? 1);
+}
+
+/**
+ * On a writer's image: rewrites postings of an older format in the current one, row by row (a
+ * rebuild from the chunks would re-tokenize them all); returns whether it did.
+ */
+export function convertPostings(db: SqlJsDatabase): boolean {
+  const read: Read = (sql, params) => queryAll(db, sql, params);
+  const format = postingsFormat(read);
+  if (format === POSTINGS_FORMAT) return false;
+  db.exec('BEGIN');
+  try {
+    const update = db.prepare('UPDATE memory_terms SET postings = ? WHERE term = ? AND block = ?');
+    try {
+      let after = '';
+      for (;;) {
+        const rows = read<{ term: string; block: number; postings: Uint8Array }>('SELECT term, block, postings FROM memory_terms WHERE term > ? ORDER BY term LIMIT 5000', [after]);
+        // whole terms per page: a term's blocks never straddle two pages
+        if (rows.length === 0) break;
+        const last = rows[rows.length - 1]!.term;
+        const page = rows.length === 5000 ? [...rows.filter((r) => r.term !== last), ...read<{ term: string; block: number; postings: Uint8Array }>('SELECT term, block, postings FROM memory_terms WHERE term = ?', [last])] : rows;
+        for (const r of page) {
+          const d = decodePostings(r.postings, format);
+          update.run([encodePostings(new Map(Array.from(d.offsets, (o, i) => [o, d.counts[i]!])), POSTINGS_FORMAT), r.term, r.block]);
+        }
+        after = last;
+      }
+    } finally {
+      update.free();
+    }
+    db.run("INSERT OR REPLACE INTO memory_meta (key, value) VALUES ('postings_format', ?)", [POSTINGS_FORMAT]);
+    db.exec('COMMIT');
+  } catch (err) {
+    db.exec('ROLLBACK');
+    throw err;
+  }
+  return true;
+}
+
 /** Whether the keyword index covers memory_chunks (a database of migration 1 gets it at its writer's next open). */
 export function keywordIndexReady(read: Read): boolean {
   return read("SELECT 1 FROM memory_meta WHERE key = 'keyword_index'").length > 0;
@@ -213,22 +258,6 @@ const PAGE = 2_000;
 
 function slotValue(tokens: number, source: ChunkSource): number {
   return (Math.min(tokens, MAX_LENGTH) + 1) | (source === 'run' ? RUN_BIT : 0);
-}
-
-function encodePostings(merged: ReadonlyMap<number, number>): Uint8Array {
-  const offsets = [...merged.keys()].sort((a, b) => a - b);
-  const out = new Uint16Array(offsets.length * 2);
-  offsets.forEach((o, i) => {
-    out[i] = o;
-    out[offsets.length + i] = merged.get(o)!;
-  });
-  return bytes(out);
-}
-
-function decodePostings(blob: Uint8Array): { offsets: Uint16Array; counts: Uint16Array } {
-  const all = uint16(blob);
-  const k = all.length / 2;
-  return { offsets: all.subarray(0, k), counts: all.subarray(k) };
 }
 
 // The blobs are little-endian; so is every platform Node and VS Code run on (x64, arm64).

@@ -4,7 +4,7 @@
 // order: the workspace database's writer lock first, then this one's; a writer that holds both takes
 // in the decisions queued in the workspace database (memoryInbox.ts) before anything else.
 import * as fs from 'node:fs';
-import { ensureKeywordIndex } from './keywordIndex';
+import { convertPostings, ensureKeywordIndex } from './keywordIndex';
 import { currentBlobFile, listBlobFiles } from './memoryBlobs';
 import { dropLeftoverBlobFiles, upkeepBlobs } from './memoryBlobUpkeep';
 import { databaseExists, memoryDirOf } from './layout';
@@ -44,7 +44,8 @@ export async function openMemoryDatabase(main: WorkspaceDatabase, options: Memor
     // moved to the blob file: made durable by the snapshot that follows
     seed: (image) => {
       const blobs = upkeepBlobs(image, dir, options.compactBlobsAfterBytes);
-      return ensureKeywordIndex(image, { force: options.rebuildKeywordIndex === true, dir }) || blobs;
+      const converted = convertPostings(image);
+      return ensureKeywordIndex(image, { force: options.rebuildKeywordIndex === true, dir }) || blobs || converted;
     },
   });
   try {

@@ -60,7 +60,7 @@ const MEMORY_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    name: 'chunk text and embeddings in the blob file beside the database (memoryBlobs.ts): the image a search loads keeps only rows pointing into it',
+    name: 'chunk text and embeddings in the blob file beside the database (memoryBlobs.ts), postings as varints (postingsCodec.ts): the image a search loads keeps only rows and compact postings',
     // Rows of an older index keep their text and vectors inline (text_at / vector_at NULL) until the
     // writer's next open moves them out (memoryDatabase.ts); a reader reads either form.
     sql: `
@@ -68,6 +68,8 @@ const MEMORY_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE memory_chunks ADD COLUMN text_bytes INTEGER;
       ALTER TABLE memory_vectors ADD COLUMN vector_at INTEGER;
       ALTER TABLE memory_vectors ADD COLUMN vector_bytes INTEGER;
+      -- postings as varints (postingsCodec.ts) from now on; an index holding some is converted by its writer
+      INSERT INTO memory_meta (key, value) SELECT 'postings_format', 2 WHERE NOT EXISTS (SELECT 1 FROM memory_terms);
     `,
   },
 ];

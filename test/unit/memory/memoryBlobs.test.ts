@@ -58,6 +58,8 @@ async function fixtureWorkspace(): Promise<{ root: string; main: WorkspaceDataba
   return { root, main, dir };
 }
 
+const termRows = (db: { all<T>(sql: string): T[] }) => db.all<{ term: string; block: number; postings: Uint8Array }>('SELECT term, block, postings FROM memory_terms ORDER BY term, block').map((r) => `${r.term}/${r.block}/${Buffer.from(r.postings).toString('hex')}`);
+
 const symbols = async (store: SqlMemoryStore, query: string) => (await MemorySearch.load(store).search(query, { limit: 5 })).hits.map((h) => h.chunk.symbol);
 
 describe('memory: text and vectors in the blob file beside the database', () => {
@@ -70,6 +72,7 @@ describe('memory: text and vectors in the blob file beside the database', () => 
       const reader = await readMemoryDatabase(databaseDir(root), 'test');
       try {
         assert.deepEqual(held(new SqlMemoryStore(reader)), expected);
+        assert.deepEqual(await symbols(new SqlMemoryStore(reader), 'monthly invoice customer'), ['sendInvoice'], 'postings of format 1 still rank');
         assert.deepEqual(listBlobFiles(dir), []);
       } finally {
         await reader.close();
@@ -87,6 +90,21 @@ describe('memory: text and vectors in the blob file beside the database', () => 
         await writer.close();
       }
       assert.equal(listBlobFiles(dir).length, 1);
+      // its postings were converted to varints row by row: the same rows a rebuild from the chunks gives
+      const converted = await openMemoryDatabase(main, { mode: 'write' });
+      let rows: unknown;
+      try {
+        assert.equal(converted.all<{ value: number }>("SELECT value FROM memory_meta WHERE key = 'postings_format'")[0]?.value, 2);
+        rows = termRows(converted);
+      } finally {
+        await converted.close();
+      }
+      const rebuilt = await openMemoryDatabase(main, { mode: 'write', rebuildKeywordIndex: true });
+      try {
+        assert.deepEqual(termRows(rebuilt), rows);
+      } finally {
+        await rebuilt.close();
+      }
       // durable: a fresh reader of the snapshot finds everything in the blob file
       const after = await readMemoryDatabase(databaseDir(root), 'test');
       try {
