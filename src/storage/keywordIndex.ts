@@ -111,26 +111,8 @@ function storedRows(read: Read, terms: ReadonlyMap<string, ReadonlyMap<number, u
 }
 
 /** Everything a BM25 ranking of these terms needs: corpus statistics, lengths, and the terms' postings. */
-export function readKeywordView(read: Read, terms: readonly string[]): KeywordView {
-  const rows = read<{ block: number; lengths: Uint8Array }>('SELECT block, lengths FROM memory_lengths ORDER BY block');
-  const size = rows.length ? (rows[rows.length - 1]!.block + 1) * BLOCK : 0;
-  const lengths = new Float32Array(size);
-  const sources = new Uint8Array(size);
-  let n = 0;
-  let total = 0;
-  for (const r of rows) {
-    const slots = uint16(r.lengths);
-    const base = r.block * BLOCK;
-    for (let o = 0; o < slots.length; o++) {
-      const v = slots[o]!;
-      if (v === 0) continue;
-      const len = (v & ~RUN_BIT) - 1;
-      lengths[base + o] = len;
-      sources[base + o] = v & RUN_BIT ? SOURCE_RUN : SOURCE_FILE;
-      n++;
-      total += len;
-    }
-  }
+export function readKeywordView(read: Read, terms: readonly string[], stats: CorpusStats = readCorpusStats(read)): KeywordView {
+  const { n, avgLength, lengths, sources } = stats;
   const rowsOf = new Map<string, { block: number; postings: Uint8Array }[]>();
   const wanted = [...new Set(terms)];
   for (let i = 0; i < wanted.length; i += 900) {
@@ -158,7 +140,33 @@ export function readKeywordView(read: Read, terms: readonly string[]): KeywordVi
     }
     postings.set(term, { docs, counts });
   }
-  return { n, avgLength: n ? total / n || 1 : 1, lengths, sources, postings };
+  return { n, avgLength, lengths, sources, postings };
+}
+
+export type CorpusStats = Pick<KeywordView, 'n' | 'avgLength' | 'lengths' | 'sources'>;
+
+/** Every chunk's length and source, and their count and mean: what each query needs besides its terms (a store caches it). */
+export function readCorpusStats(read: Read): CorpusStats {
+  const rows = read<{ block: number; lengths: Uint8Array }>('SELECT block, lengths FROM memory_lengths ORDER BY block');
+  const size = rows.length ? (rows[rows.length - 1]!.block + 1) * BLOCK : 0;
+  const lengths = new Float32Array(size);
+  const sources = new Uint8Array(size);
+  let n = 0;
+  let total = 0;
+  for (const r of rows) {
+    const slots = uint16(r.lengths);
+    const base = r.block * BLOCK;
+    for (let o = 0; o < slots.length; o++) {
+      const v = slots[o]!;
+      if (v === 0) continue;
+      const len = (v & ~RUN_BIT) - 1;
+      lengths[base + o] = len;
+      sources[base + o] = v & RUN_BIT ? SOURCE_RUN : SOURCE_FILE;
+      n++;
+      total += len;
+    }
+  }
+  return { n, avgLength: n ? total / n || 1 : 1, lengths, sources };
 }
 
 export const SOURCE_FILE = 1;

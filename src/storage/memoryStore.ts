@@ -9,7 +9,7 @@ import type { ChunkInput, FileChunks, KeywordView, MemoryStore, SearchableStore,
 import { searchableText } from '../core/memory/terms';
 import type { Database, SqlStatement, SqlValue } from './database';
 import { asText, BLOB_GENERATION_KEY, BlobFile, currentBlobFile, newGeneration, payloadsOf, type BlobRef } from './memoryBlobs';
-import { BLOCK, keywordIndexReady, keywordIndexWrites, readKeywordView, SOURCE_FILE, SOURCE_RUN, type IndexedText } from './keywordIndex';
+import { BLOCK, keywordIndexReady, keywordIndexWrites, readCorpusStats, readKeywordView, type CorpusStats, SOURCE_FILE, SOURCE_RUN, type IndexedText } from './keywordIndex';
 
 interface ChunkRow {
   chunk_id: number;
@@ -117,8 +117,13 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
   }
 
   keywordView(terms: readonly string[]): KeywordView {
-    return readKeywordView(this.read, terms);
+    // the lengths of every chunk are read once per version of the index, not at every query
+    const version = this.version();
+    if (this.stats?.version !== version) this.stats = { version, stats: readCorpusStats(this.read) };
+    return readKeywordView(this.read, terms, this.stats.stats);
   }
+
+  private stats: { version: string; stats: CorpusStats } | undefined;
 
   chunksById(ids: readonly number[]): Map<number, StoredChunk> {
     const out = new Map<number, StoredChunk>();
