@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { workspaceMemory } from '../src/app/memory';
 import { openStore } from '../src/app/engine';
+import { databaseDir, memoryDirOf, SNAPSHOT_FILE } from '../src/storage/layout';
 import { percentile, rowCollector, type BenchSuite } from './harness';
 import { buildWorkspace, bytesOnDisk, RETENTION_DAYS, type YearStats } from './yearWorkspace';
 
@@ -122,6 +123,8 @@ export const suite: BenchSuite = {
     out.add({ metric: 'database size on disk after retention (runs > 30 days compacted)', value: mb(after), unit: 'MB' });
     out.add({ metric: 'database size on disk before retention (estimate: + the folded events’ rows)', value: mb(after + year.stats.removedBytes + year.stats.removedEvents * 40), unit: 'MB' });
     out.add({ metric: `memory index's own database on disk (${chunks} chunks, .codecompanion/memory/)`, value: mb(disk.memory), unit: 'MB' });
+    const memorySnapshot = path.join(memoryDirOf(databaseDir(year.root)), SNAPSHOT_FILE);
+    out.add({ metric: 'of which the image a search loads into sql.js (the rest: text and vectors in the blob file)', value: mb(fs.existsSync(memorySnapshot) ? fs.statSync(memorySnapshot).size : 0), unit: 'MB' });
     out.add({ metric: '10-run workspace: database size on disk', value: mb(bytesOnDisk(ten.root).events), unit: 'MB' });
 
     const yearProbes: Probe[] = [];
