@@ -1,13 +1,15 @@
 // Every message between the extension host and a webview, each declared once as a zod schema.
 // Both sides parse what they receive: a message from a webview is untrusted input, and a message
-// from the host may come from an older or newer build after a reload.
-import { z } from 'zod';
-import { ProviderSchema } from '../core/events';
+// from the host may come from an older or newer build after a reload. The schemas are zod/mini
+// (functional: z.optional(x), x.check(z.maxLength(n))): the webview's bundle parses with them too,
+// and full zod would be most of that bundle and of the time a webview takes to start.
+import * as z from 'zod/mini';
+import { PROVIDER_IDS } from '../core/ports/model';
 
-const Provider = ProviderSchema;
+const Provider = z.enum(PROVIDER_IDS);
 const Role = z.enum(['planner', 'coder', 'reviewer', 'validator', 'tester']);
 const RunStatus = z.enum(['pending', 'running', 'paused', 'completed', 'failed', 'cancelled']);
-const Id = z.string().min(1).max(200);
+const Id = z.string().check(z.minLength(1), z.maxLength(200));
 
 export const RunListItemSchema = z.object({
   runId: Id,
@@ -15,9 +17,9 @@ export const RunListItemSchema = z.object({
   status: RunStatus,
   costUsd: z.number(),
   updatedAt: z.number(),
-  eventCount: z.number().int(),
+  eventCount: z.int(),
   /** Patches that passed review (what the run produced for the user), when known. */
-  forReview: z.number().int().optional(),
+  forReview: z.optional(z.int()),
 });
 
 export const AgentRowSchema = z.object({
@@ -31,9 +33,9 @@ export const AgentRowSchema = z.object({
   /** The last few hundred characters the agent streamed: the live part of the timeline. */
   streamTail: z.string(),
   /** Once the call has produced its artifact or failed: what came of it, in one line. */
-  outcome: z.string().max(300).optional(),
-  costUsd: z.number().nullable(),
-  tokens: z.number().int(),
+  outcome: z.optional(z.string().check(z.maxLength(300))),
+  costUsd: z.nullable(z.number()),
+  tokens: z.int(),
   durationMs: z.number(),
   startedAt: z.number(),
 });
@@ -41,18 +43,18 @@ export const AgentRowSchema = z.object({
 export const PerfRowSchema = z.object({
   provider: Provider,
   model: z.string(),
-  calls: z.number().int(),
-  valid: z.number().int(),
-  failed: z.number().int(),
+  calls: z.int(),
+  valid: z.int(),
+  failed: z.int(),
   avgMs: z.number(),
   costUsd: z.number(),
   /** Mean reviewer score of the patches it wrote in this role. */
-  avgScore: z.number().nullable(),
-  role: Role.optional(),
-  p50Ms: z.number().nullable().optional(),
-  p95Ms: z.number().nullable().optional(),
+  avgScore: z.nullable(z.number()),
+  role: z.optional(Role),
+  p50Ms: z.optional(z.nullable(z.number())),
+  p95Ms: z.optional(z.nullable(z.number())),
   /** Share of the router's choices for the role that picked this model. */
-  routerShare: z.number().nullable().optional(),
+  routerShare: z.optional(z.nullable(z.number())),
 });
 
 export const QualityRowSchema = z.object({
@@ -60,8 +62,8 @@ export const QualityRowSchema = z.object({
   taskTitle: z.string(),
   status: z.string(),
   reviews: z.array(z.object({ model: z.string(), verdict: z.enum(['approve', 'reject']), score: z.number() })),
-  decision: z.enum(['accept', 'reject']).nullable(),
-  pendingHunks: z.number().int(),
+  decision: z.nullable(z.enum(['accept', 'reject'])),
+  pendingHunks: z.int(),
 });
 
 export const CurrentRunSchema = z.object({
@@ -70,20 +72,20 @@ export const CurrentRunSchema = z.object({
   status: RunStatus,
   spentUsd: z.number(),
   reservedUsd: z.number(),
-  budgetUsd: z.number().nullable(),
-  error: z.string().nullable(),
+  budgetUsd: z.nullable(z.number()),
+  error: z.nullable(z.string()),
   /** When the run started (ms since the epoch), for the header's date. */
-  startedAt: z.number().nullable().optional(),
+  startedAt: z.optional(z.nullable(z.number())),
   /** Patches that passed review and wait for the user. */
-  forReview: z.number().int().optional(),
+  forReview: z.optional(z.int()),
   /** A completed run that produced nothing to review says so, in one line. */
-  problem: z.string().optional(),
+  problem: z.optional(z.string()),
   agents: z.array(AgentRowSchema),
   quality: z.array(QualityRowSchema),
   perf: z.array(PerfRowSchema),
   /** Cumulative spend after each finished call: seconds since the run started, USD. */
   costSeries: z.array(z.object({ t: z.number(), usd: z.number() })),
-  tokensByRole: z.array(z.object({ role: Role, input: z.number().int(), output: z.number().int() })),
+  tokensByRole: z.array(z.object({ role: Role, input: z.int(), output: z.int() })),
 });
 
 /** The team's runs on its Redis (Follow Team Runs), read-only; null while the window does not follow the team. */
@@ -91,42 +93,42 @@ export const TeamViewSchema = z.object({
   url: z.string(),
   bus: z.discriminatedUnion('state', [z.object({ state: z.literal('ok') }), z.object({ state: z.literal('degraded'), reason: z.string() })]),
   runs: z.array(z.object({ runId: Id, host: z.string(), workspace: z.string(), objective: z.string(), status: z.enum(['running', 'completed', 'failed', 'cancelled']), updatedAt: z.number() })),
-  followed: z.object({ runId: Id, events: z.number().int(), ended: z.boolean() }).nullable(),
+  followed: z.nullable(z.object({ runId: Id, events: z.int(), ended: z.boolean() })),
 });
 
 export const PresetSchema = z.enum(['balanced', 'economy', 'quality']);
 /** The objective box's budget: an amount, null for none, 'default' for the codecompanion.budgetUsd setting. */
-export const BoxBudgetSchema = z.union([z.number().nonnegative().max(1_000_000), z.null(), z.literal('default')]);
+export const BoxBudgetSchema = z.union([z.number().check(z.nonnegative(), z.lte(1_000_000)), z.null(), z.literal('default')]);
 
 /** The chat box: what is attached (names and sizes, never the text), the run settings, a follow-up, an offer. */
 export const ChatStateSchema = z.object({
-  attachments: z.array(z.object({ id: Id, label: z.string(), kind: z.enum(['file', 'selection']), chars: z.number().int() })),
+  attachments: z.array(z.object({ id: Id, label: z.string(), kind: z.enum(['file', 'selection']), chars: z.int() })),
   budget: BoxBudgetSchema,
   /** The codecompanion.budgetUsd setting, what 'default' stands for. */
-  defaultBudgetUsd: z.number().nullable(),
+  defaultBudgetUsd: z.nullable(z.number()),
   preset: PresetSchema,
   /** The finished run the next objective follows up, if the user chose one. */
-  followUp: z.object({ runId: Id, objective: z.string() }).nullable(),
+  followUp: z.nullable(z.object({ runId: Id, objective: z.string() })),
   /** A check command found in the workspace, offered once (trusted workspaces with none set). */
-  checkSuggestion: z.string().nullable(),
+  checkSuggestion: z.nullable(z.string()),
   /** The last thing the box has to say (an attachment refused, a run going), in one line. */
-  notice: z.string().nullable(),
+  notice: z.nullable(z.string()),
 });
 
 export const DashboardStateSchema = z.object({
   runs: z.array(RunListItemSchema),
-  current: CurrentRunSchema.nullable(),
+  current: z.nullable(CurrentRunSchema),
   keys: z.array(z.object({ provider: Provider, hasKey: z.boolean() })),
   trusted: z.boolean(),
   running: z.boolean(),
   /** The review in progress: hunks by decision. */
-  review: z.object({ runId: Id, pending: z.number().int(), accepted: z.number().int(), rejected: z.number().int(), conflict: z.number().int() }).nullable(),
+  review: z.nullable(z.object({ runId: Id, pending: z.int(), accepted: z.int(), rejected: z.int(), conflict: z.int() })),
   canRollback: z.boolean(),
-  team: TeamViewSchema.nullable().optional(),
-  chat: ChatStateSchema.optional(),
+  team: z.optional(z.nullable(TeamViewSchema)),
+  chat: z.optional(ChatStateSchema),
 });
 
-export const EventRowSchema = z.object({ seq: z.number().int(), ts: z.number(), type: z.string(), summary: z.string() });
+export const EventRowSchema = z.object({ seq: z.int(), ts: z.number(), type: z.string(), summary: z.string() });
 
 export const ArtifactViewSchema = z.object({ artifactId: Id, kind: z.string(), taskId: z.string(), title: z.string(), json: z.string() });
 
@@ -149,7 +151,7 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
     runId: Id,
     objective: z.string(),
     status: RunStatus,
-    total: z.number().int(),
+    total: z.int(),
     artifacts: z.array(ArtifactViewSchema),
     patches: z.array(PatchViewSchema),
   }),
@@ -157,31 +159,31 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('panel/update'), status: RunStatus, artifacts: z.array(ArtifactViewSchema), patches: z.array(PatchViewSchema) }),
   /** Event rows in seq order, sent in chunks; `reset` starts the list over. */
   z.object({ type: z.literal('panel/events'), rows: z.array(EventRowSchema), reset: z.boolean() }),
-  z.object({ type: z.literal('panel/eventDetail'), seq: z.number().int(), json: z.string() }),
+  z.object({ type: z.literal('panel/eventDetail'), seq: z.int(), json: z.string() }),
   /** Workspace files for an `@` mention being typed (paths only), answering chat/mentions. */
-  z.object({ type: z.literal('chat/mentionResults'), requestId: z.number().int(), files: z.array(z.string()) }),
+  z.object({ type: z.literal('chat/mentionResults'), requestId: z.int(), files: z.array(z.string()) }),
   /** The box's text was sent (a run started or was refused): the box empties when `clear`. */
   z.object({ type: z.literal('chat/sent'), clear: z.boolean() }),
 ]);
 
 export const WebviewMessageSchema = z.discriminatedUnion('type', [
   /** `loadedMs`: how old the webview's document was when its script said ready (its own start-up, for the panel's timing). */
-  z.object({ type: z.literal('ready'), view: z.enum(['dashboard', 'panel']), loadedMs: z.number().nonnegative().optional() }),
-  z.object({ type: z.literal('command'), command: WebviewCommandSchema, runId: Id.optional(), patchId: Id.optional() }),
+  z.object({ type: z.literal('ready'), view: z.enum(['dashboard', 'panel']), loadedMs: z.optional(z.number().check(z.nonnegative())) }),
+  z.object({ type: z.literal('command'), command: WebviewCommandSchema, runId: z.optional(Id), patchId: z.optional(Id) }),
   z.object({ type: z.literal('selectRun'), runId: Id }),
-  z.object({ type: z.literal('panel/eventDetail'), seq: z.number().int().positive() }),
+  z.object({ type: z.literal('panel/eventDetail'), seq: z.int().check(z.positive()) }),
   /** The chat box: send the objective (attachments are the host's draft; mentions resolve on the host). */
-  z.object({ type: z.literal('chat/send'), text: z.string().max(20_000) }),
+  z.object({ type: z.literal('chat/send'), text: z.string().check(z.maxLength(20_000)) }),
   /** Attach the active editor's selection, or its whole file when nothing is selected. */
   z.object({ type: z.literal('chat/attachEditor') }),
   z.object({ type: z.literal('chat/detach'), id: Id }),
-  z.object({ type: z.literal('chat/mentions'), requestId: z.number().int(), query: z.string().max(500) }),
+  z.object({ type: z.literal('chat/mentions'), requestId: z.int(), query: z.string().check(z.maxLength(500)) }),
   z.object({ type: z.literal('chat/runSettings'), budget: BoxBudgetSchema, preset: PresetSchema }),
   /** The next objective follows up this finished run; null: a fresh run. */
-  z.object({ type: z.literal('chat/followUp'), runId: Id.nullable() }),
+  z.object({ type: z.literal('chat/followUp'), runId: z.nullable(Id) }),
   z.object({ type: z.literal('chat/checkSuggestion'), accept: z.boolean() }),
   /** The webview's own measure of how long the event log took to appear. */
-  z.object({ type: z.literal('panel/rendered'), rows: z.number().int(), ms: z.number().nonnegative() }),
+  z.object({ type: z.literal('panel/rendered'), rows: z.int(), ms: z.number().check(z.nonnegative()) }),
 ]);
 
 export type RunListItem = z.infer<typeof RunListItemSchema>;
@@ -202,7 +204,7 @@ export type WebviewMessage = z.infer<typeof WebviewMessageSchema>;
 
 export type ParseResult<T> = { readonly ok: true; readonly message: T } | { readonly ok: false; readonly error: string };
 
-function parseWith<T>(schema: z.ZodType<T>, raw: unknown): ParseResult<T> {
+function parseWith<T>(schema: z.ZodMiniType<T>, raw: unknown): ParseResult<T> {
   const r = schema.safeParse(raw);
   return r.success ? { ok: true, message: r.data } : { ok: false, error: z.prettifyError(r.error).split('\n').slice(0, 4).join('; ') };
 }
