@@ -33,11 +33,14 @@ export class EventReader {
     return this.read<ArchiveRow>(`SELECT ${ARCHIVE_COLUMNS} FROM run_archives WHERE run_id = ?`, [runId])[0];
   }
 
-  /** The run's events with seq >= fromSeq, in seq order. */
-  runEvents(runId: string, fromSeq = 1): StoredEvent[] {
+  /** The run's events with seq >= fromSeq, in seq order; at most `limit` of them. */
+  runEvents(runId: string, fromSeq = 1, limit = Infinity): StoredEvent[] {
     const row = this.archiveOf(runId);
-    const archived = row && row.last_seq >= fromSeq ? readArchive(this.archiveDir!, row, fromSeq) : [];
-    const hot = this.read<EventRow>('SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq', [runId, fromSeq]).map(toStored);
+    const archived = row && row.last_seq >= fromSeq ? readArchive(this.archiveDir!, row, fromSeq).slice(0, limit) : [];
+    const left = limit - archived.length;
+    if (left <= 0) return archived;
+    // SQLite's LIMIT -1: no limit
+    const hot = this.read<EventRow>('SELECT run_id, seq, global_seq, type, ts, data FROM events WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT ?', [runId, fromSeq, Number.isFinite(left) ? left : -1]).map(toStored);
     return archived.length ? [...archived, ...hot] : hot;
   }
 

@@ -86,8 +86,8 @@ export class SqlEventStore implements EventStore {
     return stored;
   }
 
-  async readRun(runId: string, fromSeq = 1): Promise<StoredEvent[]> {
-    return this.afterRefresh(() => this.events.runEvents(runId, fromSeq));
+  async readRun(runId: string, fromSeq = 1, limit?: number): Promise<StoredEvent[]> {
+    return this.afterRefresh(() => this.events.runEvents(runId, fromSeq, limit));
   }
 
   async readAll(fromGlobalSeq = 1, limit = 10_000): Promise<StoredEvent[]> {

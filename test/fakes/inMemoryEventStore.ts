@@ -36,8 +36,8 @@ export class InMemoryEventStore implements EventStore {
     return stored;
   }
 
-  async readRun(runId: string, fromSeq = 1): Promise<StoredEvent[]> {
-    return (this.byRun.get(runId) ?? []).filter((e) => e.seq >= fromSeq);
+  async readRun(runId: string, fromSeq = 1, limit = Infinity): Promise<StoredEvent[]> {
+    return (this.byRun.get(runId) ?? []).filter((e) => e.seq >= fromSeq).slice(0, limit);
   }
 
   async readAll(fromGlobalSeq = 1, limit = 10_000): Promise<StoredEvent[]> {

@@ -39,7 +39,8 @@ export interface Disposable {
 export interface EventStore {
   /** Resolves only once every event is durable (on disk, fsync'ed); the events get consecutive seqs. */
   append(runId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<StoredEvent[]>;
-  readRun(runId: string, fromSeq?: number): Promise<StoredEvent[]>;
+  /** `limit`: at most that many (a page, e.g. the first screen of a long run). */
+  readRun(runId: string, fromSeq?: number, limit?: number): Promise<StoredEvent[]>;
   readAll(fromGlobalSeq?: number, limit?: number): Promise<StoredEvent[]>;
   listRuns(): Promise<RunSummary[]>;
   /** Live tail: the listener sees each event once it is durable, in globalSeq order. */

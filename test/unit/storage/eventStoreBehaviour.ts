@@ -26,6 +26,16 @@ export function eventStoreBehaviour(name: string, open: () => Promise<{ store: E
       assert.deepEqual(await store.readRun('nope'), []);
     });
 
+    it('reads a page of a run: at most `limit` events from a sequence, in order', async () => {
+      await store.append('r1', [1, 2, 3, 4, 5].map((n) => ({ type: 't', data: { n } })));
+      await store.append('r2', [{ type: 'u', data: { n: 9 } }]);
+      const ns = async (from: number, limit: number) => (await store.readRun('r1', from, limit)).map((e) => (e.data as { n: number }).n);
+      assert.deepEqual(await ns(1, 2), [1, 2]);
+      assert.deepEqual(await ns(3, 2), [3, 4]);
+      assert.deepEqual(await ns(4, 10), [4, 5]);
+      assert.deepEqual(await ns(1, 0), []);
+    });
+
     it('keeps data as given (nested JSON, unicode) and stamps a time when none is given', async () => {
       const data = { text: 'naïve “quotes” 🚀', nested: { list: [1, null, true], empty: {} } };
       const [e] = await store.append('r', [{ type: 't', data }]);
