@@ -1,7 +1,9 @@
 // Bundles the entry points: the extension's small entry and its host (CJS, `vscode` external; the
 // entry requires dist/host.js at run time, so a command's first prompt needs only the entry), the headless CLI
-// (CJS with a shebang) and the webview (browser IIFE). Runtime assets (sql.js's wasm, grammars,
-// codicons) are copied next to the bundles so the .vsix and the CLI need no node_modules.
+// (CJS with a shebang) and the webview (browser IIFE). The heavy libraries the host and the CLI use
+// only for some work (the tokenizer's tables, each vendor SDK, the Redis client) are bundles of their
+// own, required on first use, so loading the host costs little. Runtime assets (sql.js's wasm,
+// grammars, codicons) are copied next to the bundles so the .vsix and the CLI need no node_modules.
 import * as esbuild from 'esbuild';
 import { cpSync, mkdirSync, existsSync } from 'node:fs';
 
@@ -19,11 +21,29 @@ const lazyTelemetry = {
   },
 };
 
+// A library the sources require where they first need it (never a static import at a module's top,
+// test/unit/architecture.test.ts checks), bundled alone and left a run-time require in the others.
+const LAZY = {
+  'gpt-tokenizer': 'tokenizer.js',
+  '@anthropic-ai/sdk': 'sdk-anthropic.js',
+  openai: 'sdk-openai.js',
+  '@google/genai': 'sdk-gemini.js',
+  redis: 'redis.js',
+};
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(build) {
+    const filter = new RegExp(`^(${Object.keys(LAZY).map((k) => k.replace(/[/.]/g, '\\$&')).join('|')})$`);
+    build.onResolve({ filter }, (args) => ({ path: `./${LAZY[args.path]}`, external: true }));
+  },
+};
+
 const builds = [
   { ...common, entryPoints: ['src/vscode/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
-  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/host.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [lazyTelemetry] },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyTelemetry] },
+  { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/host.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [lazyTelemetry, lazyPackages] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyTelemetry, lazyPackages] },
   { ...common, entryPoints: ['src/telemetry/openTelemetry.ts'], outfile: 'dist/telemetry.js', platform: 'node', format: 'cjs', target: 'node20' },
+  ...Object.entries(LAZY).map(([pkg, file]) => ({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: '.', loader: 'js' }, outfile: `dist/${file}`, platform: 'node', format: 'cjs', target: 'node20' })),
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
 ];
 

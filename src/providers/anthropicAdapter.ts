@@ -1,6 +1,6 @@
 // Anthropic Messages API through @anthropic-ai/sdk, streamed. Structured output is a forced tool
 // call named after the schema; cache_control marks the end of the stable prefix.
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { ModelError, type ChatMessage, type ModelRequest, type StopReason, type TextBlock } from '../core/ports/model';
 import type { AttemptSink, VendorAdapter } from './attempt';
 
@@ -14,7 +14,9 @@ export class AnthropicAdapter implements VendorAdapter {
   private readonly client: Anthropic;
 
   constructor(options: AnthropicOptions) {
-    this.client = new Anthropic({ apiKey: options.apiKey, maxRetries: 0, logLevel: 'off', timeout: 10 * 60_000, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) });
+    // required here, not imported: the SDK is a bundle of its own, loaded when a model is first set up
+    const { Anthropic: Sdk } = require('@anthropic-ai/sdk') as typeof import('@anthropic-ai/sdk');
+    this.client = new Sdk({ apiKey: options.apiKey, maxRetries: 0, logLevel: 'off', timeout: 10 * 60_000, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) });
   }
 
   async attempt(request: ModelRequest, signal: AbortSignal, sink: AttemptSink): Promise<StopReason> {

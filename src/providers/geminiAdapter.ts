@@ -1,6 +1,6 @@
 // Gemini through @google/genai, streamed. Structured output uses responseJsonSchema. The SDK treats
 // a stream that stops without a finishReason as complete: detected here as an error.
-import { GoogleGenAI, type Content, type GenerateContentConfig } from '@google/genai';
+import type { Content, GenerateContentConfig, GoogleGenAI } from '@google/genai';
 import { ModelError, type ChatMessage, type ModelRequest, type StopReason, type TextBlock } from '../core/ports/model';
 import type { AttemptSink, VendorAdapter } from './attempt';
 
@@ -14,7 +14,9 @@ export class GeminiAdapter implements VendorAdapter {
   private readonly client: GoogleGenAI;
 
   constructor(options: GeminiOptions) {
-    this.client = new GoogleGenAI({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
+    // required here, not imported: the SDK is a bundle of its own, loaded when a model is first set up
+    const { GoogleGenAI: Sdk } = require('@google/genai') as typeof import('@google/genai');
+    this.client = new Sdk({ apiKey: options.apiKey, ...(options.baseUrl ? { httpOptions: { baseUrl: options.baseUrl } } : {}) });
   }
 
   get sdk(): GoogleGenAI {

@@ -1,7 +1,7 @@
 // OpenAI Chat Completions through the openai SDK, streamed, for OpenAI itself and for any
 // OpenAI-compatible server (Ollama, LM Studio, vLLM, OpenRouter) by base URL. The SDK accepts a
 // stream that stops without a finish_reason as complete: that is detected here and is an error.
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { ModelError, type ChatMessage, type ModelRequest, type ProviderId, type StopReason, type TextBlock } from '../core/ports/model';
 import type { AttemptSink, VendorAdapter } from './attempt';
 
@@ -17,7 +17,9 @@ export class OpenAIAdapter implements VendorAdapter {
 
   constructor(options: OpenAIOptions) {
     this.provider = options.provider;
-    this.client = new OpenAI({ apiKey: options.apiKey, maxRetries: 0, logLevel: 'off', timeout: 10 * 60_000, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) });
+    // required here, not imported: the SDK is a bundle of its own, loaded when a model is first set up
+    const { OpenAI: Sdk } = require('openai') as typeof import('openai');
+    this.client = new Sdk({ apiKey: options.apiKey, maxRetries: 0, logLevel: 'off', timeout: 10 * 60_000, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) });
   }
 
   get sdk(): OpenAI {

@@ -1,7 +1,7 @@
 // The team bus's connection: redis:// or rediss:// (TLS) URLs with AUTH or an ACL user, checked before
 // use; the first connection fails fast with a clear line (never the password), and once connected the
 // client reconnects on its own with backoff, so a Redis restart is a pause, not an error.
-import { createClient, type RedisClientType } from 'redis';
+import type { RedisClientType } from 'redis';
 
 export type TeamClient = RedisClientType<Record<string, never>, Record<string, never>, Record<string, never>, 3>;
 
@@ -41,6 +41,8 @@ export async function connectTeam(url: string, options: { connectTimeoutMs?: num
   parseRedisUrl(url);
   let connected = false;
   let lastError: Error | undefined;
+  // required here, not imported: the Redis client is a bundle of its own, loaded when a team connects
+  const { createClient } = require('redis') as typeof import('redis');
   const client: TeamClient = createClient({
     url,
     // a command while Redis is away fails at once (the publisher says "degraded" and catches up later)

@@ -97,6 +97,16 @@ describe('architecture boundaries', () => {
     assert.deepEqual(eager, []);
   });
 
+  it('the libraries bundled apart (tokenizer, vendor SDKs, Redis) are required where first used, never imported for their values at a module top', () => {
+    // esbuild.config.mjs leaves them run-time requires of their own bundles: a value import at the top
+    // would load them with the host and bring back the wait before the first command's prompt
+    const lazy = ['gpt-tokenizer', '@anthropic-ai/sdk', 'openai', '@google/genai', 'redis'];
+    const eager = ['src', 'webview'].flatMap((dir) =>
+      sourceFiles(dir).flatMap((f) => [...readFileSync(path.join(ROOT, f), 'utf8').matchAll(/(?:^|\n)\s*import\s+(?!type\s)[^;]*?from\s+['"]([^'"]+)['"]/g)].filter((m) => lazy.includes(m[1]!)).map((m) => `${f} imports '${m[1]}'`)),
+    );
+    assert.deepEqual(eager, []);
+  });
+
   it('src/app (shared host logic) never imports the CLI or the editor adapter', () => {
     const bad = violations('src/app', (_spec, layer) => layer === 'src/cli' || layer === 'src/vscode');
     assert.deepEqual(bad, []);
