@@ -21,6 +21,12 @@ export interface Shell {
   readonly keys: ApiKeys;
   host(): Promise<Host>;
   loaded(): Host | undefined;
+  /**
+   * Holds the host's own load (the one after activation) back while a command gets its first prompt
+   * on screen: loading the host takes the extension host's only thread for a while, and a prompt
+   * asked for meanwhile would wait behind it. Returns the release (the load is rescheduled).
+   */
+  holdHostLoad(): () => void;
 }
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -31,6 +37,14 @@ export function activate(context: vscode.ExtensionContext): void {
   let host: Host | undefined;
   let loading: Promise<Host> | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let holds = 0;
+  const loadWhenIdle = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      if (holds > 0 || host || loading) return;
+      void shell.host().then((h) => startSampleIfMarked(shell, h)).catch((err: Error) => log.error(`could not load: ${err.message}`));
+    }, HOST_LOAD_DELAY_MS);
+  };
   const shell: Shell = {
     context,
     log,
@@ -54,6 +68,16 @@ export function activate(context: vscode.ExtensionContext): void {
         }),
       );
       return loading;
+    },
+    holdHostLoad: () => {
+      holds++;
+      clearTimeout(timer);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        if (--holds === 0 && !host && !loading) loadWhenIdle();
+      };
     },
   };
   const light: Record<string, (...args: unknown[]) => unknown> = {
@@ -85,7 +109,7 @@ export function activate(context: vscode.ExtensionContext): void {
       }),
     );
   }
-  timer = setTimeout(() => void shell.host().then((h) => startSampleIfMarked(shell, h)).catch((err: Error) => log.error(`could not load: ${err.message}`)), HOST_LOAD_DELAY_MS);
+  loadWhenIdle();
   context.subscriptions.push({ dispose: () => clearTimeout(timer) });
   const activationMs = performance.now() - started;
   log.info(`activated in ${activationMs.toFixed(1)} ms (entry bundle loaded ${(started - loadedAt).toFixed(1)} ms before activate)`);
@@ -99,16 +123,29 @@ const shellTimes: { firstPromptMs: number | undefined } = { firstPromptMs: undef
  */
 async function runObjectiveInteractive(shell: Shell): Promise<unknown> {
   const t0 = performance.now();
+  const release = shell.holdHostLoad();
+  try {
+    return await askThenRun(shell, t0, release);
+  } finally {
+    release();
+  }
+}
+
+async function askThenRun(shell: Shell, t0: number, release: () => void): Promise<unknown> {
   const running = shell.loaded()?.runningObjective();
   if (running !== undefined) {
-    const choice = await vscode.window.showWarningMessage(`CodeCompanion: a run is going ("${running.slice(0, 60)}"). One run at a time: cancel it or wait for it.`, 'Show Run', 'Cancel Run');
+    const asked = vscode.window.showWarningMessage(`CodeCompanion: a run is going ("${running.slice(0, 60)}"). One run at a time: cancel it or wait for it.`, 'Show Run', 'Cancel Run');
+    release();
+    const choice = await asked;
     if (choice) await vscode.commands.executeCommand(choice === 'Show Run' ? 'codecompanion.showRun' : 'codecompanion.cancelRun');
     return undefined;
   }
   const setup = await modelSetup(shell.keys);
   if (!setup.ready) return offerOnboarding(shell);
   if (!vscode.workspace.workspaceFolders?.length) {
-    const choice = await vscode.window.showWarningMessage('CodeCompanion works on the files of a folder: open one first, or try the sample.', 'Open Folder', 'Try the Sample');
+    const asked = vscode.window.showWarningMessage('CodeCompanion works on the files of a folder: open one first, or try the sample.', 'Open Folder', 'Try the Sample');
+    release();
+    const choice = await asked;
     if (choice) await vscode.commands.executeCommand(choice === 'Open Folder' ? 'workbench.action.files.openFolder' : 'codecompanion.trySample');
     return undefined;
   }
@@ -117,6 +154,7 @@ async function runObjectiveInteractive(shell: Shell): Promise<unknown> {
     shellTimes.firstPromptMs ??= ms;
     shell.log.info(`Run Objective: prompt shown ${ms.toFixed(0)} ms after the command`);
     // the engine loads while the user types
+    release();
     setTimeout(() => void shell.host().catch(() => undefined), 100);
   });
   if (!objective) return undefined;
