@@ -170,9 +170,10 @@ export class RunController implements vscode.Disposable {
   }
 
   /** A run's events as stored, not parsed: for the event log's rows, which a long run needs fast. */
-  async storedEvents(runId: string): Promise<StoredEvent[]> {
+  /** `limit`: only the first that many (the first screen of a long run). */
+  async storedEvents(runId: string, limit?: number): Promise<StoredEvent[]> {
     const opened = await this.store.read();
-    return opened.store.readRun(runId);
+    return opened.store.readRun(runId, 1, limit);
   }
 
   async events(runId: string): Promise<RecordedEvent[]> {

@@ -36,8 +36,9 @@ export class RunPanel implements vscode.Disposable {
   lastRender: { rows: number; ms: number } | undefined;
 
   /**
-   * A panel already open shows the run through its messages. A new one reads the run first and is
-   * created with the first rows in its page, so they are on screen before its script has loaded.
+   * A panel already open shows the run through its messages. A new one reads the run's first rows
+   * (a page, whatever the run's length) and is created with them in its page, so they are on screen
+   * before its script has loaded; the whole run is read after.
    */
   static async show(extensionUri: vscode.Uri, runs: RunController, log: vscode.LogOutputChannel, runId: string): Promise<RunPanel> {
     if (RunPanel.current) {
@@ -50,16 +51,17 @@ export class RunPanel implements vscode.Disposable {
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'panel', 'CodeCompanion Run', '<p class="muted">Reading the run…</p>', false);
     const created = new RunPanel(panel, extensionUri, runs, log);
     RunPanel.current = created;
-    const read = await readRun(runs, runId);
-    log.info(`run panel: ${read.events.length} events read in ${(performance.now() - pickedAt).toFixed(0)} ms`);
+    const [page, listed] = await Promise.all([runs.storedEvents(runId, FIRST), runs.runInfo(runId)]);
+    log.info(`run panel: first ${page.length} events read in ${(performance.now() - pickedAt).toFixed(0)} ms`);
     if (created.disposed || created.runId) {
       // closed while reading, or another run was asked for meanwhile
       if (!created.disposed && created.runId !== runId) return created;
       if (created.disposed) return RunPanel.show(extensionUri, runs, log, runId);
     }
-    const first = panelFirstScreen({ runId, objective: read.listed?.objective ?? '', status: read.listed?.status ?? 'pending', total: read.events.length, rows: read.events.slice(0, FIRST).map(rowOf) });
+    const total = Math.max(page.length, listed?.eventCount ?? 0);
+    const first = panelFirstScreen({ runId, objective: listed?.objective ?? '', status: listed?.status ?? 'pending', total, rows: page.map(rowOf) });
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'panel', 'CodeCompanion Run', first);
-    created.open(runId, read, pickedAt);
+    created.open(runId, pickedAt);
     return created;
   }
 
@@ -91,7 +93,7 @@ export class RunPanel implements vscode.Disposable {
     });
   }
 
-  private open(runId: string, read?: RunRead, pickedAt = performance.now()): void {
+  private open(runId: string, pickedAt = performance.now()): void {
     this.panel.reveal();
     if (runId === this.runId) return;
     this.openedAt = pickedAt;
@@ -100,8 +102,7 @@ export class RunPanel implements vscode.Disposable {
     this.panel.title = `Run ${runId.replace(/^run-/, '')}`;
     this.live?.dispose();
     this.live = this.runs.bus.subscribe((e) => this.onLiveEvent(e), { runId });
-    if (read) this.loadedWith(read);
-    else void this.load();
+    void this.load();
   }
 
   private async load(): Promise<void> {
@@ -110,7 +111,7 @@ export class RunPanel implements vscode.Disposable {
     const runId = this.runId;
     const read = await readRun(this.runs, runId);
     if (runId !== this.runId) return;
-    this.log.info(`run panel: ${read.events.length} events read in ${(performance.now() - t0).toFixed(0)} ms`);
+    this.log.info(`run panel: ${read.events.length} events read in ${(performance.now() - t0).toFixed(0)} ms (${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked)`);
     this.loadedWith(read);
   }
 

@@ -7,8 +7,9 @@ import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../.
 
 /**
  * `firstScreen`: HTML the host wrote (every text escaped) shown until the script takes the page over.
- * The script is async: the page is shown when parsed (VS Code shows a webview's page at
- * DOMContentLoaded, which a plain script at the end of the body would hold until it has run).
+ * The script is added only once the page has loaded and been painted: VS Code shows a webview's
+ * page at its load event (or 200 ms in), and an async script still holds that event, and the one
+ * thread the frame has, until it has been compiled and run.
  * `script: false` for a placeholder page shown while the host reads what the real one needs.
  */
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'dashboard' | 'panel', title: string, firstScreen = '', script = true): string {
@@ -27,9 +28,18 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, v
 </head>
 <body data-view="${view}">
 <main id="app" aria-live="polite">${firstScreen}</main>
-${script ? `<script nonce="${nonce}" async src="${asset('webview.js')}"></script>` : ''}
+${script ? `<script nonce="${nonce}">${deferredScript(nonce, asset('webview.js'))}</script>` : ''}
 </body>
 </html>`;
+}
+
+/**
+ * Inline (allowed by its nonce): after load, the next frame, then a task, the bundle is added with the
+ * same nonce; a frame not drawn at all (a hidden view: no animation frames) gets it 100 ms after load.
+ */
+function deferredScript(nonce: string, src: string): string {
+  const add = `if(added)return;added=true;const s=document.createElement('script');s.nonce=${JSON.stringify(nonce)};s.src=${JSON.stringify(src)};document.body.appendChild(s);`;
+  return `(()=>{let added=false;const add=()=>{${add}};addEventListener('load',()=>{requestAnimationFrame(()=>setTimeout(add));setTimeout(add,100);},{once:true});})();`;
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
