@@ -84,6 +84,41 @@ export async function openFile(page: Page, relPath: string): Promise<void> {
   await page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 30_000 });
 }
 
+/**
+ * The first webview frame that is on screen (VS Code's webview host shows a page by making its frame
+ * visible) with an element matching `selector` whose text matches, and at least one `rows` element
+ * when given; polls every 50 ms, all frames at once, so a time measured with it is close to what a
+ * user sees. A frame busy running a script answers only when done, as it would draw only then.
+ */
+export async function visibleWebview(page: Page, o: { selector: string; text: RegExp; rows?: string }, timeoutMs: number): Promise<{ frame: Frame; text: string; rows: number }> {
+  const until = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    const frames = page.frames().filter((f) => f !== page.mainFrame());
+    const seen = await Promise.all(
+      frames.map((frame) =>
+        frame
+          .evaluate(({ selector, rows }) => {
+            const el = document.querySelector(selector);
+            if (!el) return undefined;
+            // the webview host's frame element (same origin); hidden while the page is still loading
+            const host = window.frameElement as HTMLElement | null;
+            const visible = !host || getComputedStyle(host).visibility === 'visible';
+            return { text: el.textContent ?? '', visible, rows: rows ? document.querySelectorAll(rows).length : 0 };
+          }, { selector: o.selector, rows: o.rows })
+          .then((r) => (r ? { frame, ...r } : undefined), () => undefined),
+      ),
+    );
+    for (const s of seen) {
+      if (!s) continue;
+      last = `${s.text}${s.visible ? '' : ' (hidden)'}`;
+      if (s.visible && o.text.test(s.text) && (!o.rows || s.rows > 0)) return { frame: s.frame, text: s.text, rows: s.rows };
+    }
+    if (Date.now() > until) throw new Error(`no webview on screen showed ${o.selector} matching ${o.text} within ${timeoutMs} ms; last: ${JSON.stringify(last.slice(0, 200))}`);
+    await page.waitForTimeout(50); // a polling interval, not a wait for something
+  }
+}
+
 /** The first frame (webviews included) whose body text matches, polling until the deadline. */
 export async function frameWithText(page: Page, pattern: RegExp, timeoutMs: number): Promise<{ frame: Frame; text: string }> {
   const until = Date.now() + timeoutMs;
