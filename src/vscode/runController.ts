@@ -71,6 +71,7 @@ export class RunController implements vscode.Disposable {
   private performance = new PerformanceStore();
   private stats = new ModelStatsFold(Date.now() - STATS_WINDOW_DAYS * 86_400_000);
   private loaded: Promise<void> | undefined;
+  private listing: Promise<OpenedStore> | undefined;
   private live: LiveRun | undefined;
   private running: { runId?: string; abort: AbortController } | undefined;
   private readonly telemetry = new TelemetrySession();
@@ -102,10 +103,7 @@ export class RunController implements vscode.Disposable {
    */
   history(): Promise<void> {
     this.loaded ??= (async () => {
-      const opened = await this.store.read();
-      this.performance = pastRuns(opened.store, Date.now()).performance;
-      for (const r of opened.store.runSummaries(RUN_LIST_LIMIT)) this.runs.set(r.run_id, listItem(r));
-      this._onDidChange.fire();
+      const opened = await this.summaries();
       const latest = [...this.runs.values()].sort((a, b) => b.updatedAt - a.updatedAt)[0];
       if (latest && !this.live) {
         const events = await this.events(latest.runId);
@@ -118,6 +116,25 @@ export class RunController implements vscode.Disposable {
       this.log.error(`could not read the runs in this workspace: ${(err as Error).message}`);
     });
     return this.loaded;
+  }
+
+  /**
+   * The runs' summaries and the models' performance only, once (what the run list, Show Run, Resume
+   * and the resume offer at start-up need): no run's events, so it costs the same however long the
+   * latest run is, and a command typed while it happens at start-up does not wait behind a fold.
+   */
+  summaries(): Promise<OpenedStore> {
+    this.listing ??= (async () => {
+      const opened = await this.store.read();
+      this.performance = pastRuns(opened.store, Date.now()).performance;
+      for (const r of opened.store.runSummaries(RUN_LIST_LIMIT)) if (!this.runs.has(r.run_id)) this.runs.set(r.run_id, listItem(r));
+      this._onDidChange.fire();
+      return opened;
+    })().catch((err: Error) => {
+      this.listing = undefined;
+      throw err;
+    });
+    return this.listing;
   }
 
   /**
@@ -242,7 +259,8 @@ export class RunController implements vscode.Disposable {
     let writing = false;
     let team: { close(): Promise<void> } | undefined;
     try {
-      await this.history();
+      // the list and the router's measured performance; not the latest run's events (the dashboard folds those)
+      await this.summaries().catch((err: Error) => this.log.error(`could not read the runs in this workspace: ${err.message}`));
       const settings = { ...this.settings(), ...overrides };
       const trusted = vscode.workspace.isTrusted;
       const base = await this.models(settings);

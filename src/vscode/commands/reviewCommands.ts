@@ -123,7 +123,7 @@ const ReviewRunArgs = z.object({ runId: z.string().min(1).optional() });
 export async function reviewRunCommand(c: Companion, arg: unknown): Promise<{ runId: string; patches: number } | undefined> {
   const parsed = ReviewRunArgs.safeParse(arg ?? {});
   if (!parsed.success) throw new Error(`codecompanion.reviewRun takes { runId?: string }: ${parsed.error.issues[0]?.message}`);
-  await c.runs.history();
+  await c.runs.summaries();
   let runId = parsed.data.runId;
   if (!runId) {
     const candidates: (vscode.QuickPickItem & { runId: string })[] = [];

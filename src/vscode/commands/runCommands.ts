@@ -47,7 +47,7 @@ const ResumeArgs = z.object({ runId: z.string().min(1).optional(), interactive: 
 export async function resumeRunCommand(c: Companion, arg: unknown): Promise<RunResult | undefined> {
   const parsed = ResumeArgs.safeParse(arg ?? {});
   if (!parsed.success) throw new Error(`codecompanion.resumeRun takes { runId?: string }: ${parsed.error.issues[0]?.message}`);
-  await c.runs.history();
+  await c.runs.summaries();
   let runId = parsed.data.runId;
   if (!runId) {
     const candidates = c.runs.interrupted();
@@ -68,7 +68,7 @@ export async function resumeRunCommand(c: Companion, arg: unknown): Promise<RunR
 
 /** After a window closed mid-run: offer to finish the newest interrupted run (unless another process is running it). */
 export async function offerResume(c: Companion): Promise<void> {
-  await c.runs.history();
+  await c.runs.summaries();
   const [latest] = c.runs.interrupted();
   if (!latest || c.runs.isRunning) return;
   if (c.store.writerElsewhere()) return; // a CLI or another window is writing: probably running it
@@ -99,7 +99,7 @@ export function withProgress<T extends RunResult>(c: Companion, objective: strin
 
 /** Resolves once the run panel has drawn the run's event log (what it shows), or undefined when no run was picked. */
 export async function showRunCommand(c: Companion, arg: unknown): Promise<PanelShown | undefined> {
-  await c.runs.history();
+  await c.runs.summaries();
   let runId = typeof arg === 'string' ? arg : (arg as { runId?: unknown } | undefined)?.runId;
   if (typeof runId !== 'string') {
     const runs = await c.runs.allRuns();
