@@ -2,14 +2,17 @@
 // messages to it held until it says it is ready; messages from it parsed (untrusted input) before
 // anyone sees them. A webview that comes back after being hidden says ready again and gets state.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../../protocol/messages';
 
 /**
  * `firstScreen`: HTML the host wrote (every text escaped) shown until the script takes the page over.
- * The script is added only once the page has loaded and been painted: VS Code shows a webview's
- * page at its load event (or 200 ms in), and an async script still holds that event, and the one
- * thread the frame has, until it has been compiled and run.
+ * VS Code shows a webview's page at its load event (or 200 ms in), which waits for every stylesheet,
+ * font and script, each fetched through the webview's service worker: the page's own styles are
+ * inline, and the codicons and the script are added only once the page has loaded and been painted
+ * (an async script still holds the load event, and the frame's one thread while it compiles).
  * `script: false` for a placeholder page shown while the host reads what the real one needs.
  */
 export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'dashboard' | 'panel', title: string, firstScreen = '', script = true): string {
@@ -22,23 +25,37 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, v
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${asset('codicon.css')}" id="vscode-codicon-stylesheet">
-<link rel="stylesheet" href="${asset('webview.css')}">
+${pageStyle(extensionUri, nonce, asset('webview.css'))}
 <title>${title}</title>
 </head>
 <body data-view="${view}">
 <main id="app" aria-live="polite">${firstScreen}</main>
-${script ? `<script nonce="${nonce}">${deferredScript(nonce, asset('webview.js'))}</script>` : ''}
+${script ? `<script nonce="${nonce}">${deferredScript(nonce, asset('webview.js'), asset('codicon.css'))}</script>` : ''}
 </body>
 </html>`;
 }
 
+let styleText: string | undefined;
+
+/** dist/webview.css inline (read once; a link to it if it cannot be read). */
+function pageStyle(extensionUri: vscode.Uri, nonce: string, href: string): string {
+  try {
+    styleText ??= readFileSync(path.join(extensionUri.fsPath, 'dist', 'webview.css'), 'utf8');
+    return `<style nonce="${nonce}">${styleText.replace(/<\/style/gi, '<\\/style')}</style>`;
+  } catch {
+    return `<link rel="stylesheet" href="${href}">`;
+  }
+}
+
 /**
- * Inline (allowed by its nonce): after load, the next frame, then a task, the bundle is added with the
- * same nonce; a frame not drawn at all (a hidden view: no animation frames) gets it 100 ms after load.
+ * Inline (allowed by its nonce): after load, the next frame, then a task, the codicons' stylesheet
+ * (the id is how @vscode-elements finds it) and the bundle (with the same nonce) are added; a frame
+ * not drawn at all (a hidden view: no animation frames) gets them 100 ms after load.
  */
-function deferredScript(nonce: string, src: string): string {
-  const add = `if(added)return;added=true;const s=document.createElement('script');s.nonce=${JSON.stringify(nonce)};s.src=${JSON.stringify(src)};document.body.appendChild(s);`;
+function deferredScript(nonce: string, src: string, codicons: string): string {
+  const add =
+    `if(added)return;added=true;const l=document.createElement('link');l.rel='stylesheet';l.id='vscode-codicon-stylesheet';l.href=${JSON.stringify(codicons)};document.head.appendChild(l);` +
+    `const s=document.createElement('script');s.nonce=${JSON.stringify(nonce)};s.src=${JSON.stringify(src)};document.body.appendChild(s);`;
   return `(()=>{let added=false;const add=()=>{${add}};addEventListener('load',()=>{requestAnimationFrame(()=>setTimeout(add));setTimeout(add,100);},{once:true});})();`;
 }
 
