@@ -53,7 +53,8 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       await waitFor(() => logsContain(ctx.userDataDir, /Eager extensions activated/), 180_000, 'the extension host never finished starting');
       const invoked = await runCommand(page, title(ctx, 'codecompanion.runObjective'));
       const { shownAt } = await answerPrompt(page, OBJECTIVE_PROMPT, SAMPLE_OBJECTIVE);
-      ctx.say(`Run Objective, cold window: prompt visible ${shownAt - invoked} ms after the command`);
+      // the clock time too: the extension's log (its own "prompt shown" line) says where the time went
+      ctx.say(`Run Objective, cold window: prompt visible ${shownAt - invoked} ms after the command (invoked ${new Date(invoked).toISOString()})`);
       ctx.measure('promptColdMs', shownAt - invoked);
       await runCommand(page, title(ctx, 'codecompanion.showDashboard'));
       const { frame } = await frameWithText(page, new RegExp(SAMPLE_OBJECTIVE), 30_000);
