@@ -8,7 +8,7 @@
 import type { ChunkInput, FileChunks, KeywordView, MemoryStore, SearchableStore, StoredChunk, VectorRows } from '../core/memory/memoryPort';
 import { searchableText } from '../core/memory/terms';
 import type { Database, SqlStatement, SqlValue } from './database';
-import { asText, BLOB_GENERATION_KEY, BlobFile, currentBlobFile, newGeneration, payloadsOf, type BlobRef } from './memoryBlobs';
+import { asText, BLOB_GENERATION_KEY, BlobFile, currentBlobFile, newGeneration, payloadsOf, type BlobRef, type MaybeInline } from './memoryBlobs';
 import { BLOCK, keywordIndexReady, keywordIndexWrites, readCorpusStats, readKeywordView, type CorpusStats, SOURCE_FILE, SOURCE_RUN, type IndexedText } from './keywordIndex';
 
 interface ChunkRow {
@@ -232,6 +232,28 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
 
   /** The file this store started (its generation not written yet, or just written). */
   private started: BlobFile | undefined;
+
+  /**
+   * Reads every text and vector the rows point at, each record checked (db status): throws the
+   * DatabaseFileError of the first damaged one; returns how many it read.
+   */
+  verifyBlobs(): number {
+    let checked = 0;
+    const tables = [
+      { table: 'memory_chunks', key: 'chunk_id', columns: 'text AS inline, text_at AS at, text_bytes AS bytes' },
+      { table: 'memory_vectors', key: 'rowid', columns: 'vector AS inline, vector_at AS at, vector_bytes AS bytes' },
+    ];
+    for (const t of tables) {
+      for (let after = -1; ; ) {
+        const rows = this.db.all<{ k: number } & MaybeInline>(`SELECT ${t.key} AS k, ${t.columns} FROM ${t.table} WHERE ${t.key} > ? ORDER BY ${t.key} LIMIT 2000`, [after]);
+        if (rows.length === 0) break;
+        payloadsOf(rows, () => this.blobFile());
+        checked += rows.length;
+        after = rows[rows.length - 1]!.k;
+      }
+    }
+    return checked;
+  }
 
   private blobFile(): BlobFile | undefined {
     return currentBlobFile(this.read, this.dir);

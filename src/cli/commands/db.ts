@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { WorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { databaseBytes, databaseDir, databaseExists, DatabaseFileError, memoryDirOf, tornCopies } from '../../storage/layout';
 import { memoryIndexExists, moveMemoryAside, openMemoryDatabase, readMemoryDatabase } from '../../storage/memoryDatabase';
+import { SqlMemoryStore } from '../../storage/memoryStore';
 import { archiveDirOf, unreferencedArchives } from '../../storage/runArchive';
 import { SCHEMA_VERSION } from '../../storage/migrations';
 import { ARCHIVE_AFTER_MS, maintainRuns } from '../../storage/archiver';
@@ -123,6 +124,8 @@ async function memoryStatus(dir: string, main: WorkspaceDatabase): Promise<Memor
     const memory = await readMemoryDatabase(dir, 'db status');
     try {
       const count = (sql: string) => Number(memory.all<{ n: number }>(sql)[0]?.n ?? 0);
+      // every text and vector in the blob file beside it, read and checked: damage is reported here, not at a search
+      new SqlMemoryStore(memory).verifyBlobs();
       return {
         path,
         exists: true,

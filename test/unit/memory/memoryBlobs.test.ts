@@ -14,6 +14,7 @@ import { listBlobFiles } from '../../../src/storage/memoryBlobs';
 import { memoryDir, openMemoryDatabase, readMemoryDatabase } from '../../../src/storage/memoryDatabase';
 import { SqlMemoryStore } from '../../../src/storage/memoryStore';
 import { openWorkspaceDatabase, type WorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
+import { runCli } from '../../helpers/cliRunner';
 import { tempWorkspace, writeFiles } from './helpers';
 
 const FIXTURE = path.resolve(__dirname, '..', '..', 'fixtures', 'memory-v2');
@@ -139,6 +140,7 @@ describe('memory: text and vectors in the blob file beside the database', () => 
           (err: Error) => err instanceof DatabaseFileError && err.message.includes(blob!.path) && /fails its checksum/.test(err.message) && /db move-aside --memory --yes/.test(err.message),
         );
         assert.deepEqual(fs.readFileSync(blob!.path), damaged, 'nothing repaired');
+        assert.throws(() => new SqlMemoryStore(reader).verifyBlobs(), (err: Error) => err instanceof DatabaseFileError && /fails its checksum/.test(err.message));
         fs.rmSync(blob!.path);
         await assert.rejects(MemorySearch.load(new SqlMemoryStore(reader)).search('zebra stripes'), (err: Error) => err instanceof DatabaseFileError && /missing/.test(err.message));
       } finally {
@@ -147,6 +149,10 @@ describe('memory: text and vectors in the blob file beside the database', () => 
     } finally {
       await main.close();
     }
+    // db status reads every record too: the missing file is reported there, the event log is not affected
+    const status = await runCli(['db', 'status', '--cwd', root, '--json']);
+    assert.equal(status.code, 1, status.stderr);
+    assert.match(JSON.parse(status.stdout).memory.error, /blobs-[0-9a-f]{8}\.dat.*missing/);
   });
 
   it('bytes appended and never committed (a torn tail) are never read, and compaction drops them with the dead text', async () => {
