@@ -219,12 +219,16 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
    */
   private storeBlobs(payloads: readonly Uint8Array[]): { refs: BlobRef[] | undefined; statements: SqlStatement[] } {
     if (this.dir === undefined || payloads.length === 0) return { refs: undefined, statements: [] };
-    let file = this.blobFile() ?? this.started;
+    let file = this.blobFile();
     const statements: SqlStatement[] = [];
     if (!file) {
-      // until the statements are written, the next call of this store must append to the same file
-      file = this.started = new BlobFile(this.dir, newGeneration());
-      file.create();
+      // until a write records the generation, every call of this store appends to the same new file,
+      // and each one's statements record it (a write that failed left nothing recorded)
+      if (!this.started) {
+        this.started = new BlobFile(this.dir, newGeneration());
+        this.started.create();
+      }
+      file = this.started;
       statements.push({ sql: 'INSERT OR REPLACE INTO memory_meta (key, value) VALUES (?, ?)', params: [BLOB_GENERATION_KEY, file.generation] });
     }
     return { refs: file.append(payloads), statements };
