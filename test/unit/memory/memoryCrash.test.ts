@@ -77,6 +77,7 @@ describe('memory index under SIGKILL (blob file appends, compaction)', () => {
         await main.close();
       }
     }
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });
 
