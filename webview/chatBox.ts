@@ -110,6 +110,7 @@ export class ChatBoxView {
   /** Messages for the box: mention results, and the host's word that a send was taken or refused. */
   handle(m: HostMessage): void {
     if (m.type === 'chat/mentionResults' && m.requestId === this.request) this.showList(m.files);
+    else if (m.type === 'chat/focus') this.focus();
     else if (m.type === 'chat/sent') {
       this.sending = false;
       if (m.clear) this.input.value = '';

@@ -142,7 +142,7 @@ export const PatchViewSchema = z.object({
 });
 
 /** Host commands a webview may ask for; the host re-checks trust and arguments itself. */
-export const WebviewCommandSchema = z.enum(['runObjective', 'cancelRun', 'resumeRun', 'showRun', 'acceptAll', 'rejectAll', 'rollbackRun', 'setApiKey', 'openSettings', 'reviewPatch', 'acceptPatch', 'rejectPatch', 'changeRunSettings', 'followTeamRuns']);
+export const WebviewCommandSchema = z.enum(['runObjective', 'cancelRun', 'resumeRun', 'showRun', 'acceptAll', 'rejectAll', 'rollbackRun', 'setApiKey', 'openSettings', 'reviewPatch', 'acceptPatch', 'rejectPatch', 'changeRunSettings', 'followTeamRuns', 'followUpRun']);
 
 export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('dashboard/state'), state: DashboardStateSchema }),
@@ -164,6 +164,8 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('chat/mentionResults'), requestId: z.int(), files: z.array(z.string()) }),
   /** The box's text was sent (a run started or was refused): the box empties when `clear`. */
   z.object({ type: z.literal('chat/sent'), clear: z.boolean() }),
+  /** Follow Up a Run from elsewhere (the palette, the run panel): the box takes the focus. */
+  z.object({ type: z.literal('chat/focus') }),
 ]);
 
 export const WebviewMessageSchema = z.discriminatedUnion('type', [

@@ -11,7 +11,7 @@ import { sendBackCommand } from './commands/sendBackCommand';
 import { decideHunkAtCursor, navigateHunk, reviewInlineCommand } from './commands/hunkNavigation';
 import { WorkspaceIndex } from './memory/workspaceIndex';
 import { acceptCommand, rejectCommand, reviewFileCommand, reviewRunCommand, reviewStateCommand, rollbackCommand } from './commands/reviewCommands';
-import { offerResume, openSettingsCommand, resumeRunCommand, runInteractive, runObjectiveCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
+import { followUpRunCommand, offerResume, openSettingsCommand, resumeRunCommand, runInteractive, runObjectiveCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
 import type { EditorSettings } from '../app/editorSettings';
 import { ReviewCodeLensProvider, ReviewDecorations } from './review/inlineReview';
 import { ProposedContentProvider } from './review/proposedContent';
@@ -60,7 +60,11 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
   const handlers = new Map<string, (...args: unknown[]) => unknown>();
   const command = (id: string, fn: (...args: unknown[]) => unknown) => handlers.set(id, fn);
 
+  let sidebar: DashboardView | undefined;
   command('codecompanion.runObjective', (arg) => runObjectiveCommand(get(), arg));
+  command('codecompanion.followUpRun', (arg) => followUpRunCommand(get(), arg, (runId) => sidebar!.followUp(runId)));
+  // the host e2e drives the objective box through the messages its webview sends
+  command('codecompanion.internal.dashboardMessage', (raw) => (sidebar ? sidebar.receive(raw) : Promise.reject(new Error('open a folder first'))));
   command('codecompanion.resumeRun', (arg) => resumeRunCommand(get(), arg));
   command('codecompanion.showRun', (arg) => showRunCommand(get(), arg));
   command('codecompanion.showDashboard', () => showDashboardCommand());
@@ -95,7 +99,7 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
     const proposed = new ProposedContentProvider(root, c.review);
     const lenses = new ReviewCodeLensProvider(root, c.review);
     const dashboard = new DashboardView(context.extensionUri, c.runs, c.review, keys, log, team, c, () => new SensitivePaths(currentSettings().review.sensitivePaths));
-    command('codecompanion.internal.dashboardMessage', (raw) => dashboard.receive(raw));
+    sidebar = dashboard;
     context.subscriptions.push(
       proposed,
       lenses,

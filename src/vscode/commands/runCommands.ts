@@ -122,3 +122,18 @@ export async function showDashboardCommand(): Promise<void> {
 export async function openSettingsCommand(): Promise<void> {
   await vscode.commands.executeCommand('workbench.action.openSettings', '@ext:codecompanion.codecompanion');
 }
+
+/** Follow Up a Run: the run given ({ runId } or its id), else one picked among the finished runs; then the box. */
+export async function followUpRunCommand(c: Companion, arg: unknown, followUp: (runId: string) => Promise<void>): Promise<void> {
+  let runId = typeof arg === 'string' ? arg : (arg as { runId?: unknown } | undefined)?.runId;
+  if (typeof runId !== 'string') {
+    await c.runs.history();
+    const finished = c.runs.runList().filter((r) => r.status === 'completed' || r.status === 'failed' || r.status === 'cancelled');
+    if (finished.length === 0) {
+      void vscode.window.showInformationMessage('CodeCompanion: no finished run to follow up yet. Run an objective first.');
+      return;
+    }
+    runId = (await vscode.window.showQuickPick(finished.map((r) => ({ label: r.objective.slice(0, 200), description: `${r.status} · ${new Date(r.updatedAt).toLocaleString()}`, detail: r.runId })), { title: 'CodeCompanion: follow up which run?' }))?.detail;
+  }
+  if (typeof runId === 'string') await followUp(runId);
+}

@@ -58,6 +58,13 @@ export class DashboardView implements vscode.WebviewViewProvider, vscode.Disposa
     return undefined;
   }
 
+  /** Follow Up a Run: the box takes the run (refused with a notice if unfinished) and the focus. */
+  async followUp(runId: string): Promise<void> {
+    await this.chat.handle({ type: 'chat/followUp', runId });
+    await vscode.commands.executeCommand(`${DASHBOARD_VIEW}.focus`);
+    this.channel?.post({ type: 'chat/focus' });
+  }
+
   /**
    * A message as the webview would send it, parsed the same way (codecompanion.internal.dashboardMessage:
    * the host e2e drives the chat box's path with it); resolves with what handling it gave (a run's

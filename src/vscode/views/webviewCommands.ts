@@ -23,6 +23,9 @@ export async function runWebviewCommand(m: Extract<WebviewMessage, { type: 'comm
     case 'rollbackRun':
       await vscode.commands.executeCommand('codecompanion.rollbackRun', m.runId);
       return;
+    case 'followUpRun':
+      await vscode.commands.executeCommand('codecompanion.followUpRun', m.runId ? { runId: m.runId } : undefined);
+      return;
     case 'followTeamRuns':
       await vscode.commands.executeCommand('codecompanion.followTeamRuns', m.runId ? { runId: m.runId } : undefined);
       return;

@@ -83,7 +83,11 @@ describe('the chat box', function () {
     const runs = (await box({ type: 'chat/runSettings', budget: 1, preset: 'balanced' })).state.runs;
     const earlier = runs.find((r) => r.status === 'completed');
     assert.ok(earlier, 'no finished run to follow up');
-    const set = await box({ type: 'chat/followUp', runId: earlier.runId });
+    // from the palette (or the run panel): Follow Up a Run with the run's id
+    await vscode.commands.executeCommand('codecompanion.followUpRun', { runId: earlier.runId });
+    assert.deepEqual((await box({ type: 'chat/followUp', runId: null })).state.chat?.followUp, null, 'the follow-up could not be cleared');
+    await vscode.commands.executeCommand('codecompanion.followUpRun', { runId: earlier.runId });
+    const set = await box({ type: 'chat/runSettings', budget: 1, preset: 'balanced' });
     assert.deepEqual(set.state.chat?.followUp, { runId: earlier.runId, objective: earlier.objective });
     const sent = await box({ type: 'chat/send', text: 'also handle page size 0' });
     assert.equal(sent.result?.status, 'completed');
