@@ -8,7 +8,8 @@ export function describeEvent(e: RecordedEvent): string | undefined {
   switch (e.type) {
     case 'run.started': {
       const given = describeGiven(e.data.given);
-      return `run ${e.runId}: ${e.data.objective}${given ? ` · ${given}` : ''}`;
+      // one line even for an objective typed on several (the chat box's Shift+Enter)
+      return `run ${e.runId}: ${e.data.objective.replace(/\s*\n\s*/g, ' ')}${given ? ` · ${given}` : ''}`;
     }
     case 'plan.proposed':
       return `plan: ${e.data.spec.summary}\n${e.data.spec.tasks.map((t) => `  - ${t.id}: ${t.title}${t.dependsOn.length ? ` (after ${t.dependsOn.join(', ')})` : ''}`).join('\n')}`;

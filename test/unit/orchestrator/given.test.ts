@@ -71,7 +71,7 @@ describe('run given: a real run', function () {
 
   it('records what it was given in run.started, and the planner and every coder see it', async () => {
     const store = new InMemoryEventStore();
-    const state = await runObjective(deps(store, sampleWorkspace()), { objective: 'also handle page size 0', options: { explore: false }, given }, new AbortController().signal);
+    const state = await runObjective(deps(store, sampleWorkspace()), { objective: 'also handle\npage size 0', options: { explore: false }, given }, new AbortController().signal);
     assert.equal(state.status, 'completed', state.error?.message);
     const events = (await store.readRun(state.runId)).map(parseEvent);
     const started = events[0]!;
