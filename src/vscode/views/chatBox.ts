@@ -223,7 +223,7 @@ export class ChatBox {
   private workspaceFiles(): Promise<string[]> {
     if (!this.files || Date.now() - this.files.at > FILE_LIST_TTL_MS) {
       const folder = vscode.Uri.file(this.c.root);
-      const list = Promise.resolve(vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), undefined, MAX_LISTED_FILES)).then((uris) => {
+      const list = Promise.resolve(vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*'), excludeGlob(), MAX_LISTED_FILES)).then((uris) => {
         const rels = uris.map((u) => relativePath(this.c.root, u.fsPath)).filter((p): p is string => p !== undefined);
         return offerable(this.c.root, rels, this.sensitive()).sort();
       });
@@ -236,4 +236,14 @@ export class ChatBox {
 function budgetSetting(budget: BoxBudget): { budgetUsd?: number | null } {
   if (budget === 'default') return {};
   return { budgetUsd: budget === 0 ? null : budget };
+}
+
+/**
+ * files.exclude's patterns, and the folders no one mentions (dependencies, our own state), which would
+ * otherwise fill the listing's cap before the workspace's own files (.gitignore is applied after).
+ */
+function excludeGlob(): string {
+  const configured = vscode.workspace.getConfiguration('files').get<Record<string, unknown>>('exclude') ?? {};
+  const patterns = Object.entries(configured).filter(([, on]) => on === true).map(([glob]) => glob);
+  return `{${[...patterns, '**/node_modules/**', '**/.git/**', '**/.codecompanion/**'].join(',')}}`;
 }
