@@ -20,12 +20,13 @@ export class ApiKeys {
     await this.secrets.delete(secretName(provider));
   }
 
+  /** Asked all at once: each read is a round trip to the window, and Run Objective's prompt waits for them. */
   async all(): Promise<Partial<Record<SdkProvider, string>>> {
+    const keys = await Promise.all(SDK_PROVIDERS.map((p) => this.secrets.get(secretName(p))));
     const out: Partial<Record<SdkProvider, string>> = {};
-    for (const p of SDK_PROVIDERS) {
-      const key = await this.secrets.get(secretName(p));
-      if (key) out[p] = key;
-    }
+    SDK_PROVIDERS.forEach((p, i) => {
+      if (keys[i]) out[p] = keys[i];
+    });
     return out;
   }
 
