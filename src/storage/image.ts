@@ -142,6 +142,10 @@ export async function loadImage(dir: string, applicationId = APPLICATION_ID): Pr
       replayed += fresh.length;
       journals.push({ generation: file.generation, path: file.path, validEnd: scan.validEnd, tornBytes: scan.tornBytes, hasRecords: scan.records.length > 0, pending: fresh.length });
     }
+    // A writer's snapshot may have replaced the one read here and dropped the journals it absorbed:
+    // the old snapshot with only the new (maybe empty) journal would be an older state that looks
+    // whole. A changed snapshot is a gap like a vanished journal: the caller reads again.
+    if (fileStamp(snapshotPath) !== snapshotStamp) throw new DatabaseFileError(snapshotPath, 'the snapshot was replaced while it was read');
     const tornBytes = journals.reduce((n, j) => n + j.tornBytes, 0);
     return { db, statements, lastTx, snapshotStamp, snapshotExists: bytes !== undefined, snapshotHash: hash, snapshotCheck, journals, replayed, tornBytes };
   } catch (err) {

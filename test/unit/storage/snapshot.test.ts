@@ -72,3 +72,31 @@ describe('a reader following a writer', () => {
     await readerStore.close();
   });
 });
+
+describe('a reader opening while a writer snapshots', () => {
+  it('never pairs the old snapshot it read with the journal the new snapshot left: it reads again', async () => {
+    const root = await withEvents(3);
+    const readFile = fs.promises.readFile;
+    let raced = false;
+    // the writer's closing snapshot lands just after the reader has read the old snapshot's bytes
+    fs.promises.readFile = (async (...args: Parameters<typeof readFile>) => {
+      const bytes = await readFile(...args);
+      if (!raced && String(args[0]).endsWith(SNAPSHOT_FILE)) {
+        raced = true;
+        const writer = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+        await writer.append('late', [{ type: 't', data: { n: 1 } }]);
+        await writer.close();
+      }
+      return bytes;
+    }) as typeof readFile;
+    try {
+      const reader = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'read-only' }));
+      assert.ok(raced, 'the race was staged');
+      assert.equal((await reader.readRun('late')).length, 1, 'the reader holds the run the new snapshot has');
+      assert.equal((await reader.readRun('r')).length, 3);
+      await reader.close();
+    } finally {
+      fs.promises.readFile = readFile;
+    }
+  });
+});
