@@ -38,10 +38,20 @@ const lazyPackages = {
   },
 };
 
+// The CLI's commands that bring SDKs, redis or fastify are their own bundle (dist/cliCommands.js):
+// src/cli/main.ts's import('./heavyCommands') stays a runtime require of it, so `review` starts without them.
+const lazyCliCommands = {
+  name: 'lazy-cli-commands',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/heavyCommands$/ }, (args) => (args.importer.endsWith('main.ts') ? { path: './cliCommands.js', external: true } : undefined));
+  },
+};
+
 const builds = [
   { ...common, entryPoints: ['src/vscode/main.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/host.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'], plugins: [lazyTelemetry, lazyPackages] },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyTelemetry, lazyPackages] },
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20', banner: { js: '#!/usr/bin/env node' }, plugins: [lazyTelemetry, lazyPackages, lazyCliCommands] },
+  { ...common, entryPoints: ['src/cli/heavyCommands.ts'], outfile: 'dist/cliCommands.js', platform: 'node', format: 'cjs', target: 'node20', plugins: [lazyTelemetry, lazyPackages] },
   { ...common, entryPoints: ['src/telemetry/openTelemetry.ts'], outfile: 'dist/telemetry.js', platform: 'node', format: 'cjs', target: 'node20' },
   ...Object.entries(LAZY).map(([pkg, file]) => ({ ...common, stdin: { contents: `module.exports = require(${JSON.stringify(pkg)});`, resolveDir: '.', loader: 'js' }, outfile: `dist/${file}`, platform: 'node', format: 'cjs', target: 'node20' })),
   { ...common, entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },

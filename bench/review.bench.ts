@@ -20,7 +20,7 @@ import { ReviewService } from '../src/app/review/reviewService';
 import { allHunks } from '../src/app/review/reviewState';
 import { WorkspaceReviewLog } from '../src/app/review/workspaceReviewLog';
 import { WorkspaceStore } from '../src/app/workspaceStore';
-import { openStore } from '../src/app/engine';
+import { openStore } from '../src/app/openStore';
 import { event, type RunEvent } from '../src/core/events';
 import type { CodePatch } from '../src/core/patch/codePatch';
 import { percentile, rowCollector, type BenchSuite } from './harness';

@@ -17,7 +17,7 @@ import { projectRun } from '../src/core/orchestrator/runState';
 import { parseEvent } from '../src/core/events';
 import { PricingTable, costOf } from '../src/providers/pricing';
 import { openWorkspaceDatabase } from '../src/storage/workspaceDatabase';
-import { openStore } from '../src/app/engine';
+import { openStore } from '../src/app/openStore';
 import { startFakeModelServer, type FakeModelServer, type FakeRequest } from '../test/fakes/fakeModelServer';
 import { pacedSampleTeam, sampleTeam } from '../test/fakes/sampleTeam';
 import { fuzzInputs } from '../test/unit/fuzz/budget';

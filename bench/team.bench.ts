@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openStore } from '../src/app/engine';
+import { openStore } from '../src/app/openStore';
 import { parseEvent } from '../src/core/events';
 import { runCheck } from '../src/core/orchestrator/checkCommand';
 import { WorkspaceView } from '../src/core/orchestrator/workspaceView';

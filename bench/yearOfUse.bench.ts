@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { workspaceMemory } from '../src/app/memory';
-import { openStore } from '../src/app/engine';
+import { openStore } from '../src/app/openStore';
 import { databaseDir, memoryDirOf, SNAPSHOT_FILE } from '../src/storage/layout';
 import { percentile, rowCollector, type BenchSuite } from './harness';
 import { buildWorkspace, bytesOnDisk, RETENTION_DAYS, type YearStats } from './yearWorkspace';

@@ -4,7 +4,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { eventRow, LiveRun, RUN_LIST_LIMIT } from '../src/app/dashboard/liveRun';
 import { loadedSearch } from '../src/app/memory';
-import { openStore } from '../src/app/engine';
+import { openStore } from '../src/app/openStore';
 import { parseEvent } from '../src/core/events';
 import { loadSqlJs } from '../src/storage/database';
 

@@ -2,7 +2,7 @@
 // `codecompanion run` does, with four model calls streaming at once, each an agent.call.streamed event
 // every 250 ms (the coalescing interval) of about 200 characters (a fast model's output in that time),
 // until stdin closes; meanwhile it takes the decisions other processes hand it.
-import { openStore } from '../../src/app/engine';
+import { openStore } from '../../src/app/openStore';
 
 const CALLS = 4;
 const EVERY_MS = 250;

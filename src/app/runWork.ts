@@ -7,7 +7,8 @@ import type { RunState } from '../core/orchestrator/runState';
 import { systemClock } from '../core/ports/clock';
 import type { Embedder } from '../core/ports/model';
 import { Redactor } from '../core/security/redaction';
-import { pastRuns, type Models, type OpenedStore } from './engine';
+import { pastRuns, type Models } from './engine';
+import { type OpenedStore } from './openStore';
 import { workspaceMemory } from './memory';
 
 export type Work =

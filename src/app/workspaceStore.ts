@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { databaseDir, LOCK_FILE } from '../storage/layout';
 import { liveLockOwner, type LockOwner } from '../storage/lock';
 import { DAY_MS, DEFAULT_RETENTION_DAYS } from '../storage/retention';
-import { openStore, type OpenedStore } from './engine';
+import { openStore, type OpenedStore } from './openStore';
 
 /** How long the writer stays open after the last release: back-to-back decisions reuse it. */
 const WRITER_LINGER_MS = 1_000;

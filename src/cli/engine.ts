@@ -1,17 +1,8 @@
 // The CLI's side of assembling the engine: the workspace folder from --cwd and the models from the
 // environment. The assembly itself is shared with the editor (src/app/engine.ts).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { loadModels as loadEngineModels, SetupError, type Models } from '../app/engine';
 import { loadProviderConfigFromEnv, SET_A_PROVIDER } from '../providers/config';
 import { UsageError } from './io';
-
-export function resolveWorkspace(cwd: string, dir: string | undefined): string {
-  const root = path.resolve(cwd, dir ?? '.');
-  if (!fs.existsSync(root)) throw new UsageError(`--cwd ${dir ?? '.'}: no such folder`);
-  if (!fs.statSync(root).isDirectory()) throw new UsageError(`--cwd ${dir ?? '.'}: a file, not a folder: give the workspace folder`);
-  return root;
-}
 
 export function loadModels(env: NodeJS.ProcessEnv, options: { replay?: string; record?: string; models?: string; fallback?: string }): Models {
   // a recording names its own candidates; the environment's list applies to live providers only

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 // What a CLI command may touch. Commands take this rather than `process` so tests can run them
@@ -33,6 +35,14 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** The workspace folder a command works on: --cwd, or the current directory. */
+export function resolveWorkspace(cwd: string, dir: string | undefined): string {
+  const root = path.resolve(cwd, dir ?? '.');
+  if (!fs.existsSync(root)) throw new UsageError(`--cwd ${dir ?? '.'}: no such folder`);
+  if (!fs.statSync(root).isDirectory()) throw new UsageError(`--cwd ${dir ?? '.'}: a file, not a folder: give the workspace folder`);
+  return root;
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

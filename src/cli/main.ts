@@ -7,31 +7,27 @@ import { ConfigError } from '../providers/configError';
 import { describeFsError } from '../core/fsErrors';
 import { InputFileError } from '../core/inputFile';
 import { redactUrlsIn } from '../core/urlRedaction';
-import { askCommand } from './commands/ask';
 import { dbCommand } from './commands/db';
-import { doctorCommand } from './commands/doctor';
-import { statsCommand } from './commands/stats';
-import { indexCommand, searchCommand } from './commands/memory';
-import { patchCommand } from './commands/patch';
-import { providersCommand } from './commands/providers';
-import { resumeCommand, reviseCommand, runCommand } from './commands/run';
 import { reviewCommand } from './commands/review';
-import { serveCommand } from './commands/serve';
-import { followCommand } from './commands/follow';
-import { workerCommand } from './commands/worker';
 import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
-const COMMANDS: readonly CliCommand[] = [runCommand, resumeCommand, reviseCommand, runsCommand, eventsCommand, replayCommand, reviewCommand, patchCommand, askCommand, providersCommand, dbCommand, indexCommand, searchCommand, doctorCommand, statsCommand, serveCommand, followCommand, workerCommand];
+/** Commands that start without the model SDKs and servers; the rest come from ./heavyCommands when asked for. */
+const LIGHT_COMMANDS: readonly CliCommand[] = [runsCommand, eventsCommand, replayCommand, reviewCommand, dbCommand];
+
+async function heavyCommands(): Promise<readonly CliCommand[]> {
+  // esbuild.config.mjs turns this into a run-time require of dist/cliCommands.js
+  return (await import('./heavyCommands')).HEAVY_COMMANDS;
+}
 
 export async function main(host: CliHostIo): Promise<number> {
   const redactor = Redactor.fromEnv(host.env);
   const io: CliIo = { ...host, stdout: new SafeOutput(host.stdout, redactor), stderr: new SafeOutput(host.stderr, redactor), clearLine: () => host.isTty && host.stderr.write(CLEAR_LINE) };
   const [name, ...rest] = io.argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(helpText());
+    io.stdout.write(helpText([...(await heavyCommands()), ...LIGHT_COMMANDS]));
     return name ? 0 : 2;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = LIGHT_COMMANDS.find((c) => c.name === name) ?? (await heavyCommands()).find((c) => c.name === name);
   if (!command) {
     io.stderr.write(`codecompanion: unknown command '${name}'. Run 'codecompanion --help' for the list.\n`);
     return 2;
@@ -63,9 +59,14 @@ export function oneLine(err: unknown): string {
   return redactUrlsIn(message.split('\n')[0] ?? '');
 }
 
-function helpText(): string {
-  const width = Math.max(0, ...COMMANDS.map((c) => c.usage.length));
-  const lines = COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
+/** In the order a newcomer needs them: running first, then reading and deciding, then tools. */
+const HELP_ORDER = ['run', 'resume', 'revise', 'runs', 'events', 'replay', 'review', 'patch', 'ask', 'providers', 'db', 'index', 'search', 'doctor', 'stats', 'serve', 'follow', 'worker'];
+
+function helpText(commands: readonly CliCommand[]): string {
+  const rank = (c: CliCommand) => (HELP_ORDER.includes(c.name) ? HELP_ORDER.indexOf(c.name) : HELP_ORDER.length);
+  const sorted = [...commands].sort((a, b) => rank(a) - rank(b));
+  const width = Math.max(0, ...sorted.map((c) => c.usage.length));
+  const lines = sorted.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`);
   return `usage: codecompanion <command> [options]\n\n${lines.join('\n')}\n`;
 }
 

@@ -16,7 +16,8 @@ import { resumeRun, reviseTask, runObjective, type OrchestratorDeps, type Revisi
 import { Redactor } from '../core/security/redaction';
 import { forReview, projectRun, type RunState, type RunStatus } from '../core/orchestrator/runState';
 import { PerformanceStore } from '../core/performance/performanceStore';
-import type { Models, OpenedStore } from '../app/engine';
+import type { Models } from '../app/engine';
+import type { OpenedStore } from '../app/openStore';
 import type { CurrentRun, RunListItem } from '../protocol/messages';
 import type { StoredEvent } from '../core/ports/eventStore';
 import type { ReviewController } from './review/reviewController';

@@ -14,8 +14,7 @@ import { DEFAULT_RETENTION_DAYS, parseRetention } from '../../storage/retention'
 import { SqlEventStore } from '../../storage/sqlEventStore';
 import { moveDatabaseAside, openWorkspaceDatabase } from '../../storage/workspaceDatabase';
 import { describeOwner } from '../../storage/lock';
-import { resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, type CliIo, resolveWorkspace } from '../io';
 
 const OPTIONS = { cwd: { type: 'string' }, yes: { type: 'boolean' }, json: { type: 'boolean' }, 'older-than': { type: 'string' }, memory: { type: 'boolean' } } as const;
 

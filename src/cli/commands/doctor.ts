@@ -7,8 +7,7 @@ import { diagnose, doctorExitCode, renderReport } from '../../app/doctor';
 import { parseRateLimits } from '../../app/providerLimits';
 import { ENV_KEYS, loadProviderConfigFromEnv, SDK_PROVIDERS, type SdkProvider } from '../../providers/config';
 import { describeTelemetry, telemetryConfig } from '../../telemetry/telemetryConfig';
-import { resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, type CliCommand } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, resolveWorkspace } from '../io';
 
 const OPTIONS = { cwd: { type: 'string' }, json: { type: 'boolean' }, check: { type: 'string' }, timeout: { type: 'string' } } as const;
 

@@ -7,8 +7,7 @@ import type { Embedder } from '../../core/ports/model';
 import { loadProviderConfigFromEnv } from '../../providers/config';
 import { embedderFrom, indexMemory, loadedSearch } from '../../app/memory';
 import { openWorkspaceDatabase } from '../../storage/workspaceDatabase';
-import { resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, wholeNumber, type CliCommand, type CliIo } from '../io';
+import { parseCommandLine, UsageError, wholeNumber, type CliCommand, type CliIo, resolveWorkspace } from '../io';
 
 const OPTIONS = {
   cwd: { type: 'string' },

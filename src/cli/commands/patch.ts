@@ -4,8 +4,7 @@ import { applyPatch, normalize, type PatchReport } from '../../core/patch/applyP
 import { parsePatchText, PatchParseError } from '../../core/patch/parsePatch';
 import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
 import { MiB, readInputText } from '../../core/inputFile';
-import { resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, type CliCommand } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, resolveWorkspace } from '../io';
 
 const OPTIONS = { cwd: { type: 'string' }, 'dry-run': { type: 'boolean' }, json: { type: 'boolean' }, 'allow-sensitive': { type: 'string', multiple: true } } as const;
 

@@ -9,8 +9,7 @@ import { findHunk, type ReviewService, runsOfHunks } from '../../app/review/revi
 import { allHunks, type HunkRef } from '../../app/review/reviewState';
 import { hunkLines } from '../../app/review/sendBack';
 import { SENSITIVE_PATHS_ENV, SensitivePaths } from '../../core/patch/sensitivePaths';
-import { resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, type CliIo, resolveWorkspace } from '../io';
 
 const OPTIONS = {
   cwd: { type: 'string' },

@@ -3,9 +3,8 @@
 import { usd } from '../../core/cost/costGovernor';
 import { parseEvent } from '../../core/events';
 import { projectRun } from '../../core/orchestrator/runState';
-import { openStore } from '../../app/engine';
-import { resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, type CliCommand, type CliIo } from '../io';
+import { openStore } from '../../app/openStore';
+import { parseCommandLine, UsageError, type CliCommand, type CliIo, resolveWorkspace } from '../io';
 import { describeEvent } from '../../app/eventText';
 import { summary } from '../progress';
 

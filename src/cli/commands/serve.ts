@@ -4,8 +4,7 @@ import { codecompanionVersion } from '../../app/version';
 import { loadOrCreateToken } from '../../server/apiToken';
 import { isLoopback } from '../../server/requestGuards';
 import { REDIS_URL_ENV, TeamBusError } from '../../team/redisConnection';
-import { resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, type CliCommand } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, resolveWorkspace } from '../io';
 import * as path from 'node:path';
 
 const OPTIONS = {

@@ -1,10 +1,10 @@
 // codecompanion stats [--since 7d] [--json]: per model and role over the window (src/app/modelStats.ts,
 // the same projection as the editor's Models table). Reads the database read-only.
-import { allEvents, eventsOfRunsSince, openStore } from '../../app/engine';
+import { allEvents, eventsOfRunsSince } from '../../app/engine';
+import { openStore } from '../../app/openStore';
 import { modelStats, parseSince, type ModelRoleStats } from '../../app/modelStats';
 import { usd } from '../../core/cost/costGovernor';
-import { resolveWorkspace } from '../engine';
-import { parseCommandLine, UsageError, type CliCommand } from '../io';
+import { parseCommandLine, UsageError, type CliCommand, resolveWorkspace } from '../io';
 
 const OPTIONS = { cwd: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean' } } as const;
 

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openStore } from '../../../src/app/engine';
+import { openStore } from '../../../src/app/openStore';
 import type { NewEvent } from '../../../src/core/ports/eventStore';
 
 export const BIG_RUN_OBJECTIVE = 'e2e: a run with 10000 events';

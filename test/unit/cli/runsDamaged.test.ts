@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { openStore } from '../../../src/app/engine';
+import { openStore } from '../../../src/app/openStore';
 import { DEFAULT_RUN_OPTIONS } from '../../../src/core/orchestrator/orchestrator';
 import { runCli } from '../../helpers/cliRunner';
 

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { event, parseEvent, type RunEvent } from '../../../src/core/events';
 import type { CodePatch } from '../../../src/core/patch/codePatch';
-import { openStore } from '../../../src/app/engine';
+import { openStore } from '../../../src/app/openStore';
 import { projectReviews, type ReviewBook } from '../../../src/core/review/reviewProjection';
 
 export const USERS = ['export function list(users) {', '  return users;', '}', '', 'export function get(users, id) {', '  return users.find((u) => u.id === id);', '}', ''].join('\n');

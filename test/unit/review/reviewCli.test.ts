@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runCli } from '../../helpers/cliRunner';
-import { openStore } from '../../../src/app/engine';
+import { openStore } from '../../../src/app/openStore';
 import { allHunks } from '../../../src/app/review/reviewState';
 import { CONFIG, USERS, paginate, port, read, reviewBook, seedRun, tmpWorkspace } from './fixtures';
 

@@ -4,7 +4,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { openStore, type OpenedStore } from '../../../src/app/engine';
+import { openStore, type OpenedStore } from '../../../src/app/openStore';
 import { WorkspaceStore } from '../../../src/app/workspaceStore';
 import { WorkspaceReview } from '../../../src/app/review/workspaceReview';
 import { allHunks } from '../../../src/app/review/reviewState';

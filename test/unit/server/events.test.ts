@@ -4,7 +4,7 @@
 // holding back the others, then resumes with Last-Event-ID with no gap and no duplicate.
 import { strict as assert } from 'node:assert';
 import * as http from 'node:http';
-import { openStore } from '../../../src/app/engine';
+import { openStore } from '../../../src/app/openStore';
 import { openSse, type SseFrame, type SseStream } from '../../helpers/sse';
 import { sampleTeamServer } from '../orchestrator/helpers';
 import { serve, TOKEN, type Served, waitFor, hunkUrl } from './helpers';

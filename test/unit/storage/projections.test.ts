@@ -19,7 +19,7 @@ import { daySpentUsd } from '../../../src/storage/projections/spend';
 import { SqlEventStore } from '../../../src/storage/sqlEventStore';
 import { openDatabaseAt, openWorkspaceDatabase } from '../../../src/storage/workspaceDatabase';
 import { fixtureEvents } from './fixture';
-import { openStore } from '../../../src/app/engine';
+import { openStore } from '../../../src/app/openStore';
 import { NodeReviewFiles } from '../../../src/app/review/nodeFiles';
 import { ReviewService } from '../../../src/app/review/reviewService';
 import { StoreReviewLog } from '../../../src/app/review/storeReviewLog';
