@@ -1,11 +1,13 @@
 // Review decision latency as a user meets it, each case reported apart (issue 14's goal: p99 ≤ 50 ms):
 // - in the editor's process while a CLI run writes: the window's long-lived WorkspaceStore (its reader
 //   follows the run's writes), the decision handed to the run's process, which holds the writer;
-// - from the CLI beside it: `codecompanion review accept|reject ID` in-process (Node's start-up and
-//   sql.js's first load excluded; reported once apart), opening the database read-only as a new
-//   process does, then handing the decision over;
+// - from the CLI beside it: `codecompanion review accept|reject ID` in-process (Node's start-up
+//   excluded; reported apart), asking the run's process for the review rows it needs as a new
+//   process does (it never loads the database), then handing the decision over;
 // - the same two with no run writing: the window opens its own writer (kept a second after a decision,
-//   as the editor does), the CLI takes the writer for its command and snapshots on closing.
+//   as the editor does), the CLI takes the writer for its command (and leaves its few records in the
+//   journal at closing, a snapshot only once they add up);
+// - the whole command as a new process (node dist/cli.js), beside the run and alone.
 // 20 finished runs are pending review side by side, 20 hunks each, decided in turn. The run
 // (bench/review/runWriter.ts) streams four calls at once, an event per call every 250 ms.
 // Reproduce: npm run bench -- review   (part of npm run bench)
@@ -69,6 +71,17 @@ async function timed(ids: readonly string[], decide: (verb: 'accept' | 'reject',
   return out;
 }
 
+/** What in-process leaves out: a new Node process with the bundle (and sql.js, when it opens the database) to load. */
+function wholeCommands(ids: readonly string[], root: string): number[] {
+  const cliJs = path.join(__dirname, '..', 'dist', 'cli.js');
+  return ids.map((id, i) => {
+    const t = performance.now();
+    const r = spawnSync(process.execPath, [cliJs, 'review', i % 2 === 0 ? 'reject' : 'accept', id, '--cwd', root], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`dist/cli.js review exited ${r.status}: ${r.stderr}`);
+    return performance.now() - t;
+  });
+}
+
 const load = () => os.loadavg()[0]!.toFixed(2);
 
 export const suite: BenchSuite = {
@@ -104,6 +117,8 @@ export const suite: BenchSuite = {
       try {
         row('in the editor process while a CLI run writes (handed to the run)', await timed(take(HOST_WITH_RUN), hostDecide));
         row('codecompanion review from a terminal while a CLI run writes (in-process)', await timed(take(CLI_WITH_RUN), cliDecide));
+        const beside = wholeCommands(take(CLI_PROCESSES), root);
+        out.add({ metric: `the whole command as a new process beside the run (node dist/cli.js review), p50 of ${beside.length}`, value: percentile(beside, 50), unit: 'ms' });
       } finally {
         writer.stdin!.end();
         await new Promise((r) => writer.once('exit', r));
@@ -112,14 +127,7 @@ export const suite: BenchSuite = {
       row('in the editor process, no run (its own writer)', await timed(take(HOST_ALONE), hostDecide));
       await window.close();
       row('codecompanion review from a terminal, no run (takes the writer, snapshots on exit)', await timed(take(CLI_ALONE), cliDecide));
-      // what in-process leaves out: a new Node process with the bundle and sql.js to load
-      const cliJs = path.join(__dirname, '..', 'dist', 'cli.js');
-      const whole = take(CLI_PROCESSES).map((id, i) => {
-        const t = performance.now();
-        const r = spawnSync(process.execPath, [cliJs, 'review', i % 2 === 0 ? 'reject' : 'accept', id, '--cwd', root], { encoding: 'utf8' });
-        if (r.status !== 0) throw new Error(`dist/cli.js review exited ${r.status}: ${r.stderr}`);
-        return performance.now() - t;
-      });
+      const whole = wholeCommands(take(CLI_PROCESSES), root);
       out.add({ metric: `the whole command as a new process (node dist/cli.js review, no run), p50 of ${whole.length}`, value: percentile(whole, 50), unit: 'ms' });
       out.add({ metric: 'load average (1 min) at the end', value: load() });
     } finally {

@@ -2,19 +2,15 @@
 import type { CliCommand, CliHostIo, CliIo } from './io';
 import { Redactor } from '../core/security/redaction';
 import { CLEAR_LINE, SafeOutput } from './output';
-import { UsageError } from './io';
-import { ConfigError } from '../providers/configError';
-import { describeFsError } from '../core/fsErrors';
-import { InputFileError } from '../core/inputFile';
-import { redactUrlsIn } from '../core/urlRedaction';
+import { oneLine, runCommand, type CommandSet } from './runCommand';
 import { dbCommand } from './commands/db';
 import { reviewCommand } from './commands/review';
 import { eventsCommand, replayCommand, runsCommand } from './commands/runs';
 
 /** Commands that start without the model SDKs and servers; the rest come from ./heavyCommands when asked for. */
-const LIGHT_COMMANDS: readonly CliCommand[] = [runsCommand, eventsCommand, replayCommand, reviewCommand, dbCommand];
+const LIGHT_COMMANDS: CommandSet = { commands: [runsCommand, eventsCommand, replayCommand, reviewCommand, dbCommand], run: runCommand };
 
-async function heavyCommands(): Promise<readonly CliCommand[]> {
+async function heavyCommands(): Promise<CommandSet> {
   // esbuild.config.mjs turns this into a run-time require of dist/cliCommands.js
   return (await import('./heavyCommands')).HEAVY_COMMANDS;
 }
@@ -24,10 +20,12 @@ export async function main(host: CliHostIo): Promise<number> {
   const io: CliIo = { ...host, stdout: new SafeOutput(host.stdout, redactor), stderr: new SafeOutput(host.stderr, redactor), clearLine: () => host.isTty && host.stderr.write(CLEAR_LINE) };
   const [name, ...rest] = io.argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.stdout.write(helpText([...(await heavyCommands()), ...LIGHT_COMMANDS]));
+    io.stdout.write(helpText([...(await heavyCommands()).commands, ...LIGHT_COMMANDS.commands]));
     return name ? 0 : 2;
   }
-  const command = LIGHT_COMMANDS.find((c) => c.name === name) ?? (await heavyCommands()).find((c) => c.name === name);
+  const light = LIGHT_COMMANDS.commands.find((c) => c.name === name);
+  const set = light ? LIGHT_COMMANDS : await heavyCommands();
+  const command = light ?? set.commands.find((c) => c.name === name);
   if (!command) {
     io.stderr.write(`codecompanion: unknown command '${name}'. Run 'codecompanion --help' for the list.\n`);
     return 2;
@@ -36,27 +34,7 @@ export async function main(host: CliHostIo): Promise<number> {
     io.stdout.write(`usage: codecompanion ${command.usage}\n\n${command.summary}\n`);
     return 0;
   }
-  try {
-    return await command.run({ ...io, argv: rest });
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.stderr.write(`codecompanion ${command.name}: ${err.message}\nusage: ${command.usage}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError || err instanceof InputFileError) {
-      io.stderr.write(`codecompanion ${command.name}: ${redactUrlsIn(err.message)}\n`);
-      return 2;
-    }
-    io.stderr.write(`codecompanion ${command.name}: ${oneLine(err)}\n`);
-    if (io.env.CODECOMPANION_DEBUG && err instanceof Error && err.stack) io.stderr.write(err.stack + '\n');
-    return 1;
-  }
-}
-
-/** An error as one line: errno errors in words (naming the file and what to do), URLs without credentials. */
-export function oneLine(err: unknown): string {
-  const message = describeFsError(err) ?? (err instanceof Error ? err.message : String(err));
-  return redactUrlsIn(message.split('\n')[0] ?? '');
+  return set.run(command, { ...io, argv: rest });
 }
 
 /** In the order a newcomer needs them: running first, then reading and deciding, then tools. */

@@ -40,5 +40,9 @@ describe('the CLI bundles', function () {
     assert.equal(help.status, 0);
     for (const name of ['run', 'review', 'serve', 'runs']) assert.match(help.stdout, new RegExp(`^  ${name}\\b`, 'm'));
     assert.equal(cli(DIST, ['providers', '--help']).status, 0);
+    // an error class thrown in dist/cliCommands.js is told apart there: a usage error still exits 2 with the usage
+    const bad = cli(DIST, ['providers', '--nope']);
+    assert.equal(bad.status, 2, bad.stderr);
+    assert.match(bad.stderr, /^codecompanion providers: .*\nusage: providers /);
   });
 });
