@@ -5,8 +5,7 @@
 //   excluded; reported apart), asking the run's process for the review rows it needs as a new
 //   process does (it never loads the database), then handing the decision over;
 // - the same two with no run writing: the window opens its own writer (kept a second after a decision,
-//   as the editor does), the CLI takes the writer for its command (and leaves its few records in the
-//   journal at closing, a snapshot only once they add up);
+//   as the editor does), the CLI takes the writer for its command and snapshots on closing;
 // - the whole command as a new process (node dist/cli.js), beside the run and alone.
 // 20 finished runs are pending review side by side, 20 hunks each, decided in turn. The run
 // (bench/review/runWriter.ts) streams four calls at once, an event per call every 250 ms.

@@ -18,9 +18,6 @@ import { createJournal, follow, openForWriting } from './recovery';
 import { ARCHIVE_DIR } from './runArchive';
 import { snapshotHash, writeSums, type SnapshotCheck } from './snapshotChecksum';
 
-/** A closing writer snapshots once its journal holds this fraction of what starts a snapshot anyway. */
-const CLOSE_SNAPSHOT_FRACTION = 4;
-
 export type OpenMode = 'write' | 'read-only' | 'auto';
 
 export interface OpenOptions {
@@ -346,11 +343,9 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
       if (this.journal) {
         await this.journal.idle();
         while (this.checkpointing) await this.checkpointing.catch(() => undefined);
-        // The journal is durable on its own: a snapshot here only shortens the next open's replay. It
-        // costs what the whole database costs (and makes every reader reload it), so a writer that
-        // wrote little (one review decision) leaves its records to be replayed instead.
-        const worth = this.journal.bytes > this.snapshotThresholdBytes / CLOSE_SNAPSHOT_FRACTION || this.journalRecords > this.snapshotThresholdRecords / CLOSE_SNAPSHOT_FRACTION || listJournals(this.path).length > 1;
-        if (worth && !this.journal.failed) await this.checkpointNow().catch(() => undefined);
+        const pending = this.journal.bytes > JOURNAL_MAGIC.length || listJournals(this.path).length > 1;
+        // The journal is durable on its own: a failed snapshot here costs replay time, not data.
+        if (pending && !this.journal.failed) await this.checkpointNow().catch(() => undefined);
       }
     } finally {
       this.closed = true;
