@@ -23,12 +23,13 @@ const LAZY = [
 describe('editor: the libraries bundled apart and loaded on first use', function () {
   this.timeout(60_000);
 
-  it('dist/host.js and dist/cli.js require them at run time and carry none of their code', () => {
-    for (const f of ['host.js', 'cli.js']) {
+  it('dist/host.js and the CLI require them at run time and carry none of their code', () => {
+    // the CLI's entry (dist/cli.js) needs none of them; its other commands (dist/cliCommands.js) require them
+    for (const f of ['host.js', 'cliCommands.js', 'cli.js']) {
       const text = fs.readFileSync(path.join(DIST, f), 'utf8');
       for (const l of LAZY) {
         assert.ok(!text.includes(l.marker), `${f} bundles the code of ${l.file} ("${l.marker}")`);
-        assert.ok(text.includes(`require("./${l.file}")`), `${f} never requires ./${l.file}`);
+        if (f !== 'cli.js') assert.ok(text.includes(`require("./${l.file}")`), `${f} never requires ./${l.file}`);
       }
     }
   });
