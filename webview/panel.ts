@@ -16,6 +16,7 @@ export class RunPanelView {
   private started = 0;
   private measured = false;
   private total = 0;
+  private runId = '';
 
   private readonly body: HTMLElement;
   private mounted = false;
@@ -27,6 +28,13 @@ export class RunPanelView {
     this.body = h('div', { class: 'panel-body' }, h('section', { class: 'log-col' }, h('h3', {}, 'Events ', this.count), log, this.detail), this.side);
   }
 
+  /** A finished run can be followed up: the sidebar's box takes it, with its objective and outcome. */
+  private followUp(status: string): HTMLElement | string {
+    if (status !== 'completed' && status !== 'failed' && status !== 'cancelled') return '';
+    const runId = this.runId;
+    return h('vscode-button', { id: 'panel-follow-up', secondary: true, icon: 'reply', title: 'Ask for more on top of this run, in the sidebar', onclick: () => send({ type: 'command', command: 'followUpRun', runId }) }, 'Follow Up');
+  }
+
   handle(m: HostMessage): void {
     if (!this.mounted) {
       this.mounted = true;
@@ -36,10 +44,13 @@ export class RunPanelView {
       this.started = performance.now();
       this.measured = false;
       this.total = m.total;
-      this.header.replaceChildren(h('h2', {}, m.objective || m.runId), h('span', { class: `status ${m.status}` }, m.status));
+      this.runId = m.runId;
+      this.header.replaceChildren(h('h2', {}, m.objective || m.runId), h('span', { class: `status ${m.status}` }, m.status), this.followUp(m.status));
       this.sidebar(m.artifacts, m.patches);
     } else if (m.type === 'panel/update') {
       this.header.querySelector('.status')?.replaceWith(h('span', { class: `status ${m.status}` }, m.status));
+      this.header.querySelector('#panel-follow-up')?.remove();
+      this.header.append(this.followUp(m.status));
       this.sidebar(m.artifacts, m.patches);
     } else if (m.type === 'panel/events') {
       if (m.reset) this.list.set([...m.rows]);

@@ -225,7 +225,7 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
     },
   ],
   [
-    'The chat box: Attach takes the editor selection as a chip, @ completes a workspace file, Shift+Enter breaks the line, Enter runs it, and the run records what it was given',
+    'The chat box: Attach takes the editor selection as a chip, @ completes a workspace file, Shift+Enter breaks the line, Enter runs it, the run records what it was given, and the run panel\'s Follow Up puts the run in the box',
     async (ctx) => {
       const { page } = ctx;
       // src/users.js is open in a tab since the review tests: a click brings it forward (quick open from
@@ -272,6 +272,10 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       await answerPrompt(page, /Show Run/, 'explain the paging');
       const panel = await frameWithText(page, /attached src\/users\.js:1-3 \(\d[\d,]* chars\), src\/users\.js \(/, 60_000);
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-chat-run-given.png') });
+      // a follow-up from the run panel: the box says which run the next objective follows up
+      await panel.frame.locator('#panel-follow-up').click();
+      await frame.locator('#follow-up:not([hidden])', { hasText: 'explain the paging of @src/users.js' }).waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-chat-follow-up.png') });
       ctx.say(`chat box: run started from the box with ${/attached [^\n]*/.exec(panel.text)?.[0] ?? '?'}`);
     },
   ],
