@@ -17,7 +17,8 @@ import { ReviewCodeLensProvider, ReviewDecorations } from './review/inlineReview
 import { ProposedContentProvider } from './review/proposedContent';
 import { PROPOSED_SCHEME } from './review/proposedUri';
 import { ReviewController } from './review/reviewController';
-import { RunController, workspaceRoot } from './runController';
+import { RunController } from './runController';
+import { workspaceRoot } from './workspaceFolder';
 import type { ApiKeys } from './secrets';
 import { editorModels } from './editorModels';
 import { currentSettings } from './settings';

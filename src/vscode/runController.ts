@@ -1,7 +1,6 @@
 // Runs objectives in the editor and keeps what the dashboard shows: the runs in this workspace, the
 // live view of the current one, the models' measured performance. One run at a time; its events
 // reach the views through the bus once they are durable.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { eventsOfRunsSince, pastRuns } from '../app/engine';
 import type { RunSummaryRow } from '../storage/projections/runSummaries';
@@ -397,9 +396,4 @@ export function tryParse(e: Parameters<typeof parseEvent>[0]): RecordedEvent[] {
   } catch {
     return [];
   }
-}
-
-export function workspaceRoot(): string | undefined {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  return folder?.uri.scheme === 'file' ? path.resolve(folder.uri.fsPath) : undefined;
 }
