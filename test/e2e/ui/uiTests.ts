@@ -188,11 +188,8 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       const accepts = page.locator('.editor-group-container.active .monaco-diff-editor .codelens-decoration a', { hasText: /^\s*Accept\s*$/ });
       await accepts.first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-diff.png') });
-      const offered = await accepts.count();
       await accepts.first().click();
       await waitFor(() => fs.readFileSync(file, 'utf8') !== before, 30_000, 'accepting from the diff editor\'s CodeLens never reached test/users.test.js on disk');
-      // the accept is done when its hunk has left the diff editor too: only then is the file what the accept leaves
-      await waitFor(async () => (await accepts.count()) < offered, 30_000, 'the accepted hunk still offers Accept in the diff editor');
       const accepted = fs.readFileSync(file, 'utf8');
       // the title bar's Reject the Change at the Cursor takes the hunk left, with a reason; the file stays as the accept left it
       const reject = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label*="Reject the Change at the Cursor"]');
