@@ -112,8 +112,12 @@ describe('team workers on a real redis-server', function () {
     const a = worker('victim');
     const root = sampleWorkspace();
     const run = orchestrator(root);
+    const asked = server().requests.filter((r) => r.kind === 'chat').length;
     await until('the victim to take a call', () => /: taken \(/.test(a.log()));
     const takenKey = /(\S+): taken \(/.exec(a.log())![1]!;
+    // killed once its vendor request is open (the worker logs "taken" before it claims and calls): a kill
+    // before the request leaves nothing to bill, and the test would not be about a cut-off call
+    await until("the victim's request to reach the vendor", () => server().requests.filter((r) => r.kind === 'chat').length > asked);
     a.child.kill('SIGKILL');
     const b = worker('rescuer');
     server().respond(pacedSampleTeam(50));
