@@ -17,19 +17,10 @@ import { runWorker } from '../../../src/team/worker';
 import { ModelError } from '../../../src/core/ports/model';
 import { redisAvailable, startRedis, type RedisServer } from '../../helpers/redisServer';
 import { runCli } from '../../helpers/cliRunner';
+import { until } from './teamProcesses';
 import { fakeEnv, jsonLines, ofType, sampleTeamServer, sampleWorkspace, SECRET } from '../orchestrator/helpers';
 
 const MODELS = 'anthropic:claude-sonnet-4-6,openai:gpt-5-mini,gemini:gemini-2.5-flash';
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ceilingMs = 60_000): Promise<T> {
-  const end = Date.now() + ceilingMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('team workers on a real redis-server', function () {
   this.timeout(180_000);
