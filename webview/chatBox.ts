@@ -8,6 +8,7 @@ import { parseBudget } from './budget';
 import { completeMention, mentionAt, type MentionQuery } from '../src/protocol/mentions';
 import { h, icon, usd } from './dom';
 import { send } from './host';
+import { decideSend, sendView } from './sendGate';
 
 export class ChatBoxView {
   readonly element: HTMLElement;
@@ -20,9 +21,14 @@ export class ChatBoxView {
   private readonly budget: HTMLInputElement;
   private readonly preset: HTMLSelectElement;
   private readonly sendButton: HTMLElement;
+  /** Says what the box is doing (sending) and why an Enter did not send: in the box, not only in a log. */
+  private readonly status: HTMLElement;
+  private refused: string | null = null;
   private state: ChatState | undefined;
   private running = false;
+  /** From Enter until the host answers; then the host's word (`starting`) until its run is going. */
   private sending = false;
+  private starting = false;
   private request = 0;
   private mention: MentionQuery | undefined;
   private options: string[] = [];
@@ -48,6 +54,7 @@ export class ChatBoxView {
     this.chips = h('ul', { class: 'chips', id: 'attachments', 'aria-label': 'Attached' });
     this.followUp = h('div', { class: 'follow-up', id: 'follow-up', hidden: true });
     this.notice = h('p', { class: 'note', id: 'chat-notice', role: 'status', hidden: true });
+    this.status = h('p', { class: 'note', id: 'chat-state', role: 'status', hidden: true });
     this.offer = h('div', { class: 'note offer', id: 'check-offer', hidden: true });
     this.budget = h('input', { id: 'chat-budget', type: 'text', inputmode: 'decimal', size: 6, 'aria-describedby': 'chat-budget-help', onchange: () => this.settingsChanged() });
     this.preset = h('select', { id: 'chat-preset', onchange: () => this.settingsChanged() },
@@ -56,8 +63,10 @@ export class ChatBoxView {
     this.element = h('section', { class: 'chat', id: 'chat-box', 'aria-label': 'Objective' },
       this.followUp,
       h('label', { for: 'objective', class: 'visually-hidden' }, 'Objective'),
-      h('div', { class: 'composer' }, this.input, this.list),
+      // the chips above the text, as chat boxes show what a message carries: the completion list
+      // opens under the text, over the buttons, and never hides them
       this.chips,
+      h('div', { class: 'composer' }, this.input, this.list),
       h('div', { class: 'chat-bar' },
         h('vscode-button', { id: 'chat-attach', secondary: true, icon: 'add', title: "Attach the active editor's selection, or its whole file", onclick: () => send({ type: 'chat/attachEditor' }) }, 'Attach'),
         h('label', { for: 'chat-budget', class: 'field' }, 'Budget $', this.budget),
@@ -66,6 +75,7 @@ export class ChatBoxView {
       ),
       h('p', { class: 'muted help', id: 'chat-help' }, 'Enter sends · Shift+Enter new line · @ mentions a file'),
       h('p', { class: 'visually-hidden', id: 'chat-budget-help' }, 'USD per run; empty for the codecompanion.budgetUsd setting; 0 for no budget'),
+      this.status,
       this.notice,
       this.offer,
     );
@@ -74,6 +84,9 @@ export class ChatBoxView {
   update(chat: ChatState | undefined, running: boolean): void {
     this.state = chat;
     this.running = running;
+    this.starting = chat?.starting === true;
+    // a refusal holds while its reason does: once no run goes and nothing is sending, it is gone
+    if (!running && !this.busy()) this.refused = null;
     this.element.hidden = !chat;
     if (!chat) return;
     this.chips.replaceChildren(...chat.attachments.map((a) =>
@@ -113,6 +126,7 @@ export class ChatBoxView {
     else if (m.type === 'chat/focus') this.focus();
     else if (m.type === 'chat/sent') {
       this.sending = false;
+      this.refused = null;
       if (m.clear) this.input.value = '';
       this.syncSend();
     }
@@ -123,14 +137,29 @@ export class ChatBoxView {
   }
 
   private syncSend(): void {
-    const off = this.running || this.sending;
-    if (off) this.sendButton.setAttribute('disabled', '');
+    const view = sendView({ running: this.running, sending: this.busy() }, this.refused);
+    if (view.disabled) this.sendButton.setAttribute('disabled', '');
     else this.sendButton.removeAttribute('disabled');
-    this.sendButton.title = this.running ? 'A run is going: one run at a time' : 'Send (Enter)';
+    this.sendButton.title = view.title;
+    if (this.sendButton.textContent !== view.label) this.sendButton.textContent = view.label;
+    this.status.hidden = view.line === null;
+    this.status.textContent = view.line ?? '';
+    // while sending the text is the one on its way: it cannot change under it
+    this.input.readOnly = this.sending;
+    this.input.setAttribute('aria-busy', String(this.busy()));
+  }
+
+  private busy(): boolean {
+    return this.sending || this.starting;
   }
 
   private send(): void {
-    if (this.running || this.sending || !this.input.value.trim()) return;
+    const decision = decideSend({ running: this.running, sending: this.busy() }, this.input.value);
+    if (!decision.send) {
+      this.refused = decision.say ?? null;
+      return this.syncSend();
+    }
+    this.refused = null;
     this.sending = true;
     this.syncSend();
     this.closeList();

@@ -113,6 +113,8 @@ export const ChatStateSchema = z.object({
   checkSuggestion: z.nullable(z.string()),
   /** The last thing the box has to say (an attachment refused, a run going), in one line. */
   notice: z.nullable(z.string()),
+  /** A send the host took is on its way: its run not going yet (the box refuses another Enter meanwhile). */
+  starting: z.optional(z.boolean()),
 });
 
 export const DashboardStateSchema = z.object({

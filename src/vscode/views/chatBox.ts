@@ -34,6 +34,8 @@ export class ChatBox {
   private attachments: DraftAttachment[] = [];
   private followUp: { runId: string; objective: string } | null = null;
   private notice: string | null = null;
+  /** A send taken and not over (its run started and ended, or it failed): one at a time. */
+  private sending = false;
   private nextId = 1;
   private files: { at: number; list: Promise<string[]> } | undefined;
   private readonly check: CheckSuggestion;
@@ -57,6 +59,7 @@ export class ChatBox {
       followUp: this.followUp,
       checkSuggestion: this.check.offer(),
       notice: this.notice,
+      starting: this.sending && !this.c.runs.isRunning,
     };
   }
 
@@ -137,6 +140,17 @@ export class ChatBox {
     const objective = text.trim();
     if (!objective) return this.refuse('Say what the agents should do first.');
     if (this.c.runs.isRunning) return this.refuse('A run is going: one run at a time. Cancel it or wait for it to end.');
+    if (this.sending) return this.refuse('Already sending: wait for the run to start.');
+    this.sending = true;
+    try {
+      return await this.sendNow(objective);
+    } finally {
+      this.sending = false;
+      this.changed();
+    }
+  }
+
+  private async sendNow(objective: string): Promise<RunResult | undefined> {
     if (!(await modelSetup(this.c.keys)).ready) {
       this.refuse('No model is set up yet.');
       // the palette's Run Objective says how to set one up (a key, VS Code's models, the sample)

@@ -106,18 +106,23 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
       live.delete(child);
     },
   };
-  for (let i = 0; i < 200; i++) {
+  // a ceiling in time, not in tries: under load each try itself takes longer
+  const until = Date.now() + START_CEILING_MS;
+  while (Date.now() < until) {
     if (exited !== undefined) throw new Error(`code-server exited at start (${exited}); see ${logFile}:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
     if (await healthy(url)) return server;
-    await sleep(150);
+    await sleep(150); // a polling interval
   }
   await server.stop();
-  throw new Error(`code-server did not answer on ${url}/healthz within 30 s; see ${logFile}`);
+  throw new Error(`code-server did not answer on ${url}/healthz within ${START_CEILING_MS / 1000} s; see ${logFile}`);
 }
+
+/** How long code-server may take to answer at start (a few seconds idle; far more on a loaded 2-core machine). */
+const START_CEILING_MS = 120_000;
 
 async function healthy(url: string): Promise<boolean> {
   try {
-    return (await fetch(`${url}/healthz`)).ok;
+    return (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) })).ok;
   } catch {
     return false;
   }

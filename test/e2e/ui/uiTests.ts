@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { BIG_RUN_OBJECTIVE } from '../lib/bigRun';
 import { launchBrowser, workbenchUrl } from '../lib/browser';
+import { reviewHunks, withHunk } from '../lib/reviewCli';
 import { answerPrompt, codeLenses, frameWithText, openFile, openWorkbench, runCommand, visibleWebview, waitForPrompt } from './workbench';
 
 export interface UiResult {
@@ -134,20 +135,20 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-codelens.png') });
       await codeLenses(page, /^\s*Accept\s*$/).first().click();
       await page.keyboard.press('Control+S');
-      await waitFor(() => fs.readFileSync(users, 'utf8').includes('pageSize'), 15_000, 'the accepted hunk never reached src/users.js on disk');
+      await waitFor(() => fs.readFileSync(users, 'utf8').includes('pageSize'), 60_000, 'the accepted hunk never reached src/users.js on disk');
       await openFile(page, 'test/users.test.js');
       const rejects = codeLenses(page, /^\s*Reject\s*$/);
-      await rejects.first().waitFor({ timeout: 15_000 });
+      await rejects.first().waitFor({ timeout: 60_000 });
       const before = await rejects.count();
       await rejects.first().click();
       await answerPrompt(page, /Why reject/, 'e2e: keep these tests as they are');
-      await waitFor(async () => (await codeLenses(page, /^\s*Reject\s*$/).count()) < before, 15_000, 'the rejected hunk still has its CodeLens');
+      await waitFor(async () => (await codeLenses(page, /^\s*Reject\s*$/).count()) < before, 60_000, 'the rejected hunk still has its CodeLens');
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-after.png') });
       if (fs.readFileSync(tests, 'utf8') !== testsBefore) throw new Error('rejecting a hunk changed test/users.test.js on disk');
 
       // the reason goes back to the author from the notification the reject raised, and its new patch is up for review
       const sendBack = page.locator('.notifications-toasts .monaco-button', { hasText: /^Send back to / });
-      await sendBack.first().waitFor({ timeout: 15_000 });
+      await sendBack.first().waitFor({ timeout: 60_000 });
       const label = (await sendBack.first().innerText()).trim();
       await sendBack.first().click();
       await page.locator('.notifications-toasts', { hasText: /revised patch test-pagination\.r\d+ passed review/ }).first().waitFor({ timeout: 60_000 });
@@ -182,21 +183,40 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       ctx.say(`inline review: ${seen.green.length} green and ${seen.red.length} red line(s) on screen, e.g. + ${JSON.stringify(seen.green.find((l) => l.trim()) ?? '')}`);
 
       // the same file in the diff editor: its CodeLens (on in diff editors) accepts the first hunk
+      const listed = (await reviewHunks(folder)).filter((h) => h.path === 'test/users.test.js');
+      if (listed.filter((h) => h.decision === 'pending').length < 2) throw new Error(`expected two hunks pending in test/users.test.js, the CLI lists ${JSON.stringify(listed.map((h) => h.decision))}`);
       await runCommand(page, title(ctx, 'codecompanion.reviewFile'));
       const diff = page.locator('.editor-group-container.active .monaco-diff-editor');
       await diff.waitFor({ timeout: 30_000 });
-      const accepts = page.locator('.editor-group-container.active .monaco-diff-editor .codelens-decoration a', { hasText: /^\s*Accept\s*$/ });
+      // the CodeLens of the proposed side (the original side, the file, has its own: counting both never settles)
+      const accepts = diff.locator('.editor.modified .codelens-decoration a', { hasText: /^\s*Accept\s*$/ });
       await accepts.first().waitFor({ timeout: 30_000 });
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-diff.png') });
-      await accepts.first().click();
-      await waitFor(() => fs.readFileSync(file, 'utf8') !== before, 30_000, 'accepting from the diff editor\'s CodeLens never reached test/users.test.js on disk');
-      const accepted = fs.readFileSync(file, 'utf8');
+      // the lens says which hunk it takes ("Accept hunk N of PATCH (...)"): what the file must be once that one hunk is in
+      const tooltip = (await accepts.first().getAttribute('title')) ?? '';
+      const n = /hunk (\d+) of (\S+)/.exec(tooltip);
+      const hunk = n ? listed.filter((h) => h.patchId === n[2])[Number(n[1]) - 1] : undefined;
+      if (hunk?.decision !== 'pending') throw new Error(`the diff editor's first Accept names no pending hunk of test/users.test.js: ${JSON.stringify(tooltip)}`);
+      const expected = withHunk(before, hunk);
+      // VS Code saves a file in place (truncate, then write): watch every state the disk goes through until the accept's
+      const states: string[] = [before];
+      await diff.locator(`.editor.modified .codelens-decoration a[title="${tooltip.replace(/["\\]/g, '\\$&')}"]`).first().click();
+      await waitFor(() => {
+        const now = fs.readFileSync(file, 'utf8');
+        if (states[states.length - 1] !== now) states.push(now);
+        return now === expected;
+      }, 60_000, () => `accepting from the diff editor's CodeLens never left test/users.test.js as accepting ${hunk.id} gives (it went ${states.map((t) => `${t.length}`).join(' → ')} chars; ${expected.length} expected)`, 50);
+      // and the review says so (the CLI reads the log): accepted, not still being applied
+      await waitFor(async () => (await reviewHunks(folder)).find((h) => h.id === hunk.id)?.decision === 'accepted', 60_000, `the review never recorded ${hunk.id} as accepted`, 500);
+      ctx.say(`diff editor accept: test/users.test.js on disk went ${states.map((t) => `${t.length} chars`).join(' → ')} (the last is what accepting ${hunk.id} gives)`);
+      const accepted = expected;
       // the title bar's Reject the Change at the Cursor takes the hunk left, with a reason; the file stays as the accept left it
       const reject = page.locator('.editor-group-container.active .editor-actions .action-label[aria-label*="Reject the Change at the Cursor"]');
       await reject.first().waitFor({ timeout: 30_000 });
       await reject.first().click();
       await answerPrompt(page, /Why reject/, 'e2e: rejected from the diff editor');
-      await waitFor(async () => (await accepts.count()) === 0, 30_000, 'the diff editor still offers Accept after its last hunk was rejected');
+      await waitFor(async () => (await accepts.count()) === 0, 60_000, 'the diff editor still offers Accept after its last hunk was rejected');
+      await waitFor(async () => !(await reviewHunks(folder)).some((h) => h.path === 'test/users.test.js' && h.decision !== 'accepted' && h.decision !== 'rejected'), 60_000, 'the review still has a hunk of test/users.test.js undecided after the reject', 500);
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-diff-decided.png') });
       if (fs.readFileSync(file, 'utf8') !== accepted) throw new Error('rejecting from the diff editor changed test/users.test.js on disk');
       ctx.say('diff editor: one hunk accepted from its CodeLens (written), the other rejected from its title bar (file left as it was)');
@@ -254,18 +274,52 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       await box.pressSequentially('explain the paging of @users');
       const option = frame.locator('#mention-list li[data-path="src/users.js"]');
       await option.waitFor({ timeout: 30_000 });
+      // the open list hides no attachment: the chip's box and the list's do not meet, and the chip is what is drawn at its centre
+      const cover = await frame.evaluate(() => {
+        const list = document.querySelector('#mention-list')!.getBoundingClientRect();
+        return [...document.querySelectorAll('#attachments li.chip')].map((chip) => {
+          const r = chip.getBoundingClientRect();
+          const overlaps = r.left < list.right && list.left < r.right && r.top < list.bottom && list.top < r.bottom;
+          const atCentre = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+          return { label: chip.textContent ?? '', overlaps, drawn: r.width > 0 && r.height > 0 && !!atCentre && chip.contains(atCentre) };
+        });
+      });
+      if (cover.length === 0) throw new Error('the attachment chip is gone while the @ list is open');
+      const hidden = cover.filter((c) => c.overlaps || !c.drawn);
+      if (hidden.length) throw new Error(`the @ completion list covers the attachment chips: ${JSON.stringify(hidden)}`);
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-chat-mention.png') });
       await page.keyboard.press('Enter'); // picks the highlighted file, does not send
-      await waitFor(async () => (await box.inputValue()).includes('@src/users.js '), 15_000, 'Enter on the completion did not put @src/users.js in the box');
+      await waitFor(async () => (await box.inputValue()).includes('@src/users.js '), 60_000, 'Enter on the completion did not put @src/users.js in the box');
       await page.keyboard.press('Shift+Enter');
       await box.pressSequentially('then add pagination to the users API');
       const typed = await box.inputValue();
       if (!/@src\/users\.js \nthen add pagination/.test(typed)) throw new Error(`Shift+Enter did not start a new line: ${JSON.stringify(typed)}`);
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-chat-box.png') });
-      await page.keyboard.press('Enter');
+      // the run goes slowly enough to try Enter while it goes
+      ctx.pace(1500);
+      // Enter twice in one go (one task of the webview, so the host cannot have answered in between): the
+      // first sends, the second is refused, and the box says so, with the text kept until the host takes it
+      const twice = await box.evaluate((el) => {
+        const enter = () => el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+        enter();
+        enter();
+        const state = document.querySelector<HTMLElement>('#chat-state');
+        return { said: state && !state.hidden ? state.textContent ?? '' : '', readOnly: (el as HTMLTextAreaElement).readOnly, text: (el as HTMLTextAreaElement).value };
+      });
+      if (!/Already sending/.test(twice.said) || !twice.readOnly || !twice.text.includes('then add pagination')) throw new Error(`a second Enter while sending was not refused in the box: ${JSON.stringify(twice)}`);
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-chat-already-sending.png') });
       await waitFor(async () => (await box.inputValue()) === '', 60_000, 'the box kept its text after Enter: nothing was sent');
       await waitFor(async () => (await frame.locator('#attachments li').count()) === 0, 30_000, 'the attachment chip stayed after sending');
       await frame.locator('#current-run .objective', { hasText: 'explain the paging of @src/users.js' }).waitFor({ timeout: 60_000 });
+      // Enter while the run goes: refused, said in the box, the text kept
+      await frame.locator('#current-run[data-status="running"]').waitFor({ timeout: 60_000 });
+      await box.fill('also handle page size 0');
+      await box.press('Enter');
+      await frame.locator('#chat-state:not([hidden])', { hasText: /one run at a time/ }).waitFor({ timeout: 30_000 });
+      if ((await box.inputValue()) !== 'also handle page size 0') throw new Error(`Enter during a run lost the box's text: ${JSON.stringify(await box.inputValue())}`);
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-chat-run-going.png') });
+      await box.fill('');
+      ctx.pace(0);
       await frame.locator('#current-run[data-status="completed"]').waitFor({ timeout: 120_000 });
       // the run's first event names what it was given
       await runCommand(page, title(ctx, 'codecompanion.showRun'));
@@ -329,11 +383,12 @@ function renderLine(userDataDir: string): string | undefined {
   return undefined;
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, message: string): Promise<void> {
+/** Polls `cond` every `every` ms (a polling interval, not a wait for something) until it holds, or throws at the ceiling. */
+async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, message: string | (() => string), every = 200): Promise<void> {
   const until = Date.now() + ms;
   while (!(await cond())) {
-    if (Date.now() > until) throw new Error(message);
-    await new Promise((r) => setTimeout(r, 200));
+    if (Date.now() > until) throw new Error(typeof message === 'string' ? message : message());
+    await new Promise((r) => setTimeout(r, every));
   }
 }
 

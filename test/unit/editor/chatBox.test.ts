@@ -11,6 +11,7 @@ import { parseEvent, type RecordedEvent } from '../../../src/core/events';
 import { completeMention, mentionAt, parseMentions } from '../../../src/protocol/mentions';
 import { parseWebviewMessage } from '../../../src/protocol/messages';
 import { parseBudget } from '../../../webview/budget';
+import { ALREADY_SENDING, decideSend, RUN_GOING, sendView } from '../../../webview/sendGate';
 
 describe('chat box: @file mentions', () => {
   it('finds every mentioned path once, in order, leaving sentence punctuation and e-mail addresses alone', () => {
@@ -95,6 +96,35 @@ describe('chat box: messages and the budget field', () => {
     assert.equal(parseBudget('2'), 2);
     assert.equal(parseBudget('-1'), undefined);
     assert.equal(parseBudget('lots'), undefined);
+  });
+});
+
+describe('chat box: Enter while a send or a run is going', () => {
+  const idle = { running: false, sending: false };
+  const sending = { running: false, sending: true };
+  const running = { running: true, sending: false };
+
+  it('sends text from an idle box, and nothing from an empty one, silently', () => {
+    assert.deepEqual(decideSend(idle, 'add paging'), { send: true });
+    assert.deepEqual(decideSend(idle, '  \n '), { send: false });
+    assert.deepEqual(decideSend(running, ''), { send: false });
+  });
+
+  it('refuses a second Enter while the first is on its way, and says so in the box', () => {
+    assert.deepEqual(decideSend(sending, 'add paging'), { send: false, say: ALREADY_SENDING });
+    assert.deepEqual(decideSend({ running: true, sending: true }, 'again'), { send: false, say: ALREADY_SENDING });
+    const view = sendView(sending, ALREADY_SENDING);
+    assert.equal(view.line, ALREADY_SENDING);
+    assert.equal(view.disabled, true);
+    assert.equal(view.label, 'Sending…');
+  });
+
+  it('refuses Enter while a run is going, saying why, and shows nothing once both are over', () => {
+    assert.deepEqual(decideSend(running, 'next thing'), { send: false, say: RUN_GOING });
+    assert.match(RUN_GOING, /one run at a time/);
+    assert.deepEqual(sendView(running, RUN_GOING), { line: RUN_GOING, label: 'Send', title: 'A run is going: one run at a time', disabled: true });
+    assert.equal(sendView(sending, null).line, 'Sending…', 'a send on its way shows in the box before any second Enter');
+    assert.deepEqual(sendView(idle, null), { line: null, label: 'Send', title: 'Send (Enter)', disabled: false });
   });
 });
 
