@@ -41,7 +41,10 @@ describe('the chat box', function () {
     assert.deepEqual(attached.state.chat?.attachments.map((a) => [a.label, a.kind]), [['src/users.js:1-3', 'selection']]);
     const selected = doc.getText(editor.selection);
 
-    const sent = await box({ type: 'chat/send', text: `${SAMPLE_OBJECTIVE}, as in @package.json` });
+    // a second send while the first is on its way is refused, with a line in the box, and starts nothing
+    const [sent, second] = await Promise.all([box({ type: 'chat/send', text: `${SAMPLE_OBJECTIVE}, as in @package.json` }), box({ type: 'chat/send', text: 'a second objective at once' })]);
+    assert.equal(second.result, undefined, 'the second send started a run');
+    assert.match(second.state.chat?.notice ?? '', /^(Already sending: wait for the run to start\.|A run is going: one run at a time)/);
     assert.equal(sent.result?.status, 'completed');
     assert.deepEqual(sent.state.chat?.attachments, [], 'the draft empties once sent');
 
