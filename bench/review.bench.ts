@@ -5,7 +5,8 @@
 //   excluded; reported apart), asking the run's process for the review rows it needs as a new
 //   process does (it never loads the database), then handing the decision over;
 // - the same two with no run writing: the window opens its own writer (kept a second after a decision,
-//   as the editor does), the CLI takes the writer for its command and snapshots on closing;
+//   as the editor does), the CLI takes the writer for its command (and leaves its few records in the
+//   journal at closing, a snapshot only once they add up);
 // - the whole command as a new process (node dist/cli.js), beside the run and alone.
 // 20 finished runs are pending review side by side, 20 hunks each, decided in turn. The run
 // (bench/review/runWriter.ts) streams four calls at once, an event per call every 250 ms.
@@ -126,7 +127,7 @@ export const suite: BenchSuite = {
       out.add({ metric: 'load average (1 min) with the run', value: load() });
       row('in the editor process, no run (its own writer)', await timed(take(HOST_ALONE), hostDecide));
       await window.close();
-      row('codecompanion review from a terminal, no run (takes the writer, snapshots on exit)', await timed(take(CLI_ALONE), cliDecide));
+      row('codecompanion review from a terminal, no run (takes the writer; its records stay in the journal)', await timed(take(CLI_ALONE), cliDecide));
       const whole = wholeCommands(take(CLI_PROCESSES), root);
       out.add({ metric: `the whole command as a new process (node dist/cli.js review, no run), p50 of ${whole.length}`, value: percentile(whole, 50), unit: 'ms' });
       out.add({ metric: 'load average (1 min) at the end', value: load() });

@@ -10,7 +10,10 @@ import { parseEvent, type RecordedEvent } from '../../../src/core/events';
 import { PerformanceStore } from '../../../src/core/performance/performanceStore';
 import { projectRun } from '../../../src/core/orchestrator/runState';
 import type { StoredEvent } from '../../../src/core/ports/eventStore';
-import { loadSqlJs, queryAll } from '../../../src/storage/database';
+import { queryAll } from '../../../src/storage/database';
+import { databaseDir } from '../../../src/storage/layout';
+import { follow } from '../../../src/storage/recovery';
+import { archiveDirOf } from '../../../src/storage/runArchive';
 import { archiveRun } from '../../../src/storage/archiver';
 import { rebuildProjections } from '../../../src/storage/projection';
 import { PROJECTIONS } from '../../../src/storage/projections';
@@ -34,6 +37,21 @@ function dump(read: SqlEventStore['read']): Record<string, unknown[]> {
   const out: Record<string, unknown[]> = {};
   for (const p of PROJECTIONS) for (const t of p.tables) out[t] = read(`SELECT * FROM ${t}`).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   return out;
+}
+
+/**
+ * The database as the next process opens it (its snapshot, then the journal a closing writer may have
+ * left), read without writing, with its projections rebuilt from the log in memory.
+ */
+async function rebuiltFromLog(root: string): Promise<Record<string, unknown[]>> {
+  const image = await follow(databaseDir(root));
+  try {
+    rebuildProjections(image.db, PROJECTIONS, archiveDirOf(databaseDir(root)));
+    return dump((sql, params) => queryAll(image.db, sql, params));
+  } finally {
+    image.statements.clear();
+    image.db.close();
+  }
 }
 
 /** The fixture's runs replayed as several runs with new ids and times, interleaved as a busy workspace's would be. */
@@ -102,12 +120,8 @@ describe('persisted projections', () => {
     const all: RecordedEvent[] = (await readAllEvents(store)).map(parseEvent);
     await store.close();
 
-    // the same database with its projections rebuilt from the log
-    const SQL = await loadSqlJs();
-    const raw = new SQL.Database(fs.readFileSync(path.join(root, '.codecompanion', 'state.sqlite')));
-    rebuildProjections(raw, PROJECTIONS, path.join(root, '.codecompanion', 'runs'));
-    const rebuilt = dump((sql, params) => queryAll(raw, sql, params));
-    raw.close();
+    // the same database (snapshot and journal, as the next open reads it) with its projections rebuilt from the log
+    const rebuilt = await rebuiltFromLog(root);
     assert.ok((incremental.run_summaries ?? []).length === runs.length);
     assert.equal((incremental.review_runs ?? []).length, 10);
     assert.ok(fs.readdirSync(path.join(root, '.codecompanion', 'runs')).length > 3, 'some runs were archived along the way');
@@ -167,11 +181,7 @@ describe('persisted projections', () => {
     assert.equal(row.event_count, types.length);
     assert.ok(types.includes('patch.rejected') && types.includes('patch.applied'));
 
-    const SQL = await loadSqlJs();
-    const raw = new SQL.Database(fs.readFileSync(path.join(root, '.codecompanion', 'state.sqlite')));
-    rebuildProjections(raw, PROJECTIONS, path.join(root, '.codecompanion', 'runs'));
-    const rebuilt = dump((sql, params) => queryAll(raw, sql, params));
-    raw.close();
+    const rebuilt = await rebuiltFromLog(root);
     assert.deepEqual(rebuilt, incremental);
   });
 

@@ -13,11 +13,44 @@ const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
 async function withEvents(n: number): Promise<string> {
   const root = tmp('cc-snap-');
-  const store = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+  const db = await openWorkspaceDatabase(root, { mode: 'write' });
+  const store = new SqlEventStore(db);
   for (let i = 0; i < n; i++) await store.append('r', [{ type: 't', data: { i, text: 'payload '.repeat(20) } }]);
+  await db.checkpoint(); // the events in the snapshot (a close this small leaves them in the journal)
   await store.close();
   return root;
 }
+
+describe('a closing writer', () => {
+  it('leaves a few records in the journal instead of rewriting the whole snapshot, and snapshots once the journal is a quarter of the way to the threshold', async () => {
+    const root = await withEvents(3);
+    const file = path.join(databaseDir(root), SNAPSHOT_FILE);
+    const before = fs.readFileSync(file);
+    const small = await openWorkspaceDatabase(root, { mode: 'write' });
+    await new SqlEventStore(small).append('decision', [{ type: 't', data: { n: 1 } }]);
+    await small.close();
+    assert.ok(fs.readFileSync(file).equals(before), 'the snapshot is untouched');
+    const reopened = await openWorkspaceDatabase(root, { mode: 'read-only' });
+    assert.equal(reopened.recovery.replayedTransactions, 1, 'the next open replays the one record');
+    assert.equal((await new SqlEventStore(reopened).readRun('decision')).length, 1);
+    await reopened.close();
+    // 40 records start a snapshot: a close past 10 takes one, and the records left before count too
+    const few = await openWorkspaceDatabase(root, { mode: 'write', snapshotEveryRecords: 40 });
+    const fewStore = new SqlEventStore(few);
+    for (let i = 0; i < 8; i++) await fewStore.append('busy', [{ type: 't', data: { i } }]);
+    await few.close();
+    assert.ok(fs.readFileSync(file).equals(before), '9 records: still in the journal');
+    const busy = await openWorkspaceDatabase(root, { mode: 'write', snapshotEveryRecords: 40 });
+    const store = new SqlEventStore(busy);
+    for (let i = 8; i < 10; i++) await store.append('busy', [{ type: 't', data: { i } }]);
+    await busy.close();
+    const after = await openWorkspaceDatabase(root, { mode: 'read-only' });
+    assert.equal(after.recovery.replayedTransactions, 0, 'past a quarter of the snapshot threshold, the close took a snapshot');
+    assert.equal((await new SqlEventStore(after).readRun('busy')).length, 10);
+    assert.equal((await new SqlEventStore(after).readRun('decision')).length, 1);
+    await after.close();
+  });
+});
 
 describe('snapshot checksum', () => {
   it('a snapshot damaged after it was written is refused and reported, never repaired, by writers and readers', async () => {
@@ -60,9 +93,11 @@ describe('a reader following a writer', () => {
     const reader = await openWorkspaceDatabase(root, { mode: 'read-only' });
     const readerStore = new SqlEventStore(reader);
     assert.equal((await readerStore.readRun('r')).length, 3);
-    const writer = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+    const writerDb = await openWorkspaceDatabase(root, { mode: 'write' });
+    const writer = new SqlEventStore(writerDb);
     await writer.append('show-me', [{ type: 't', data: { n: 1 } }, { type: 't', data: { n: 2 } }]);
-    await writer.close(); // checkpoint: the records are now in the snapshot only
+    await writerDb.checkpoint(); // as a closing writer does once its journal is worth a snapshot
+    await writer.close(); // the records are now in the snapshot only
     const journals = listJournals(databaseDir(root));
     assert.equal(journals.length, 1);
     assert.equal(fs.statSync(journals[0]!.path).size, 11, 'only the new generation, holding just its magic');
@@ -78,13 +113,15 @@ describe('a reader opening while a writer snapshots', () => {
     const root = await withEvents(3);
     const readFile = fs.promises.readFile;
     let raced = false;
-    // the writer's closing snapshot lands just after the reader has read the old snapshot's bytes
+    // the writer's snapshot lands just after the reader has read the old snapshot's bytes
     fs.promises.readFile = (async (...args: Parameters<typeof readFile>) => {
       const bytes = await readFile(...args);
       if (!raced && String(args[0]).endsWith(SNAPSHOT_FILE)) {
         raced = true;
-        const writer = new SqlEventStore(await openWorkspaceDatabase(root, { mode: 'write' }));
+        const writerDb = await openWorkspaceDatabase(root, { mode: 'write' });
+        const writer = new SqlEventStore(writerDb);
         await writer.append('late', [{ type: 't', data: { n: 1 } }]);
+        await writerDb.checkpoint();
         await writer.close();
       }
       return bytes;
