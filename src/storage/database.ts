@@ -19,6 +19,8 @@ export interface Database {
   readonly path?: string;
   /** A reader: applies what the writer has made durable since it loaded; resolves to how many transactions. */
   refresh?(): Promise<number>;
+  /** A reader: whether a writer replaced the snapshot since this image was loaded (files it points at may be gone). */
+  snapshotReplaced?(): boolean;
   /** Reads from the in-memory image: always sees every write that has resolved. */
   all<T = Record<string, SqlValue>>(sql: string, params?: readonly SqlValue[]): T[];
   /** Applies the statements as one transaction and resolves once they are durable. */

@@ -23,6 +23,25 @@ const MOVE_ASIDE = 'codecompanion db move-aside --memory --yes';
 /** memory_meta's key for the generation of the blob file the rows point into. */
 export const BLOB_GENERATION_KEY = 'blob_generation';
 
+/** The blob file an image points into is not there (damage, unless the image is stale: StaleMemoryImage). */
+export class BlobFileMissing extends DatabaseFileError {
+  constructor(file: string) {
+    super(file, 'the file is missing, and the index points into it', MOVE_ASIDE);
+  }
+}
+
+/**
+ * A reader's image points into a blob file that a writer has since replaced (a compaction copied the
+ * live records to a new generation, snapshotted the rows pointing there, then deleted the old file).
+ * Not damage: the reader refreshes (the snapshot names the new generation) and reads again.
+ */
+export class StaleMemoryImage extends Error {
+  constructor(readonly file: string) {
+    super(`${file} was replaced by a newer generation after this reader loaded the memory index (a writer compacted it): read again after a refresh`);
+    this.name = 'StaleMemoryImage';
+  }
+}
+
 /** Where a payload is: the offset of its record and the payload's length. */
 export interface BlobRef {
   readonly at: number;
@@ -185,7 +204,7 @@ export class BlobFile {
     try {
       fd = fs.openSync(this.path, flags);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw this.damaged('the file is missing, and the index points into it');
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobFileMissing(this.path);
       throw err;
     }
     try {

@@ -117,6 +117,7 @@ export function withInbox(index: SqlMemoryStore, inbox: InboxMemoryStore): Searc
     chunkCount: () => index.chunkCount() + pending().length,
     version: () => `${index.version()}|${inbox.stamp()}`,
     keywordUnavailable: () => index.keywordUnavailable(),
+    refreshAfter: (err) => index.refreshAfter(err),
     hasVectors: (embedderId) => index.hasVectors(embedderId) || inbox.vectors(embedderId).size > 0,
     vectorRows(embedderId) {
       const rows = index.vectorRows(embedderId);

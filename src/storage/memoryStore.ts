@@ -8,7 +8,7 @@
 import type { ChunkInput, FileChunks, KeywordView, MemoryStore, SearchableStore, StoredChunk, VectorRows } from '../core/memory/memoryPort';
 import { searchableText } from '../core/memory/terms';
 import type { Database, SqlStatement, SqlValue } from './database';
-import { asText, BLOB_GENERATION_KEY, BlobFile, currentBlobFile, newGeneration, payloadsOf, type BlobRef, type MaybeInline } from './memoryBlobs';
+import { asText, BLOB_GENERATION_KEY, BlobFile, BlobFileMissing, currentBlobFile, newGeneration, payloadsOf, StaleMemoryImage, type BlobRef, type MaybeInline } from './memoryBlobs';
 import { BLOCK, keywordIndexReady, keywordIndexWrites, readCorpusStats, readKeywordView, type CorpusStats, SOURCE_FILE, SOURCE_RUN, type IndexedText } from './keywordIndex';
 
 interface ChunkRow {
@@ -264,12 +264,35 @@ export class SqlMemoryStore implements MemoryStore, SearchableStore {
   }
 
   private withText(rows: ChunkRow[]): ChunkRow[] {
-    const texts = payloadsOf(rows.map((r) => ({ inline: r.text, at: r.text_at, bytes: r.text_bytes })), () => this.blobFile());
+    const texts = this.payloads(rows.map((r) => ({ inline: r.text, at: r.text_at, bytes: r.text_bytes })));
     return rows.map((r, i) => ({ ...r, text: asText(texts[i]!) }));
   }
 
   private vectorPayloads(rows: readonly VectorRow[]): Uint8Array[] {
-    return payloadsOf(rows.map((r) => ({ inline: r.vector, at: r.vector_at, bytes: r.vector_bytes })), () => this.blobFile()) as Uint8Array[];
+    return this.payloads(rows.map((r) => ({ inline: r.vector, at: r.vector_at, bytes: r.vector_bytes }))) as Uint8Array[];
+  }
+
+  /**
+   * A reader whose blob file is gone tells a stale image (a writer replaced the snapshot since: the
+   * file was compacted into a new generation) from damage (the snapshot it read still points there).
+   */
+  private payloads(rows: readonly MaybeInline[]): (Uint8Array | string)[] {
+    try {
+      return payloadsOf(rows, () => this.blobFile());
+    } catch (err) {
+      if (err instanceof BlobFileMissing && this.db.snapshotReplaced?.()) throw new StaleMemoryImage(err.file);
+      throw err;
+    }
+  }
+
+  /**
+   * After a read failed because this reader's image was stale (StaleMemoryImage): brings the image up
+   * to date, and says whether the read is worth doing again. Anything else: false, nothing done.
+   */
+  async refreshAfter(err: unknown): Promise<boolean> {
+    if (!(err instanceof StaleMemoryImage) || !this.db.refresh) return false;
+    await this.db.refresh();
+    return true;
   }
 
   async pruneVectors(): Promise<number> {

@@ -77,6 +77,12 @@ export interface WorkspaceDatabase extends Database {
   checkpoint(): Promise<CheckpointStats>;
   /** Read-only: applies what the writer has made durable since; returns how many transactions. */
   refresh(): Promise<number>;
+  /**
+   * Read-only: whether a writer has replaced the snapshot since this image was loaded or refreshed
+   * (one stat). Files the old image pointed at may be gone: a refresh brings the image that names
+   * their successors. Always false for the writer, whose image is the newest.
+   */
+  snapshotReplaced(): boolean;
   /** Writer: rewrites the image without free pages (after retention) and snapshots it. */
   vacuum(): Promise<CheckpointStats>;
   /** The journal size at which the writer takes the next snapshot. */
@@ -337,6 +343,11 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
       this.readOffsets.set(file.generation, offset + validEnd);
     }
     return this.lastTx - before;
+  }
+
+  snapshotReplaced(): boolean {
+    this.assertOpen();
+    return this.readOnly && fileStamp(path.join(this.path, SNAPSHOT_FILE)) !== this.snapshotStamp;
   }
 
   async close(): Promise<void> {

@@ -124,7 +124,14 @@ async function memoryStatus(dir: string, main: WorkspaceDatabase): Promise<Memor
     try {
       const count = (sql: string) => Number(memory.all<{ n: number }>(sql)[0]?.n ?? 0);
       // every text and vector in the blob file beside it, read and checked: damage is reported here, not at a search
-      new SqlMemoryStore(memory).verifyBlobs();
+      const store = new SqlMemoryStore(memory);
+      try {
+        store.verifyBlobs();
+      } catch (err) {
+        // a writer compacted the blob file since this reader loaded: read the new generation (damage rethrows)
+        if (!(await store.refreshAfter(err))) throw err;
+        store.verifyBlobs();
+      }
       return {
         path,
         exists: true,

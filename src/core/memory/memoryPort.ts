@@ -90,4 +90,10 @@ export interface SearchableStore {
   version(): string;
   /** Why keywords cannot rank yet, if they cannot (an index written before its keyword index). */
   keywordUnavailable(): string | undefined;
+  /**
+   * A read failed with `err`: if it failed because the store's image was replaced on disk while it
+   * was kept (a writer compacted what it points into), the store brings it up to date and says true,
+   * and the search is done again once. Damage is never a reason: false.
+   */
+  refreshAfter?(err: unknown): Promise<boolean>;
 }

@@ -76,6 +76,16 @@ export class MemorySearch {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult> {
+    try {
+      return await this.searchOnce(query, options);
+    } catch (err) {
+      // a long-kept reader whose image a writer replaced meanwhile: once more, on the fresh image
+      if (await this.store.refreshAfter?.(err)) return this.searchOnce(query, options);
+      throw err;
+    }
+  }
+
+  private async searchOnce(query: string, options: SearchOptions): Promise<SearchResult> {
     const embedder = this.embedder;
     const limit = options.limit ?? 10;
     const source = options.source ? SOURCE_CODE[options.source] : undefined;
