@@ -142,20 +142,23 @@ export class ChatBox {
     if (this.c.runs.isRunning) return this.refuse('A run is going: one run at a time. Cancel it or wait for it to end.');
     if (this.sending) return this.refuse('Already sending: wait for the run to start.');
     this.sending = true;
+    let outcome: RunResult | 'no model' | undefined;
     try {
-      return await this.sendNow(objective);
+      outcome = await this.sendNow(objective);
     } finally {
       this.sending = false;
       this.changed();
     }
+    if (outcome !== 'no model') return outcome;
+    // the palette's Run Objective says how to set one up (a key, VS Code's models, the sample); the box is free meanwhile
+    await vscode.commands.executeCommand('codecompanion.runObjective');
+    return undefined;
   }
 
-  private async sendNow(objective: string): Promise<RunResult | undefined> {
+  private async sendNow(objective: string): Promise<RunResult | 'no model' | undefined> {
     if (!(await modelSetup(this.c.keys)).ready) {
       this.refuse('No model is set up yet.');
-      // the palette's Run Objective says how to set one up (a key, VS Code's models, the sample)
-      await vscode.commands.executeCommand('codecompanion.runObjective');
-      return undefined;
+      return 'no model';
     }
     const gathered = await this.gather(objective);
     if ('refused' in gathered) return this.refuse(gathered.refused);
