@@ -53,8 +53,12 @@ export class RunPanelView {
       this.header.append(this.followUp(m.status));
       this.sidebar(m.artifacts, m.patches);
     } else if (m.type === 'panel/events') {
-      if (m.reset) this.list.set([...m.rows]);
-      else this.list.append(m.rows);
+      if (m.reset) {
+        this.list.set([...m.rows]);
+        // after the browser has painted them (the task after the next frame)
+        const runId = this.runId;
+        requestAnimationFrame(() => setTimeout(() => send({ type: 'panel/painted', runId, rows: m.rows.length })));
+      } else this.list.append(m.rows);
       this.count.textContent = this.list.length >= this.total ? `(${this.list.length})` : `(${this.list.length} of ${this.total}, loading…)`;
       if (!this.measured && this.list.length >= this.total) {
         this.measured = true;

@@ -186,6 +186,8 @@ export const WebviewMessageSchema = z.discriminatedUnion('type', [
   /** The next objective follows up this finished run; null: a fresh run. */
   z.object({ type: z.literal('chat/followUp'), runId: z.nullable(Id) }),
   z.object({ type: z.literal('chat/checkSuggestion'), accept: z.boolean() }),
+  /** The run panel's first screen (a run's first rows) has been painted: the host sends the rest after it, not into its way. */
+  z.object({ type: z.literal('panel/painted'), runId: Id, rows: z.int() }),
   /** The webview's own measure of how long the event log took to appear. */
   z.object({ type: z.literal('panel/rendered'), rows: z.int(), ms: z.number().check(z.nonnegative()) }),
 ]);

@@ -99,17 +99,26 @@ export function withProgress<T extends RunResult>(c: Companion, objective: strin
 
 /** Resolves once the run panel has drawn the run's event log (what it shows), or undefined when no run was picked. */
 export async function showRunCommand(c: Companion, arg: unknown): Promise<PanelShown | undefined> {
-  await c.runs.summaries();
   let runId = typeof arg === 'string' ? arg : (arg as { runId?: unknown } | undefined)?.runId;
   if (typeof runId !== 'string') {
+    // the user will pick among runs: the run panel's webview is made now, behind the list, while the
+    // runs are read and the user chooses (with runs already listed in this window, before even that)
+    let early = c.runs.runList().length > 1 ? RunPanel.prepare(c.context.extensionUri, c.runs, c.log) : undefined;
+    await c.runs.summaries();
     const runs = await c.runs.allRuns();
     if (runs.length === 0) {
+      early?.cancel();
       void vscode.window.showInformationMessage('CodeCompanion: no runs in this workspace yet. Run an objective first.');
       return undefined;
     }
-    const pick = runs.length === 1 ? { detail: runs[0]!.runId } : await vscode.window.showQuickPick(runs.map((r) => ({ label: r.objective, description: `${r.status} · ${r.eventCount} events`, detail: r.runId })), { title: 'CodeCompanion: Show Run' });
-    runId = pick?.detail;
-  }
+    if (runs.length === 1) runId = runs[0]!.runId;
+    else {
+      const picking = vscode.window.showQuickPick(runs.map((r) => ({ label: r.objective, description: `${r.status} · ${r.eventCount} events`, detail: r.runId })), { title: 'CodeCompanion: Show Run' });
+      early ??= RunPanel.prepare(c.context.extensionUri, c.runs, c.log);
+      runId = (await picking)?.detail;
+      if (typeof runId !== 'string') early.cancel();
+    }
+  } else await c.runs.summaries();
   if (typeof runId !== 'string') return undefined;
   const panel = await RunPanel.show(c.context.extensionUri, c.runs, c.log, runId);
   return panel.shown();

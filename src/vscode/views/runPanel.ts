@@ -14,6 +14,8 @@ import { runWebviewCommand } from './webviewCommands';
 /** The first rows go alone, so the panel shows them while the rest of a long run follows. */
 const FIRST = 100;
 const CHUNK = 5_000;
+/** The rest of a run goes this long after its first rows at the latest, painted or not (a page that never paints). */
+const PAINT_CEILING_MS = 10_000;
 
 export class RunPanel implements vscode.Disposable {
   private static current: RunPanel | undefined;
@@ -33,12 +35,46 @@ export class RunPanel implements vscode.Disposable {
   private readonly waiting: Array<(shown: PanelShown | undefined) => void> = [];
   private lastShown: PanelShown | undefined;
   private disposed = false;
+  /** Made while Show Run's list was open (performance.now()), for the log. */
+  private preparedAt = 0;
+  /** The page was made with the run's first rows in it (a panel made at the pick): they are not posted. */
+  private firstInPage = false;
+  /** How many of the run's first rows were posted ahead of the whole run's read (0: none), so it sends only the rest. */
+  private firstPosted = 0;
+  private readonly onPainted: Array<() => void> = [];
   lastRender: { rows: number; ms: number } | undefined;
 
   /**
-   * A panel already open shows the run through its messages. A new one reads the run's first rows
-   * (a page, whatever the run's length) and is created with them in its page, so they are on screen
-   * before its script has loaded; the whole run is read after.
+   * Show Run's list has opened: the panel is made now, behind the list and without taking focus, its
+   * page loading its script, so the time VS Code takes to make a webview overlaps the user's choosing;
+   * the run picked is then posted into the page already there. A panel that exists but is hidden
+   * (its page dropped) is brought back the same way. `cancel()` when nothing was picked: a panel
+   * made for this pick is closed, one the user had open stays as it was.
+   */
+  static prepare(extensionUri: vscode.Uri, runs: RunController, log: vscode.LogOutputChannel): { cancel(): void } {
+    const existing = RunPanel.current;
+    if (existing) {
+      if (!existing.panel.visible) {
+        existing.preparedAt = performance.now();
+        existing.panel.reveal(undefined, true);
+      }
+      return { cancel: () => undefined };
+    }
+    const panel = vscode.window.createWebviewPanel('codecompanion.runPanel', 'CodeCompanion Run', { viewColumn: vscode.ViewColumn.Active, preserveFocus: true }, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'panel', 'CodeCompanion Run', '<p class="muted">Pick a run in the list above to see its events here.</p>', 'now');
+    const created = new RunPanel(panel, extensionUri, runs, log);
+    created.preparedAt = performance.now();
+    // its first rows go as soon as they are read, not a round trip after its script says ready
+    created.channel.listening();
+    log.info('run panel: made while Show Run lists the runs');
+    RunPanel.current = created;
+    return { cancel: () => !created.runId && created.dispose() };
+  }
+
+  /**
+   * A panel already open (or made while the list was open) shows the run through its messages. A new
+   * one reads the run's first rows (a page, whatever the run's length) and is created with them in its
+   * page, so they are on screen before its script has loaded; the whole run is read after.
    */
   static async show(extensionUri: vscode.Uri, runs: RunController, log: vscode.LogOutputChannel, runId: string): Promise<RunPanel> {
     if (RunPanel.current) {
@@ -48,8 +84,9 @@ export class RunPanel implements vscode.Disposable {
     const pickedAt = performance.now();
     // the webview's frame starts (a placeholder page) while the run is read
     const panel = vscode.window.createWebviewPanel('codecompanion.runPanel', `Run ${runId.replace(/^run-/, '')}`, vscode.ViewColumn.Active, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'panel', 'CodeCompanion Run', '<p class="muted">Reading the run…</p>', false);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'panel', 'CodeCompanion Run', '<p class="muted">Reading the run…</p>', 'none');
     const created = new RunPanel(panel, extensionUri, runs, log);
+    created.firstInPage = true;
     RunPanel.current = created;
     const [page, listed] = await Promise.all([runs.storedEvents(runId, FIRST), runs.runInfo(runId)]);
     log.info(`run panel: first ${page.length} events read in ${(performance.now() - pickedAt).toFixed(0)} ms`);
@@ -78,7 +115,19 @@ export class RunPanel implements vscode.Disposable {
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.channel = new WebviewChannel(panel.webview, log, (m) => this.onMessage(m));
-    this.disposables.push(this.channel, panel.onDidDispose(() => this.dispose()));
+    this.disposables.push(
+      this.channel,
+      panel.onDidDispose(() => this.dispose()),
+      // hidden, its page is dropped (no retainContextWhenHidden: one 10,000-row page kept alive per
+      // panel is not worth it when the page comes back in about a second): what is posted meanwhile
+      // waits for the page made again, which gets everything
+      panel.onDidChangeViewState(() => {
+        if (panel.visible || !this.webviewReady) return;
+        this.webviewReady = false;
+        this.firstPosted = 0;
+        this.channel.reset();
+      }),
+    );
   }
 
   /** What the webview shows once it has drawn the run's event log: the run, its status and how many rows it holds. */
@@ -106,36 +155,64 @@ export class RunPanel implements vscode.Disposable {
   }
 
   private async load(): Promise<void> {
-    const t0 = performance.now();
     this.loaded = false;
+    this.firstPosted = 0;
     const runId = this.runId;
+    if (!this.firstInPage) {
+      // a page already made: the run's first rows go first (a page read), held by the channel until its script is ready
+      const [page, listed] = await Promise.all([this.runs.storedEvents(runId, FIRST), this.runs.runInfo(runId)]);
+      if (runId !== this.runId) return;
+      this.listed = listed;
+      this.sendFirst(Math.max(page.length, listed?.eventCount ?? 0), page);
+      const posted = `run panel: first ${page.length} events posted ${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked${this.preparedAt ? ` (its page made ${(this.openedAt - this.preparedAt).toFixed(0)} ms before the pick)` : ''}`;
+      // the rest once the page has painted the first rows: until then the machine's time (the workbench
+      // and its webviews share one thread) goes to the page, not to reading and passing 10,000 rows
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, PAINT_CEILING_MS);
+        this.onPainted.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      if (runId !== this.runId || this.disposed) return;
+      this.log.info(posted);
+    }
+    this.firstInPage = false;
+    const t0 = performance.now();
     const read = await readRun(this.runs, runId);
     if (runId !== this.runId) return;
     this.log.info(`run panel: ${read.events.length} events read in ${(performance.now() - t0).toFixed(0)} ms (${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked)`);
-    this.loadedWith(read);
-  }
-
-  private loadedWith(read: RunRead): void {
     this.events = read.events;
     this.listed = read.listed;
     this.loaded = true;
     // the webview gets everything once it has said ready (held messages would go twice otherwise)
-    if (this.webviewReady) this.sendAll();
+    if (this.firstPosted) this.sendRest(this.firstPosted);
+    else if (this.webviewReady) this.sendAll();
+  }
+
+  /** Header, count and the first screenful: a long run is on screen before it is all sent. */
+  private sendFirst(total: number, first: readonly StoredEvent[]): void {
+    const listed = this.listed;
+    this.firstPosted = first.length;
+    const status = listed?.status ?? 'pending';
+    this.status = status;
+    this.channel.post({ type: 'panel/init', runId: this.runId, objective: listed?.objective ?? '', status, total, artifacts: [], patches: [] });
+    this.channel.post({ type: 'panel/events', rows: first.map(rowOf), reset: true });
   }
 
   private sendAll(): void {
-    const runId = this.runId;
-    const listed = this.listed;
-    const first = this.events.slice(0, FIRST).map(rowOf);
-    this.status = listed?.status ?? 'pending';
     this.log.info(`run panel: first rows posted ${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked`);
-    // header, count and the first screenful first; the run's artifacts and patches (a fold over
-    // every event) and the other rows follow, so a long run is on screen before it is all sent
-    this.channel.post({ type: 'panel/init', runId, objective: listed?.objective ?? '', status: listed?.status ?? 'pending', total: this.events.length, artifacts: [], patches: [] });
-    this.channel.post({ type: 'panel/events', rows: first, reset: true });
+    const first = this.events.slice(0, FIRST);
+    this.sendFirst(this.events.length, first);
+    this.sendRest(first.length);
+  }
+
+  /** The other rows, then the run's artifacts and patches (a fold over every event), after the first screen. */
+  private sendRest(from: number): void {
+    const runId = this.runId;
     setImmediate(() => {
       if (this.runId !== runId) return;
-      for (let i = FIRST; i < this.events.length; i += CHUNK) this.channel.post({ type: 'panel/events', rows: this.events.slice(i, i + CHUNK).map(rowOf), reset: false });
+      for (let i = from; i < this.events.length; i += CHUNK) this.channel.post({ type: 'panel/events', rows: this.events.slice(i, i + CHUNK).map(rowOf), reset: false });
       const state = projectRun(runId, this.events.flatMap(tryParse));
       this.status = state.status;
       this.channel.post({ type: 'panel/update', status: state.status, artifacts: artifacts(state), patches: patches(state) });
@@ -144,8 +221,14 @@ export class RunPanel implements vscode.Disposable {
 
   private onLiveEvent(e: RecordedEvent): void {
     this.pending.push(e);
+    this.flushLiveSoon();
+  }
+
+  /** Live events go out in batches, after the run's read (which may hold them already: by seq). */
+  private flushLiveSoon(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
+      if (!this.loaded) return this.flushLiveSoon();
       const batch = this.pending;
       this.pending = [];
       const known = this.events.length ? this.events[this.events.length - 1]!.seq : 0;
@@ -162,10 +245,20 @@ export class RunPanel implements vscode.Disposable {
   private async onMessage(m: WebviewMessage): Promise<void> {
     if (m.type === 'ready') {
       // a webview that was hidden comes back empty: send it everything again
-      if (!this.webviewReady) this.log.info(`run panel: webview ready ${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked${m.loadedMs !== undefined ? ` (its document ${m.loadedMs.toFixed(0)} ms old)` : ''}; events ${this.loaded ? 'read' : 'not read yet'}`);
+      const again = this.webviewReady;
+      if (!again) this.log.info(`run panel: webview ready ${this.runId ? `${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked` : `${(performance.now() - this.preparedAt).toFixed(0)} ms after it was made, no run picked yet`}${m.loadedMs !== undefined ? ` (its document ${m.loadedMs.toFixed(0)} ms old)` : ''}; events ${this.loaded ? 'read' : 'not read yet'}`);
       this.webviewReady = true;
-      this.pending = [];
+      // what was posted before its first ready was held by the channel and has just gone to it
+      if (!again && this.firstPosted) return;
+      // a page made again (it was hidden): it gets everything, or the whole run once read
+      this.firstPosted = 0;
       if (this.loaded) this.sendAll();
+      else for (const r of this.onPainted.splice(0)) r(); // the run's read goes on, and the page gets it all
+    } else if (m.type === 'panel/painted') {
+      if (m.runId === this.runId) {
+        this.log.info(`run panel: its first ${m.rows} rows painted ${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked`);
+        for (const r of this.onPainted.splice(0)) r();
+      }
     } else if (m.type === 'panel/eventDetail') {
       const e = this.events.find((x) => x.seq === m.seq);
       if (e) this.channel.post({ type: 'panel/eventDetail', seq: m.seq, json: JSON.stringify({ seq: e.seq, ts: new Date(e.ts).toISOString(), type: e.type, data: e.data }, null, 2).slice(0, 200_000) });
@@ -181,6 +274,7 @@ export class RunPanel implements vscode.Disposable {
     this.disposed = true;
     if (RunPanel.current === this) RunPanel.current = undefined;
     for (const w of this.waiting.splice(0)) w(undefined);
+    for (const r of this.onPainted.splice(0)) r();
     clearTimeout(this.timer);
     this.live?.dispose();
     for (const d of this.disposables) d.dispose();

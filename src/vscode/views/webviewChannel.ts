@@ -13,9 +13,11 @@ import { parseWebviewMessage, type HostMessage, type WebviewMessage } from '../.
  * font and script, each fetched through the webview's service worker: the page's own styles are
  * inline, and the codicons and the script are added only once the page has loaded and been painted
  * (an async script still holds the load event, and the frame's one thread while it compiles).
- * `script: false` for a placeholder page shown while the host reads what the real one needs.
+ * `script`: 'deferred' as above; 'now' for a page made ahead of its content (the run panel created while
+ * Show Run's list is open), whose script should be ready to take messages as soon as it can; 'none'
+ * for a placeholder page shown while the host reads what the real one needs.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'dashboard' | 'panel', title: string, firstScreen = '', script = true): string {
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, view: 'dashboard' | 'panel', title: string, firstScreen = '', script: 'deferred' | 'now' | 'none' = 'deferred'): string {
   const nonce = randomBytes(16).toString('base64');
   const asset = (name: string) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', name)).toString();
   const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `font-src ${webview.cspSource}`, `style-src ${webview.cspSource} 'nonce-${nonce}'`, `script-src 'nonce-${nonce}'`].join('; ');
@@ -30,7 +32,7 @@ ${pageStyle(extensionUri, nonce, asset('webview.css'))}
 </head>
 <body data-view="${view}">
 <main id="app" aria-live="polite">${firstScreen}</main>
-${script ? `<script nonce="${nonce}">${deferredScript(nonce, asset('webview.js'), asset('codicon.css'))}</script>` : ''}
+${script === 'deferred' ? `<script nonce="${nonce}">${deferredScript(nonce, asset('webview.js'), asset('codicon.css'))}</script>` : script === 'now' ? `${inlineScript(extensionUri, nonce, asset('webview.js'))}<script nonce="${nonce}">${codiconsAfterLoad(asset('codicon.css'))}</script>` : ''}
 </body>
 </html>`;
 }
@@ -47,6 +49,24 @@ function pageStyle(extensionUri: vscode.Uri, nonce: string, href: string): strin
   }
 }
 
+let scriptText: string | undefined;
+
+/**
+ * dist/webview.js inline (read once; a script element naming it if it cannot be read): a page made
+ * ahead of its content needs its script as soon as it can run, and a script fetched goes through the
+ * webview's service worker, the workbench and the server before it runs.
+ */
+function inlineScript(extensionUri: vscode.Uri, nonce: string, src: string): string {
+  try {
+    scriptText ??= readFileSync(path.join(extensionUri.fsPath, 'dist', 'webview.js'), 'utf8');
+    // '<!--' and '<script' would change how the page's parser reads the script's text (the bundle has neither)
+    if (/<!--|<script|<\/script/i.test(scriptText)) throw new Error('not inlinable');
+    return `<script nonce="${nonce}">${scriptText}</script>`;
+  } catch {
+    return `<script nonce="${nonce}" src="${src}"></script>`;
+  }
+}
+
 /**
  * Inline (allowed by its nonce): after load, the next frame, then a task, the codicons' stylesheet
  * (the id is how @vscode-elements finds it) and the bundle (with the same nonce) are added; a frame
@@ -57,6 +77,11 @@ function deferredScript(nonce: string, src: string, codicons: string): string {
     `if(added)return;added=true;const l=document.createElement('link');l.rel='stylesheet';l.id='vscode-codicon-stylesheet';l.href=${JSON.stringify(codicons)};document.head.appendChild(l);` +
     `const s=document.createElement('script');s.nonce=${JSON.stringify(nonce)};s.src=${JSON.stringify(src)};document.body.appendChild(s);`;
   return `(()=>{let added=false;const add=()=>{${add}};addEventListener('load',()=>{requestAnimationFrame(()=>setTimeout(add));setTimeout(add,100);},{once:true});})();`;
+}
+
+/** The codicons' stylesheet (34 KB, and the font it names) once the page has loaded. */
+function codiconsAfterLoad(href: string): string {
+  return `addEventListener('load',()=>{const l=document.createElement('link');l.rel='stylesheet';l.id='vscode-codicon-stylesheet';l.href=${JSON.stringify(href)};document.head.appendChild(l);},{once:true});`;
 }
 
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
@@ -98,6 +123,17 @@ export class WebviewChannel implements vscode.Disposable {
   post(message: HostMessage): void {
     if (this.ready) void this.webview.postMessage(message);
     else this.held.push(message);
+  }
+
+  /**
+   * The page's script listens from the moment it is parsed (a `script: 'now'` page): messages go at
+   * once, without waiting for its ready, and VS Code holds them until the page has loaded.
+   */
+  listening(): void {
+    this.ready = true;
+    const held = this.held;
+    this.held = [];
+    for (const m of held) void this.webview.postMessage(m);
   }
 
   /** After the webview's HTML is replaced or it was disposed while hidden: wait for ready again. */
