@@ -16,7 +16,7 @@ import type { ChunkSource, KeywordView, Postings } from '../core/memory/memoryPo
 import type { Database as SqlJsDatabase } from 'sql.js';
 import { queryAll, type SqlStatement, type SqlValue } from './database';
 import { asText, currentBlobFile, payloadsOf } from './memoryBlobs';
-import { decodePostings, encodePostings, POSTINGS_FORMAT } from './postingsCodec';
+import { decodePostings, decodePostingsInto, encodePostings, POSTINGS_FORMAT, postingsCapacity } from './postingsCodec';
 
 export const BLOCK = 1024;
 const MAX_LENGTH = 0x7ffe;
@@ -126,19 +126,12 @@ export function readKeywordView(read: Read, terms: readonly string[], stats: Cor
   const postings = new Map<string, Postings>();
   const format = postingsFormat(read);
   for (const [term, blocks] of rowsOf) {
-    const decoded = blocks.map((b) => ({ block: b.block, ...decodePostings(b.postings, format) }));
-    const count = decoded.reduce((s, d) => s + d.offsets.length, 0);
-    const docs = new Uint32Array(count);
-    const counts = new Uint16Array(count);
+    const capacity = blocks.reduce((s, b) => s + postingsCapacity(b.postings.length, format), 0);
+    const docs = new Uint32Array(capacity);
+    const counts = new Uint16Array(capacity);
     let at = 0;
-    for (const d of decoded) {
-      const base = d.block * BLOCK;
-      for (let i = 0; i < d.offsets.length; i++, at++) {
-        docs[at] = base + d.offsets[i]!;
-        counts[at] = d.counts[i]!;
-      }
-    }
-    postings.set(term, { docs, counts });
+    for (const b of blocks) at = decodePostingsInto(b.postings, format, b.block * BLOCK, docs, counts, at);
+    postings.set(term, { docs: docs.subarray(0, at), counts: counts.subarray(0, at) });
   }
   return { n, avgLength, lengths, sources, postings };
 }

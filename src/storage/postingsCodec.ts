@@ -69,6 +69,46 @@ export function decodePostings(blob: Uint8Array, format: number): Decoded {
   return { offsets: offsets.subarray(0, n), counts: counts.subarray(0, n) };
 }
 
+/** Most postings a row of this many bytes can hold (format 2: at least a byte for the gap and one for the count). */
+export function postingsCapacity(bytes: number, format: number): number {
+  return format === 1 ? bytes >> 2 : bytes >> 1;
+}
+
+/**
+ * Decodes a row straight into a term's arrays (no per-row arrays, one pass): chunk ids (`base` + the
+ * offset) into `docs` and counts into `counts` from `at`, which must leave postingsCapacity() free.
+ * Returns the next free index. What a query's postings cost in a fresh process is mostly these loops.
+ */
+export function decodePostingsInto(blob: Uint8Array, format: number, base: number, docs: Uint32Array, counts: Uint16Array, at: number): number {
+  if (format === 1) {
+    const d = decodePostings(blob, 1);
+    for (let i = 0; i < d.offsets.length; i++, at++) {
+      docs[at] = base + d.offsets[i]!;
+      counts[at] = d.counts[i]!;
+    }
+    return at;
+  }
+  let doc = base - 1;
+  for (let i = 0; i < blob.length; at++) {
+    let b = blob[i++]!;
+    let gap = b & 0x7f;
+    for (let shift = 7; b & 0x80; shift += 7) {
+      b = blob[i++]!;
+      gap |= (b & 0x7f) << shift;
+    }
+    b = blob[i++]!;
+    let count = b & 0x7f;
+    for (let shift = 7; b & 0x80; shift += 7) {
+      b = blob[i++]!;
+      count |= (b & 0x7f) << shift;
+    }
+    doc += gap;
+    docs[at] = doc;
+    counts[at] = count;
+  }
+  return at;
+}
+
 function putVarint(out: Uint8Array, at: number, value: number): number {
   while (value >= 0x80) {
     out[at++] = (value & 0x7f) | 0x80;
