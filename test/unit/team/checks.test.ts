@@ -87,6 +87,17 @@ describe('check jobs on a real redis-server', function () {
     const root = sampleWorkspace();
     const run = orchestrator(root, 'sleep 3 && node --test');
     const key = await until('the victim to take a check', () => /(\S+\.check): taken \(check/.exec(victim.err())?.[1], 180_000);
+    // killed once its claim is in the results stream (the worker logs "taken" before it writes the claim): a kill
+    // in between leaves one claim, the rescuer's, and the test would not be about a check cut off mid-run
+    const watch = await connectTeam(redis.url);
+    try {
+      await until("the victim's claim in the results stream", async () => {
+        const entries = (await watch.xRange(resultsKey(key), '-', '+')) as Array<{ message: Record<string, string> }>;
+        return entries.some((m) => decodeEntry(m.message.entry).type === 'claimed') || undefined;
+      }, 180_000);
+    } finally {
+      watch.destroy();
+    }
     victim.child.kill('SIGKILL');
     const rescuer = worker('rescuer', ['--allow-check']);
     const code = await run.exited;
