@@ -14,7 +14,9 @@ import { acceptCommand, rejectCommand, reviewFileCommand, reviewRunCommand, revi
 import { followUpRunCommand, offerResume, openSettingsCommand, resumeRunCommand, runInteractive, runObjectiveCommand, showDashboardCommand, showRunCommand } from './commands/runCommands';
 import type { EditorSettings } from '../app/editorSettings';
 import { ReviewCodeLensProvider, ReviewDecorations } from './review/inlineReview';
+import { FileOverlays } from './review/fileOverlay';
 import { ProposedContentProvider } from './review/proposedContent';
+import { showProposedInFileCommand } from './review/showProposedInFile';
 import { PROPOSED_SCHEME } from './review/proposedUri';
 import { ReviewController } from './review/reviewController';
 import { RunController } from './runController';
@@ -62,6 +64,7 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
   const command = (id: string, fn: (...args: unknown[]) => unknown) => handlers.set(id, fn);
 
   let sidebar: DashboardView | undefined;
+  let overlays: FileOverlays | undefined;
   command('codecompanion.runObjective', (arg) => runObjectiveCommand(get(), arg));
   command('codecompanion.followUpRun', (arg) => followUpRunCommand(get(), arg, (runId) => sidebar!.followUp(runId)));
   // the host e2e drives the objective box through the messages its webview sends
@@ -82,6 +85,7 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
   command('codecompanion.acceptHunkAtCursor', () => decideHunkAtCursor(get(), 'accept'));
   command('codecompanion.rejectHunkAtCursor', () => decideHunkAtCursor(get(), 'reject'));
   command('codecompanion.reviewInline', (arg) => reviewInlineCommand(get(), arg));
+  command('codecompanion.showProposedInFile', (arg) => (overlays ? showProposedInFileCommand(get().root, overlays, arg) : Promise.reject(new Error('open a folder first'))));
   command('codecompanion.reviewRun', (arg) => reviewRunCommand(get(), arg));
   command('codecompanion.rollbackRun', (arg) => rollbackCommand(get(), arg));
   command('codecompanion.sendBack', (arg) => sendBackCommand(get(), arg));
@@ -99,11 +103,13 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
     const c = get();
     const proposed = new ProposedContentProvider(root, c.review);
     const lenses = new ReviewCodeLensProvider(root, c.review);
+    overlays = new FileOverlays(root, c.review, log);
     const dashboard = new DashboardView(context.extensionUri, c.runs, c.review, keys, log, team, c, () => new SensitivePaths(currentSettings().review.sensitivePaths));
     sidebar = dashboard;
     context.subscriptions.push(
       proposed,
       lenses,
+      overlays,
       dashboard,
       vscode.workspace.registerTextDocumentContentProvider(PROPOSED_SCHEME, proposed),
       vscode.languages.registerCodeLensProvider([{ scheme: 'file' }, { scheme: PROPOSED_SCHEME }], lenses),

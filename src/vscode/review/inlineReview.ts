@@ -1,13 +1,15 @@
 // The review where the code is: CodeLens "Accept | Reject" above each pending hunk and at the top
 // of each file; in the file, decorations marking the lines a hunk would replace (gutter, background,
 // ruler) or where it would insert; in the inline review (the file with each hunk's proposed lines
-// under the lines they replace), removed lines red and proposed lines green.
+// under the lines they replace) and in a file with those lines laid over its buffer (fileOverlay.ts),
+// removed lines red and proposed lines green.
 import * as vscode from 'vscode';
 import { locate } from '../../app/review/hunks';
 import { sendBackCandidates } from '../../app/review/sendBack';
 import { inlineView, proposedBlocks, type InlineBlock, type InlineView } from '../../core/review/inlineView';
 import type { ReviewController } from './reviewController';
-import { PROPOSED_SCHEME, pathOfProposed, sideOf } from './proposedUri';
+import { onDidChangeOverlaid, overlaidBase } from './overlaidDocuments';
+import { PROPOSED_SCHEME, pathOfProposed, sideOf, type ProposedSide } from './proposedUri';
 import { currentFile, relativePath } from './workspaceFiles';
 
 export interface Placed {
@@ -57,7 +59,7 @@ export function hunkSpots(root: string, review: ReviewController, uri: vscode.Ur
   const path = uri.scheme === PROPOSED_SCHEME ? pathOfProposed(uri) : relativePath(root, uri);
   if (!path) return [];
   const placed = placedHunks(root, review, path);
-  const side = uri.scheme === PROPOSED_SCHEME ? sideOf(uri) : 'base';
+  const side = sideOfDocument(uri);
   const byId = new Map(placed.map((h) => [h.id, h]));
   const spot = (b: InlineBlock, span: number): HunkSpot => {
     const h = byId.get(b.id)!;
@@ -68,17 +70,23 @@ export function hunkSpots(root: string, review: ReviewController, uri: vscode.Ur
   return placed.map((h) => ({ id: h.id, patchId: h.patchId, index: h.index, line: h.line, span: h.removed, removed: h.removed, added: h.added }));
 }
 
+/** How a document shows its file's hunks: a file with the proposed lines laid over it shows them as the inline review does. */
+function sideOfDocument(uri: vscode.Uri): ProposedSide {
+  if (uri.scheme === PROPOSED_SCHEME) return sideOf(uri);
+  return overlaidBase(uri) !== undefined ? 'inline' : 'base';
+}
+
 export class ReviewCodeLensProvider implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly _onDidChange = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this._onDidChange.event;
-  private readonly subscription: vscode.Disposable;
+  private readonly subscriptions: vscode.Disposable[];
 
   constructor(private readonly root: string, private readonly review: ReviewController) {
-    this.subscription = review.onDidChange(() => this._onDidChange.fire());
+    this.subscriptions = [review.onDidChange(() => this._onDidChange.fire()), onDidChangeOverlaid(() => this._onDidChange.fire())];
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    for (const s of this.subscriptions) s.dispose();
     this._onDidChange.dispose();
   }
 
@@ -96,7 +104,14 @@ export class ReviewCodeLensProvider implements vscode.CodeLensProvider, vscode.D
       ...sendBack,
       new vscode.CodeLens(top, { title: `$(check-all) Accept File (${refs.length})`, command: 'codecompanion.acceptFile', arguments: [{ file: path }] }),
       new vscode.CodeLens(top, { title: '$(close-all) Reject File', command: 'codecompanion.rejectFile', arguments: [{ file: path, askReason: true }] }),
-      ...(doc.uri.scheme === 'file' ? [new vscode.CodeLens(top, { title: '$(eye) Inline', tooltip: 'See the proposed lines in the file, green under the red lines they replace', command: 'codecompanion.reviewInline', arguments: [{ file: path }] })] : []),
+      ...(doc.uri.scheme === 'file'
+        ? [
+            overlaidBase(doc.uri) !== undefined
+              ? new vscode.CodeLens(top, { title: '$(eye-closed) Hide Proposed Lines', tooltip: 'Take the proposed lines out of this file (they were never saved)', command: 'codecompanion.showProposedInFile', arguments: [{ file: path }] })
+              : new vscode.CodeLens(top, { title: '$(diff-single) Show in File', tooltip: 'Put the proposed lines in this file, green under the red lines they replace; a save writes the file without them', command: 'codecompanion.showProposedInFile', arguments: [{ file: path }] }),
+            new vscode.CodeLens(top, { title: '$(eye) Inline', tooltip: 'See the proposed lines in a separate read-only document, green under the red lines they replace', command: 'codecompanion.reviewInline', arguments: [{ file: path }] }),
+          ]
+        : []),
       new vscode.CodeLens(top, { title: `$(diff) ${refs[0]!.patch.summary.slice(0, 80)}${patches.length > 1 ? ` (+${patches.length - 1} patch)` : ''}`, command: 'codecompanion.reviewFile', arguments: [{ file: path }] }),
     ];
     for (const h of hunkSpots(this.root, this.review, doc.uri)) {
@@ -145,6 +160,7 @@ export class ReviewDecorations implements vscode.Disposable {
       this.inserted,
       this.proposed,
       review.onDidChange(() => this.refreshAll()),
+      onDidChangeOverlaid(() => this.refreshAll()),
       vscode.window.onDidChangeVisibleTextEditors(() => this.refreshAll()),
       vscode.workspace.onDidChangeTextDocument((e) => {
         for (const ed of vscode.window.visibleTextEditors) if (ed.document === e.document) this.refresh(ed);
@@ -159,9 +175,10 @@ export class ReviewDecorations implements vscode.Disposable {
 
   private refresh(editor: vscode.TextEditor): void {
     const uri = editor.document.uri;
-    if (uri.scheme === PROPOSED_SCHEME) {
-      // the diff editor colours its own sides; the inline review is coloured here
-      if (sideOf(uri) !== 'inline') return;
+    if (uri.scheme === PROPOSED_SCHEME || sideOfDocument(uri) === 'inline') {
+      // the diff editor colours its own sides; the inline review and a file showing its proposed lines are coloured here
+      if (sideOfDocument(uri) !== 'inline') return;
+      editor.setDecorations(this.inserted, []);
       const spots = hunkSpots(this.root, this.review, uri);
       const last = editor.document.lineCount - 1;
       const lines = (from: number, count: number) => new vscode.Range(Math.min(from, last), 0, Math.min(last, from + count - 1), 0);
@@ -183,6 +200,7 @@ export class ReviewDecorations implements vscode.Disposable {
       });
     editor.setDecorations(this.replaced, replaced);
     editor.setDecorations(this.inserted, inserted);
+    editor.setDecorations(this.proposed, []);
   }
 
   dispose(): void {

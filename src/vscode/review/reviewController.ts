@@ -55,6 +55,8 @@ export class ReviewController implements vscode.Disposable {
   private polling = false;
   /** The run the user last brought up for review here (a run's end, Review a Run's Patches). */
   private focus: string | undefined;
+  /** Wraps every decision that may write files: the file overlay takes its proposed lines out first. */
+  private around: <T>(decide: () => Promise<T>) => Promise<T> = (decide) => decide();
 
   constructor(
     private readonly root: string,
@@ -168,6 +170,11 @@ export class ReviewController implements vscode.Disposable {
     return out;
   }
 
+  /** Decisions run inside `around` (one wrapper: the file overlay's). */
+  aroundDecisions(around: <T>(decide: () => Promise<T>) => Promise<T>): void {
+    this.around = around;
+  }
+
   dispose(): void {
     clearInterval(this.follow);
     this._onDidChange.dispose();
@@ -186,7 +193,7 @@ export class ReviewController implements vscode.Disposable {
 
   private async decided<T>(decide: () => Promise<T>): Promise<T> {
     try {
-      return await decide();
+      return await this.around(decide);
     } finally {
       await this.refresh().catch(() => undefined);
     }

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { resolveInside } from '../../core/patch/writeGuard';
 import { parseText, type FileText } from '../../core/patch/fileText';
 import { textEditsTo, type DocumentLines } from '../../app/review/textEdits';
+import { overlaidBase } from './overlaidDocuments';
 
 /** The file's URI; a path that leads outside the workspace (`..`, absolute, a symlink out) is refused, as in the patch engine. */
 export function fileUri(root: string, relative: string): vscode.Uri {
@@ -24,11 +25,11 @@ function openDocument(uri: vscode.Uri): vscode.TextDocument | undefined {
   return vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
 }
 
-/** The file's text now (undefined when it does not exist). */
+/** The file's text now (undefined when it does not exist); a buffer with proposed lines laid over it counts without them. */
 export function currentText(root: string, relative: string): string | undefined {
   const uri = fileUri(root, relative);
   const doc = openDocument(uri);
-  if (doc) return doc.getText();
+  if (doc) return overlaidBase(doc.uri) ?? doc.getText();
   try {
     return fs.readFileSync(uri.fsPath, 'utf8');
   } catch {

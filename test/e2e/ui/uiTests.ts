@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
+import { splitHunks } from '../../../src/app/review/hunks';
 import { BIG_RUN_OBJECTIVE } from '../lib/bigRun';
 import { launchBrowser, workbenchUrl } from '../lib/browser';
 import { reviewHunks, withHunk } from '../lib/reviewCli';
@@ -347,6 +348,64 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       ctx.say(`chat box: run started from the box with ${/attached [^\n]*/.exec(panel.text)?.[0] ?? '?'}`);
     },
   ],
+  [
+    'Show in File lays the proposed lines over the file\'s own buffer, green under red; a save writes the file without them; Accept from the CodeLens writes exactly that hunk',
+    async (ctx) => {
+      const { page, folder } = ctx;
+      // src/server.js: its hunks have been pending since the first run (no test above decides them)
+      const file = path.join(folder, 'src/server.js');
+      const before = fs.readFileSync(file, 'utf8');
+      await openFile(page, 'src/server.js');
+      const show = codeLenses(page, /Show in File/);
+      await show.first().waitFor({ timeout: 30_000 });
+      await show.first().click();
+      let rows: ColouredRow[] = [];
+      await waitFor(async () => (rows = await colouredRows(page)).some((r) => r.colour === 'green') && rows.some((r) => r.colour === 'red'), 60_000, 'the file\'s editor shows no green or no red line after Show in File');
+      // the file's own editor (its tab, not a review document), marked unsaved, and the disk untouched
+      await page.locator('.tabs-container .tab.active.dirty[data-resource-name="server.js"]').waitFor({ timeout: 30_000 });
+      if ((await page.locator('.editor-group-container.active .monaco-diff-editor').count()) > 0) throw new Error('Show in File opened a diff editor, not the file');
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-in-file.png') });
+      const onDisk = new Set(before.split('\n').map((l) => l.trim()));
+      const green = rows.filter((r) => r.colour === 'green').map((r) => r.text);
+      const red = rows.filter((r) => r.colour === 'red').map((r) => r.text);
+      const proposedOnly = green.filter((l) => l.trim() && !onDisk.has(l.trim()));
+      if (proposedOnly.length === 0) throw new Error(`the green lines are not the proposed code: ${JSON.stringify(green.slice(0, 5))}`);
+      if (!red.every((l) => onDisk.has(l.trim()))) throw new Error(`a red line is not a line of the file: ${JSON.stringify(red)}`);
+      if (fs.readFileSync(file, 'utf8') !== before) throw new Error('showing the proposed lines in the file changed src/server.js on disk');
+      ctx.say(`in the file: ${green.length} green and ${red.length} red line(s) in src/server.js's own editor, e.g. + ${JSON.stringify(proposedOnly[0])}`);
+
+      // Ctrl+S: the save writes the file without the proposed lines, and the overlay ends with it
+      await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+S');
+      await page.locator('.tabs-container .tab.active[data-resource-name="server.js"]:not(.dirty)').waitFor({ timeout: 60_000 });
+      await waitFor(async () => !(await colouredRows(page)).some((r) => r.colour === 'green'), 60_000, 'the green lines stayed in the editor after the save');
+      const saved = fs.readFileSync(file, 'utf8');
+      if (saved !== before) throw new Error(`the save wrote proposed lines to src/server.js: ${JSON.stringify(proposedOnly.filter((l) => saved.includes(l.trim())).slice(0, 3))}`);
+
+      // on again; Accept on the first hunk writes exactly that hunk, and the lines left are shown again
+      await show.first().waitFor({ timeout: 30_000 });
+      await show.first().click();
+      await waitFor(async () => (rows = await colouredRows(page)).some((r) => r.colour === 'green'), 60_000, 'the proposed lines did not come back after Show in File');
+      const first = firstBlock(rows);
+      await codeLenses(page, /^\s*Accept\s*$/).first().click();
+      await waitFor(() => fs.readFileSync(file, 'utf8') !== before, 60_000, 'accepting a hunk shown in the file never reached src/server.js on disk');
+      const after = fs.readFileSync(file, 'utf8');
+      const changed = splitHunks('e2e', before.split('\n'), after.split('\n'));
+      const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((l, i) => l.trim() === b[i]!.trim());
+      if (changed.length !== 1 || !same(changed[0]!.oldLines, first.red) || !same(changed[0]!.newLines, first.green)) {
+        throw new Error(`src/server.js on disk is not the file with the accepted hunk alone: expected -${JSON.stringify(first.red)} +${JSON.stringify(first.green)}, got ${JSON.stringify(changed.map((h) => ({ old: h.oldLines, new: h.newLines })))}`);
+      }
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-in-file-accepted.png') });
+      // the hunk left is laid over the file again (a saved file), and the disk keeps only the accepted one
+      await waitFor(async () => (await colouredRows(page)).some((r) => r.colour === 'green'), 60_000, 'the hunk left was not shown in the file again after the accept');
+      if (fs.readFileSync(file, 'utf8') !== after) throw new Error('showing the hunk left changed src/server.js on disk');
+      const hide = codeLenses(page, /Hide Proposed Lines/);
+      await hide.first().click();
+      await page.locator('.tabs-container .tab.active[data-resource-name="server.js"]:not(.dirty)').waitFor({ timeout: 60_000 });
+      if (fs.readFileSync(file, 'utf8') !== after) throw new Error('hiding the proposed lines changed src/server.js on disk');
+      ctx.say(`in the file: saved without the proposed lines; one hunk accepted from its CodeLens (-${first.red.length} +${first.green.length}), the rest shown again, then hidden (file clean)`);
+    },
+  ],
 ];
 
 interface InlineLines {
@@ -378,6 +437,49 @@ async function inlineLines(page: Page): Promise<InlineLines> {
     }
     return out;
   });
+}
+
+interface ColouredRow {
+  readonly top: number;
+  readonly text: string;
+  readonly colour: 'green' | 'red';
+}
+
+/** The active editor's lines drawn with a green or red whole-line background, top to bottom. */
+async function colouredRows(page: Page): Promise<ColouredRow[]> {
+  return page.evaluate(() => {
+    const editor = document.querySelector('.editor-group-container.active .monaco-editor');
+    const out: Array<{ top: number; text: string; colour: 'green' | 'red' }> = [];
+    if (!editor) return out;
+    const lineAt = new Map<string, string>();
+    for (const l of editor.querySelectorAll<HTMLElement>('.view-lines .view-line')) lineAt.set(l.style.top, (l.textContent ?? '').replace(/\u00a0/g, ' '));
+    for (const row of editor.querySelectorAll<HTMLElement>('.view-overlays > div')) {
+      const text = lineAt.get(row.style.top);
+      if (text === undefined) continue;
+      for (const d of row.querySelectorAll<HTMLElement>('.cdr')) {
+        const m = /rgba?\((\d+), (\d+), (\d+)/.exec(getComputedStyle(d).backgroundColor);
+        if (!m) continue;
+        const [r, g, b] = [Number(m[1]), Number(m[2]), Number(m[3])];
+        if (g > r && g > b) out.push({ top: parseFloat(row.style.top), text, colour: 'green' });
+        else if (r > g && r > b) out.push({ top: parseFloat(row.style.top), text, colour: 'red' });
+      }
+    }
+    return out.sort((a, b) => a.top - b.top);
+  });
+}
+
+/** The first hunk on screen: its red lines, then the green lines right under them. */
+function firstBlock(rows: readonly ColouredRow[]): { red: string[]; green: string[] } {
+  const red: string[] = [];
+  const green: string[] = [];
+  const steps = rows.slice(1).map((r, i) => r.top - rows[i]!.top).filter((d) => d > 0);
+  const lineHeight = steps.length ? Math.min(...steps) : 0;
+  for (const [i, r] of rows.entries()) {
+    // a red line after green ones, or a gap, starts the next hunk
+    if ((r.colour === 'red' && green.length) || (i > 0 && r.top - rows[i - 1]!.top > lineHeight)) break;
+    (r.colour === 'red' ? red : green).push(r.text);
+  }
+  return { red, green };
 }
 
 function logsContain(userDataDir: string, pattern: RegExp): boolean {
