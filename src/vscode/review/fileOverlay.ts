@@ -28,6 +28,7 @@ interface Overlay {
   queue?: Array<{ version: number; changes: TextChange[] }>;
 }
 
+/** The overlay cannot go in this buffer now (unsaved changes, auto-save after delay): the inline review is offered instead. */
 export class DirtyDocumentError extends Error {}
 
 export class FileOverlays implements vscode.Disposable {
@@ -58,7 +59,7 @@ export class FileOverlays implements vscode.Disposable {
     return this.run(async () => {
       const o = this.overlays.get(fileUri(this.root, path).toString());
       if (o) {
-        await this.withdraw(o);
+        await this.withdraw(o, 'hidden');
         return 'hidden';
       }
       await this.show(path);
@@ -88,6 +89,8 @@ export class FileOverlays implements vscode.Disposable {
   private async show(path: string): Promise<void> {
     const uri = fileUri(this.root, path);
     const doc = await vscode.workspace.openTextDocument(uri);
+    // an auto-save a second after each change would end the overlay as soon as it is shown (the save writes the file without the lines)
+    if (vscode.workspace.getConfiguration('files', doc).get<string>('autoSave') === 'afterDelay') throw new DirtyDocumentError(`${path} is saved automatically after each change (files.autoSave is afterDelay), and a save takes the proposed lines out, so they cannot stay in the file. Set files.autoSave to off or onFocusChange for that, or see them in the inline review`);
     if (doc.isDirty) throw new DirtyDocumentError(`${path} has unsaved changes: the proposed lines go into a saved file only, so that no save can ever write them. Save or revert it first, or see them in the inline review`);
     const base = doc.getText();
     const laid = this.viewOf(path, base);
@@ -103,12 +106,14 @@ export class FileOverlays implements vscode.Disposable {
       throw new Error(`${path} changed while the proposed lines went in: try again`);
     }
     o.state = 'active';
+    setOverlaid(uri, base); // again, now that the buffer has the lines: CodeLens and decorations follow
     if (foreign.length) this.userEdited(o, foreign);
     else this.output.info(`review: proposed lines of ${path} shown in the file (${o.initial.proposed.length} hunk(s)); a save writes the file without them`);
   }
 
   /** Takes the proposed lines out and gives the buffer back clean (the file on disk), when no one edited it. */
-  private async withdraw(o: Overlay): Promise<void> {
+  private async withdraw(o: Overlay, why: string): Promise<void> {
+    this.output.info(`review: proposed lines of ${o.path} taken out of the file (${why})`);
     if (o.state === 'active') {
       o.state = 'ending';
       await this.takeOutNow(o);
@@ -190,6 +195,7 @@ export class FileOverlays implements vscode.Disposable {
 
   /** A change the overlay did not make ends it, keeping the change; an undo back to the file just ends it. */
   private userEdited(o: Overlay, changes: readonly TextChange[]): void {
+    this.output.info(`review: an edit of ${o.path} the overlay did not make ends it (${changes.length} change(s))`);
     o.track = trackChanges(o.track, changes);
     if (o.doc.getText() === o.base) {
       this.end(o);
@@ -226,6 +232,7 @@ export class FileOverlays implements vscode.Disposable {
     const out = takeOut(track, linesOf(e.document));
     o.state = 'saving';
     o.track = track;
+    this.output.info(`review: ${o.path} saved without its proposed lines (${out.removed.length} hunk(s) taken out); the overlay ends`);
     e.waitUntil(Promise.resolve(out.edits.map((c) => vscode.TextEdit.delete(new vscode.Range(c.startLine, c.startChar, c.endLine, c.endChar)))));
   }
 
@@ -257,7 +264,7 @@ export class FileOverlays implements vscode.Disposable {
   private async around<T>(decide: () => Promise<T>): Promise<T> {
     const paths = await this.run(async () => {
       const shown = [...this.overlays.values()];
-      for (const o of shown) await this.withdraw(o);
+      for (const o of shown) await this.withdraw(o, 'a decision writes the file');
       return shown.map((o) => o.path);
     });
     this.deciding++;
@@ -277,7 +284,7 @@ export class FileOverlays implements vscode.Disposable {
     for (const o of [...this.overlays.values()]) {
       if (o.state !== 'active') continue;
       if (this.viewOf(o.path, o.base)?.text === o.text) continue;
-      await this.withdraw(o);
+      await this.withdraw(o, 'the review changed');
       if (placedHunks(this.root, this.review, o.path).length) await this.show(o.path).catch((err: Error) => this.output.info(`review: proposed lines of ${o.path} not shown again: ${err.message}`));
     }
   }

@@ -1,5 +1,6 @@
 // UI tests through headless chromium: what a user sees and clicks. They run in order on one
 // workbench (the review needs the run the first test starts); a failure skips the rest.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -352,57 +353,77 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
     'Show in File lays the proposed lines over the file\'s own buffer, green under red; a save writes the file without them; Accept from the CodeLens writes exactly that hunk',
     async (ctx) => {
       const { page, folder } = ctx;
-      // src/server.js: its hunks have been pending since the first run (no test above decides them)
-      const file = path.join(folder, 'src/server.js');
+      // the file with the most pending hunks (the tests above decide some, the chat box's run proposes more), as the CLI lists them
+      const rel = filePendingMost(folder);
+      const name = path.basename(rel);
+      const file = path.join(folder, rel);
       const before = fs.readFileSync(file, 'utf8');
-      await openFile(page, 'src/server.js');
+      // VS Code in the browser saves a second after each change by default, which would take the lines out at once: this workspace saves on Ctrl+S
+      const settings = path.join(folder, '.vscode/settings.json');
+      fs.mkdirSync(path.dirname(settings), { recursive: true });
+      fs.writeFileSync(settings, JSON.stringify({ ...(fs.existsSync(settings) ? (JSON.parse(fs.readFileSync(settings, 'utf8')) as object) : {}), 'files.autoSave': 'off' }, null, 2));
+      await openFile(page, rel);
       const show = codeLenses(page, /Show in File/);
       await show.first().waitFor({ timeout: 30_000 });
       await show.first().click();
-      let rows: ColouredRow[] = [];
-      await waitFor(async () => (rows = await colouredRows(page)).some((r) => r.colour === 'green') && rows.some((r) => r.colour === 'red'), 60_000, 'the file\'s editor shows no green or no red line after Show in File');
-      // the file's own editor (its tab, not a review document), marked unsaved, and the disk untouched
-      await page.locator('.tabs-container .tab.active.dirty[data-resource-name="server.js"]').waitFor({ timeout: 30_000 });
-      if ((await page.locator('.editor-group-container.active .monaco-diff-editor').count()) > 0) throw new Error('Show in File opened a diff editor, not the file');
-      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-in-file.png') });
       const onDisk = new Set(before.split('\n').map((l) => l.trim()));
+      // green: some line the file does not have yet (the decorations come line by line as the editor draws)
+      const proposedShown = (rows: readonly ColouredRow[]) => rows.some((r) => r.colour === 'green' && r.text.trim() && !onDisk.has(r.text.trim()));
+      let rows: ColouredRow[] = [];
+      await waitFor(async () => proposedShown((rows = await colouredRows(page))) && rows.some((r) => r.colour === 'red'), 60_000, 'the file\'s editor shows no proposed green line or no red line after Show in File');
+      // the file's own editor (its tab, not a review document), marked unsaved, and the disk untouched
+      await page.locator(`.tabs-container .tab.active.dirty[data-resource-name="${name}"]`).waitFor({ timeout: 30_000 });
+      if ((await page.locator('.editor-group-container.active .monaco-diff-editor').count()) > 0) throw new Error('Show in File opened a diff editor, not the file');
+      await codeLenses(page, /Hide Proposed Lines/).first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-in-file.png') });
       const green = rows.filter((r) => r.colour === 'green').map((r) => r.text);
       const red = rows.filter((r) => r.colour === 'red').map((r) => r.text);
       const proposedOnly = green.filter((l) => l.trim() && !onDisk.has(l.trim()));
       if (proposedOnly.length === 0) throw new Error(`the green lines are not the proposed code: ${JSON.stringify(green.slice(0, 5))}`);
       if (!red.every((l) => onDisk.has(l.trim()))) throw new Error(`a red line is not a line of the file: ${JSON.stringify(red)}`);
-      if (fs.readFileSync(file, 'utf8') !== before) throw new Error('showing the proposed lines in the file changed src/server.js on disk');
-      ctx.say(`in the file: ${green.length} green and ${red.length} red line(s) in src/server.js's own editor, e.g. + ${JSON.stringify(proposedOnly[0])}`);
+      if (fs.readFileSync(file, 'utf8') !== before) throw new Error(`showing the proposed lines in the file changed ${rel} on disk`);
+      ctx.say(`in the file: ${green.length} green and ${red.length} red line(s) in ${rel}'s own editor, e.g. + ${JSON.stringify(proposedOnly[0])}`);
 
       // Ctrl+S: the save writes the file without the proposed lines, and the overlay ends with it
       await page.locator('.editor-group-container.active .monaco-editor .view-lines').first().click();
       await page.keyboard.press('Control+S');
-      await page.locator('.tabs-container .tab.active[data-resource-name="server.js"]:not(.dirty)').waitFor({ timeout: 60_000 });
+      await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]:not(.dirty)`).waitFor({ timeout: 60_000 });
       await waitFor(async () => !(await colouredRows(page)).some((r) => r.colour === 'green'), 60_000, 'the green lines stayed in the editor after the save');
       const saved = fs.readFileSync(file, 'utf8');
-      if (saved !== before) throw new Error(`the save wrote proposed lines to src/server.js: ${JSON.stringify(proposedOnly.filter((l) => saved.includes(l.trim())).slice(0, 3))}`);
+      if (saved !== before) throw new Error(`the save wrote proposed lines to ${rel}: ${JSON.stringify(proposedOnly.filter((l) => saved.includes(l.trim())).slice(0, 3))}`);
 
       // on again; Accept on the first hunk writes exactly that hunk, and the lines left are shown again
       await show.first().waitFor({ timeout: 30_000 });
       await show.first().click();
-      await waitFor(async () => (rows = await colouredRows(page)).some((r) => r.colour === 'green'), 60_000, 'the proposed lines did not come back after Show in File');
+      await waitFor(async () => proposedShown((rows = await colouredRows(page))), 60_000, 'the proposed lines did not come back after Show in File');
+      await codeLenses(page, /Hide Proposed Lines/).first().waitFor({ timeout: 30_000 });
+      rows = await colouredRows(page);
       const first = firstBlock(rows);
-      await codeLenses(page, /^\s*Accept\s*$/).first().click();
-      await waitFor(() => fs.readFileSync(file, 'utf8') !== before, 60_000, 'accepting a hunk shown in the file never reached src/server.js on disk');
+      // the topmost hunk's Accept (CodeLens widgets are not in line order in the DOM)
+      const accepts = codeLenses(page, /^\s*Accept\s*$/);
+      const tops = await Promise.all((await accepts.all()).map(async (l) => (await l.boundingBox())?.y ?? Infinity));
+      await accepts.nth(tops.indexOf(Math.min(...tops))).click();
+      await waitFor(() => fs.readFileSync(file, 'utf8') !== before, 60_000, `accepting a hunk shown in the file never reached ${rel} on disk`);
       const after = fs.readFileSync(file, 'utf8');
       const changed = splitHunks('e2e', before.split('\n'), after.split('\n'));
       const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((l, i) => l.trim() === b[i]!.trim());
       if (changed.length !== 1 || !same(changed[0]!.oldLines, first.red) || !same(changed[0]!.newLines, first.green)) {
-        throw new Error(`src/server.js on disk is not the file with the accepted hunk alone: expected -${JSON.stringify(first.red)} +${JSON.stringify(first.green)}, got ${JSON.stringify(changed.map((h) => ({ old: h.oldLines, new: h.newLines })))}`);
+        throw new Error(`${rel} on disk is not the file with the accepted hunk alone: expected -${JSON.stringify(first.red)} +${JSON.stringify(first.green)}, got ${JSON.stringify(changed.map((h) => ({ old: h.oldLines, new: h.newLines })))}`);
       }
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-in-file-accepted.png') });
-      // the hunk left is laid over the file again (a saved file), and the disk keeps only the accepted one
-      await waitFor(async () => (await colouredRows(page)).some((r) => r.colour === 'green'), 60_000, 'the hunk left was not shown in the file again after the accept');
-      if (fs.readFileSync(file, 'utf8') !== after) throw new Error('showing the hunk left changed src/server.js on disk');
-      const hide = codeLenses(page, /Hide Proposed Lines/);
-      await hide.first().click();
-      await page.locator('.tabs-container .tab.active[data-resource-name="server.js"]:not(.dirty)').waitFor({ timeout: 60_000 });
-      if (fs.readFileSync(file, 'utf8') !== after) throw new Error('hiding the proposed lines changed src/server.js on disk');
+      // the hunks left are laid over the file again (a saved file), and the disk keeps only the accepted one
+      // (or, with none left that still applies, the file is clean and has no hunk CodeLens)
+      const clean = page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]:not(.dirty)`);
+      let relaid = false;
+      await waitFor(async () => (relaid = proposedShown(await colouredRows(page))) || ((await clean.count()) > 0 && (await codeLenses(page, /^\s*Accept\s*$/).count()) === 0), 60_000, 'the hunks left were not shown in the file again after the accept');
+      if (relaid) {
+        if (fs.readFileSync(file, 'utf8') !== after) throw new Error(`showing the hunks left changed ${rel} on disk`);
+        const hide = codeLenses(page, /Hide Proposed Lines/);
+        await hide.first().click();
+        await waitFor(async () => !(await colouredRows(page)).some((r) => r.colour === 'green'), 60_000, 'the green lines stayed after Hide Proposed Lines');
+      }
+      await page.locator(`.tabs-container .tab.active[data-resource-name="${name}"]:not(.dirty)`).waitFor({ timeout: 60_000 });
+      if (fs.readFileSync(file, 'utf8') !== after) throw new Error(`hiding the proposed lines changed ${rel} on disk`);
       ctx.say(`in the file: saved without the proposed lines; one hunk accepted from its CodeLens (-${first.red.length} +${first.green.length}), the rest shown again, then hidden (file clean)`);
     },
   ],
@@ -456,7 +477,10 @@ async function colouredRows(page: Page): Promise<ColouredRow[]> {
     for (const row of editor.querySelectorAll<HTMLElement>('.view-overlays > div')) {
       const text = lineAt.get(row.style.top);
       if (text === undefined) continue;
+      const full = row.getBoundingClientRect().width;
       for (const d of row.querySelectorAll<HTMLElement>('.cdr')) {
+        // whole-line backgrounds only: a bracket match or a word highlight is green or red too, but small
+        if (d.getBoundingClientRect().width < full / 2) continue;
         const m = /rgba?\((\d+), (\d+), (\d+)/.exec(getComputedStyle(d).backgroundColor);
         if (!m) continue;
         const [r, g, b] = [Number(m[1]), Number(m[2]), Number(m[3])];
@@ -480,6 +504,23 @@ function firstBlock(rows: readonly ColouredRow[]): { red: string[]; green: strin
     (r.colour === 'red' ? red : green).push(r.text);
   }
   return { red, green };
+}
+
+const CLI = path.resolve(__dirname, '../../../dist/cli.js');
+
+/** Pending hunks of modified files, by file, as the CLI lists them (read beside the window, as a user would). */
+function pendingByFile(folder: string): Map<string, number> {
+  const out = execFileSync(process.execPath, [CLI, 'review', '--cwd', folder, '--json'], { encoding: 'utf8', timeout: 120_000 });
+  const runs = JSON.parse(out) as Array<{ patches: Array<{ hunks: Array<{ path: string; action: string; decision: string }> }> }>;
+  const byFile = new Map<string, number>();
+  for (const h of runs.flatMap((r) => r.patches.flatMap((p) => p.hunks))) if (h.action === 'modify' && h.decision === 'pending') byFile.set(h.path, (byFile.get(h.path) ?? 0) + 1);
+  return byFile;
+}
+
+function filePendingMost(folder: string): string {
+  const best = [...pendingByFile(folder)].sort((a, b) => b[1] - a[1])[0];
+  if (!best) throw new Error('no modified file has a pending hunk for this test');
+  return best[0];
 }
 
 function logsContain(userDataDir: string, pattern: RegExp): boolean {

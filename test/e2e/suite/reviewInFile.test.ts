@@ -1,0 +1,105 @@
+// Proposed lines laid over a file's own buffer (Show Proposed Lines in the File), through the real
+// editor API: what reaches the disk, and what the buffer holds, after a save, a user's edit, an
+// undo and an accept. Unaccepted lines must never be written.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { eventually, hunks, openDocument, reviewState, root, SAMPLE_OBJECTIVE, saveAll } from './support/workbench';
+
+const TOGGLE = 'codecompanion.showProposedInFile';
+
+describe('proposed lines in the file', function () {
+  this.timeout(180_000);
+  let file: string;
+  let disk: string;
+  let doc: vscode.TextDocument;
+  const onDisk = () => fs.readFileSync(path.join(root(), file), 'utf8');
+
+  async function revert(d: vscode.TextDocument): Promise<void> {
+    await vscode.window.showTextDocument(d, { preview: false });
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await eventually(() => !d.isDirty, 30_000, () => `${file} stayed dirty after File: Revert`);
+  }
+
+  let autoSave: string | undefined;
+
+  before(async () => {
+    // VS Code in the browser saves a second after each change by default; the overlay refuses that (a save ends it)
+    autoSave = vscode.workspace.getConfiguration('files').inspect<string>('autoSave')?.workspaceValue;
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
+    await saveAll();
+    const result = await vscode.commands.executeCommand<{ status: string }>('codecompanion.runObjective', { objective: SAMPLE_OBJECTIVE, budgetUsd: 1, apply: false });
+    assert.equal(result?.status, 'completed');
+    // a modified file with two or more pending hunks (src/server.js in the sample)
+    const pending = hunks((await reviewState())!).filter((h) => h.action === 'modify' && h.hunk.decision === 'pending');
+    const byFile = new Map<string, number>();
+    for (const h of pending) byFile.set(h.file, (byFile.get(h.file) ?? 0) + 1);
+    file = [...byFile].find(([, n]) => n >= 2)?.[0] ?? pending[0]!.file;
+    doc = await openDocument(file);
+    if (doc.isDirty) await revert(doc);
+    disk = onDisk();
+  });
+
+  after(async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', autoSave, vscode.ConfigurationTarget.Workspace);
+  });
+
+  it('refuses a file saved automatically after each change, and one with unsaved changes', async () => {
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'afterDelay', vscode.ConfigurationTarget.Workspace);
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'refused');
+    assert.equal(doc.getText(), disk, 'a refused overlay changed the buffer');
+    await vscode.workspace.getConfiguration('files').update('autoSave', 'off', vscode.ConfigurationTarget.Workspace);
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, new vscode.Position(0, 0), '// unsaved\n');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'refused');
+    assert.equal(doc.getText(), `// unsaved\n${disk}`, 'a refused overlay changed the buffer');
+    await revert(doc);
+  });
+
+  it('lays the proposed lines over the buffer, writes nothing, and a save writes the file without them', async () => {
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+    const shown = doc.getText();
+    assert.ok(shown.length > disk.length, 'no proposed line came into the buffer');
+    assert.equal(onDisk(), disk, 'showing the proposed lines wrote the file');
+    assert.ok(await doc.save(), 'the save failed');
+    assert.equal(onDisk(), disk, 'the save wrote proposed lines to the disk');
+    assert.equal(doc.getText(), disk);
+    assert.ok(!doc.isDirty);
+    // an undo brings the proposed lines back, and the overlay with them: a save still writes the file without them
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('undo');
+    await eventually(() => doc.getText() === shown, 30_000, () => `undo did not bring the proposed lines back:\n${doc.getText()}`);
+    await eventually(async () => {
+      await doc.save();
+      return !doc.isDirty;
+    }, 30_000, () => 'the document stayed dirty');
+    assert.equal(onDisk(), disk, 'a save after an undo wrote proposed lines to the disk');
+  });
+
+  it('an edit of the user ends it: the proposed lines go, the edit stays', async () => {
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(doc.uri, new vscode.Position(0, 0), '// the user\'s line\n');
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    await eventually(() => doc.getText() === `// the user's line\n${disk}`, 30_000, () => `the buffer is not the file with the user's edit:\n${doc.getText()}`);
+    assert.equal(onDisk(), disk);
+    await revert(doc);
+  });
+
+  it('Accept on a hunk shown in the file writes that hunk alone and lays the rest again; hiding them leaves the file clean', async () => {
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+    const pick = hunks((await reviewState())!).find((h) => h.file === file && h.hunk.decision === 'pending')!;
+    await vscode.commands.executeCommand('codecompanion.acceptHunk', { hunk: pick.hunk.id });
+    await eventually(() => onDisk() !== disk, 30_000, () => 'the accepted hunk never reached the disk');
+    const after = onDisk();
+    const [b, a] = [disk.split('\n'), after.split('\n')];
+    assert.equal(a.length - b.length, pick.hunk.added - pick.hunk.removed, 'the file grew or shrank by more than the hunk');
+    const left = hunks((await reviewState())!).filter((h) => h.file === file && h.hunk.decision === 'pending');
+    if (left.length) await eventually(() => doc.getText().length > after.length && doc.isDirty, 30_000, () => 'the hunks left were not laid over the file again');
+    assert.equal(onDisk(), after, 'laying the hunks left again wrote the file');
+    if (left.length) assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'hidden');
+    await eventually(() => !doc.isDirty && doc.getText() === after, 30_000, () => `the file is not clean after hiding the proposed lines (dirty: ${doc.isDirty})`);
+  });
+});
