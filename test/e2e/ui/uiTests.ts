@@ -403,13 +403,14 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       const accepts = codeLenses(page, /^\s*Accept\s*$/);
       const tops = await Promise.all((await accepts.all()).map(async (l) => (await l.boundingBox())?.y ?? Infinity));
       await accepts.nth(tops.indexOf(Math.min(...tops))).click();
-      await waitFor(() => fs.readFileSync(file, 'utf8') !== before, 60_000, `accepting a hunk shown in the file never reached ${rel} on disk`);
-      const after = fs.readFileSync(file, 'utf8');
-      const changed = splitHunks('e2e', before.split('\n'), after.split('\n'));
+      // the disk is the file with that hunk alone (VS Code saves in place: a read may see the file mid-write, so wait for it)
       const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((l, i) => l.trim() === b[i]!.trim());
-      if (changed.length !== 1 || !same(changed[0]!.oldLines, first.red) || !same(changed[0]!.newLines, first.green)) {
-        throw new Error(`${rel} on disk is not the file with the accepted hunk alone: expected -${JSON.stringify(first.red)} +${JSON.stringify(first.green)}, got ${JSON.stringify(changed.map((h) => ({ old: h.oldLines, new: h.newLines })))}`);
-      }
+      const exactlyFirst = (text: string) => {
+        const changed = splitHunks('e2e', before.split('\n'), text.split('\n'));
+        return changed.length === 1 && same(changed[0]!.oldLines, first.red) && same(changed[0]!.newLines, first.green);
+      };
+      let after = before;
+      await waitFor(() => exactlyFirst((after = fs.readFileSync(file, 'utf8'))), 60_000, `${rel} on disk never became the file with the accepted hunk alone (-${JSON.stringify(first.red)} +${JSON.stringify(first.green)}): ${JSON.stringify(splitHunks('e2e', before.split('\n'), fs.readFileSync(file, 'utf8').split('\n')).map((h) => ({ old: h.oldLines, new: h.newLines })))}`);
       await page.screenshot({ path: path.join(ctx.artifacts, 'ui-review-in-file-accepted.png') });
       // the hunks left are laid over the file again (a saved file), and the disk keeps only the accepted one
       // (or, with none left that still applies, the file is clean and has no hunk CodeLens)
