@@ -1,6 +1,5 @@
 // UI tests through headless chromium: what a user sees and clicks. They run in order on one
 // workbench (the review needs the run the first test starts); a failure skips the rest.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -354,7 +353,7 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
     async (ctx) => {
       const { page, folder } = ctx;
       // the file with the most pending hunks (the tests above decide some, the chat box's run proposes more), as the CLI lists them
-      const rel = filePendingMost(folder);
+      const rel = await filePendingMost(folder);
       const name = path.basename(rel);
       const file = path.join(folder, rel);
       const before = fs.readFileSync(file, 'utf8');
@@ -507,19 +506,11 @@ function firstBlock(rows: readonly ColouredRow[]): { red: string[]; green: strin
   return { red, green };
 }
 
-const CLI = path.resolve(__dirname, '../../../dist/cli.js');
-
-/** Pending hunks of modified files, by file, as the CLI lists them (read beside the window, as a user would). */
-function pendingByFile(folder: string): Map<string, number> {
-  const out = execFileSync(process.execPath, [CLI, 'review', '--cwd', folder, '--json'], { encoding: 'utf8', timeout: 120_000 });
-  const runs = JSON.parse(out) as Array<{ patches: Array<{ hunks: Array<{ path: string; action: string; decision: string }> }> }>;
+/** The modified file with the most pending hunks, as the CLI lists them (read beside the window, as a user would). */
+async function filePendingMost(folder: string): Promise<string> {
   const byFile = new Map<string, number>();
-  for (const h of runs.flatMap((r) => r.patches.flatMap((p) => p.hunks))) if (h.action === 'modify' && h.decision === 'pending') byFile.set(h.path, (byFile.get(h.path) ?? 0) + 1);
-  return byFile;
-}
-
-function filePendingMost(folder: string): string {
-  const best = [...pendingByFile(folder)].sort((a, b) => b[1] - a[1])[0];
+  for (const h of await reviewHunks(folder)) if (h.action === 'modify' && h.decision === 'pending') byFile.set(h.path, (byFile.get(h.path) ?? 0) + 1);
+  const best = [...byFile].sort((a, b) => b[1] - a[1])[0];
   if (!best) throw new Error('no modified file has a pending hunk for this test');
   return best[0];
 }
