@@ -29,6 +29,7 @@ interface UiContext {
 }
 
 const SAMPLE_OBJECTIVE = 'add pagination to the users API';
+const SAMPLE_WORKSPACE = path.resolve(__dirname, '../../../samples/workspace');
 const OBJECTIVE_PROMPT = /What should the agents do/;
 
 /** "Category: Title" of each contributed command, from the installed manifest (titles may change). */
@@ -353,7 +354,15 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
     async (ctx) => {
       const { page, folder } = ctx;
       // the file with the most pending hunks (the tests above decide some, the chat box's run proposes more), as the CLI lists them
-      const rel = await filePendingMost(folder);
+      let rel = await filePendingMost(folder).catch(() => undefined);
+      if (!rel) {
+        // the tests above decided every hunk: the sample's files as they were, and the sample objective run again on them
+        for (const f of ['src/users.js', 'src/server.js', 'test/users.test.js']) fs.copyFileSync(path.join(SAMPLE_WORKSPACE, f), path.join(folder, f));
+        await runCommand(page, title(ctx, 'codecompanion.runObjective'));
+        await answerPrompt(page, OBJECTIVE_PROMPT, SAMPLE_OBJECTIVE);
+        await waitFor(async () => (rel = await filePendingMost(folder).catch(() => undefined)) !== undefined, 180_000, 'the sample run proposed no change to a file of the sample', 1000);
+      }
+      if (!rel) throw new Error('no file to show proposed lines in');
       const name = path.basename(rel);
       const file = path.join(folder, rel);
       const before = fs.readFileSync(file, 'utf8');
