@@ -372,13 +372,20 @@ const TESTS: Array<[string, (ctx: UiContext) => Promise<void>]> = [
       fs.writeFileSync(settings, JSON.stringify({ ...(fs.existsSync(settings) ? (JSON.parse(fs.readFileSync(settings, 'utf8')) as object) : {}), 'files.autoSave': 'off' }, null, 2));
       await openFile(page, rel);
       const show = codeLenses(page, /Show in File/);
-      await show.first().waitFor({ timeout: 30_000 });
-      await show.first().click();
       const onDisk = new Set(before.split('\n').map((l) => l.trim()));
       // green: some line the file does not have yet (the decorations come line by line as the editor draws)
       const proposedShown = (rows: readonly ColouredRow[]) => rows.some((r) => r.colour === 'green' && r.text.trim() && !onDisk.has(r.text.trim()));
       let rows: ColouredRow[] = [];
-      await waitFor(async () => proposedShown((rows = await colouredRows(page))) && rows.some((r) => r.colour === 'red'), 60_000, 'the file\'s editor shows no proposed green line or no red line after Show in File');
+      // a CodeLens redrawn under the pointer (the file was just reloaded, the review just changed) can miss a click: click again while it still says Show
+      const until = Date.now() + 90_000;
+      for (;;) {
+        await show.first().waitFor({ timeout: 30_000 });
+        await show.first().click();
+        const shown = await waitFor(async () => proposedShown((rows = await colouredRows(page))) && rows.some((r) => r.colour === 'red'), 15_000, '').then(() => true, () => false);
+        if (shown) break;
+        const said = (await page.locator('.notifications-toasts').innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 300);
+        if (Date.now() > until || (await codeLenses(page, /Hide Proposed Lines/).count()) > 0) throw new Error(`the file's editor shows no proposed green line or no red line after Show in File; notifications: ${JSON.stringify(said)}`);
+      }
       // the file's own editor (its tab, not a review document), marked unsaved, and the disk untouched
       await page.locator(`.tabs-container .tab.active.dirty[data-resource-name="${name}"]`).waitFor({ timeout: 30_000 });
       if ((await page.locator('.editor-group-container.active .monaco-diff-editor').count()) > 0) throw new Error('Show in File opened a diff editor, not the file');
