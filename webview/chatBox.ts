@@ -8,7 +8,7 @@ import { parseBudget } from './budget';
 import { completeMention, mentionAt, type MentionQuery } from '../src/protocol/mentions';
 import { h, icon, usd } from './dom';
 import { send } from './host';
-import { decideSend, sendView } from './sendGate';
+import { decideSend, refusalHolds, sendView } from './sendGate';
 
 export class ChatBoxView {
   readonly element: HTMLElement;
@@ -85,8 +85,8 @@ export class ChatBoxView {
     this.state = chat;
     this.running = running;
     this.starting = chat?.starting === true;
-    // a refusal holds while its reason does: once no run goes and nothing is sending, it is gone
-    if (!running && !this.busy()) this.refused = null;
+    // a refusal holds while its reason does
+    this.refused = refusalHolds(this.refused, { running, sending: this.busy() });
     this.element.hidden = !chat;
     if (!chat) return;
     this.chips.replaceChildren(...chat.attachments.map((a) =>
@@ -126,7 +126,8 @@ export class ChatBoxView {
     else if (m.type === 'chat/focus') this.focus();
     else if (m.type === 'chat/sent') {
       this.sending = false;
-      this.refused = null;
+      // taken: its run is starting, and "already sending" still true until it goes; refused: the host's notice says why
+      if (!m.clear) this.refused = null;
       if (m.clear) this.input.value = '';
       this.syncSend();
     }

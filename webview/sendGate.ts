@@ -19,6 +19,13 @@ export function decideSend(status: SendStatus, text: string): SendDecision {
   return text.trim() ? { send: true } : { send: false };
 }
 
+/** Whether a refusal still says something true: "already sending" while a send is on its way, "a run is going" while it goes. */
+export function refusalHolds(refused: string | null, status: SendStatus): string | null {
+  if (refused === ALREADY_SENDING) return status.sending ? refused : null;
+  if (refused === RUN_GOING) return status.running ? refused : null;
+  return null;
+}
+
 /** The box's visible state: the status line (null: none), and the Send button's label, tooltip and whether it is off. */
 export function sendView(status: SendStatus, refused: string | null): { readonly line: string | null; readonly label: string; readonly title: string; readonly disabled: boolean } {
   const line = refused ?? (status.sending ? 'Sending…' : null);

@@ -11,7 +11,7 @@ import { parseEvent, type RecordedEvent } from '../../../src/core/events';
 import { completeMention, mentionAt, parseMentions } from '../../../src/protocol/mentions';
 import { parseWebviewMessage } from '../../../src/protocol/messages';
 import { parseBudget } from '../../../webview/budget';
-import { ALREADY_SENDING, decideSend, RUN_GOING, sendView } from '../../../webview/sendGate';
+import { ALREADY_SENDING, decideSend, refusalHolds, RUN_GOING, sendView } from '../../../webview/sendGate';
 
 describe('chat box: @file mentions', () => {
   it('finds every mentioned path once, in order, leaving sentence punctuation and e-mail addresses alone', () => {
@@ -125,6 +125,14 @@ describe('chat box: Enter while a send or a run is going', () => {
     assert.deepEqual(sendView(running, RUN_GOING), { line: RUN_GOING, label: 'Send', title: 'A run is going: one run at a time', disabled: true });
     assert.equal(sendView(sending, null).line, 'Sending…', 'a send on its way shows in the box before any second Enter');
     assert.deepEqual(sendView(idle, null), { line: null, label: 'Send', title: 'Send (Enter)', disabled: false });
+  });
+
+  it('keeps a refusal on screen while it is true, and only then', () => {
+    assert.equal(refusalHolds(ALREADY_SENDING, sending), ALREADY_SENDING);
+    assert.equal(refusalHolds(ALREADY_SENDING, running), null, 'once the run goes, the send is no longer on its way');
+    assert.equal(refusalHolds(RUN_GOING, running), RUN_GOING);
+    assert.equal(refusalHolds(RUN_GOING, idle), null, 'once the run ends, Enter sends again');
+    assert.equal(refusalHolds(null, running), null);
   });
 });
 
