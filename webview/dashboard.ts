@@ -44,7 +44,8 @@ function drawDashboard(root: HTMLElement, s: DashboardState): void {
   const missingKeys = s.keys.every((k) => !k.hasKey);
   const parts: (HTMLElement | null)[] = [
     h('section', { class: 'actions' },
-      s.running ? button('Cancel Run', 'cancelRun', { icon: 'debug-stop', secondary: true }) : null,
+      // the run's last event can reach the page before the host says no run is going: nothing to cancel then
+      s.running && !FINISHED.has(s.current?.status ?? '') ? button('Cancel Run', 'cancelRun', { icon: 'debug-stop', secondary: true }) : null,
       button('Settings', 'openSettings', { icon: 'gear', secondary: true }),
     ),
     !s.trusted ? h('p', { class: 'note' }, icon('shield'), ' Restricted mode: changes are proposed, never applied; no check command runs.') : null,
