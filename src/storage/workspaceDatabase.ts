@@ -20,6 +20,12 @@ import { snapshotHash, writeSums, type SnapshotCheck } from './snapshotChecksum'
 
 /** A closing writer snapshots once its journal holds this fraction of what starts a snapshot anyway. */
 const CLOSE_SNAPSHOT_FRACTION = 4;
+/**
+ * Or once it holds this many records, whatever the thresholds: a record can be a decision's whole
+ * review row (about 9 KB for 20 hunks), and replaying a few dozen of those at every open cost more than
+ * the snapshot saved (measured by `npm run bench -- review`, the terminal's decisions with no run).
+ */
+const CLOSE_SNAPSHOT_RECORDS = 16;
 
 export type OpenMode = 'write' | 'read-only' | 'auto';
 
@@ -383,7 +389,7 @@ class SqlJsWorkspaceDatabase implements WorkspaceDatabase {
     const journal = this.journal!;
     return (
       journal.bytes > this.snapshotThresholdBytes / CLOSE_SNAPSHOT_FRACTION ||
-      this.journalRecords > this.snapshotThresholdRecords / CLOSE_SNAPSHOT_FRACTION ||
+      this.journalRecords > Math.min(this.snapshotThresholdRecords / CLOSE_SNAPSHOT_FRACTION, CLOSE_SNAPSHOT_RECORDS) ||
       listJournals(this.path).length > 1
     );
   }
