@@ -6,17 +6,17 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Database as SqlJsDatabase } from 'sql.js';
-import { queryAll, type Database, type SqlStatement, type SqlValue } from './database';
+import type { CheckpointStats, OpenOptions, RecoveryReport, WorkspaceDatabase } from './workspaceDatabaseTypes';
+import { queryAll, type SqlStatement, type SqlValue } from './database';
 import { JOURNAL_MAGIC, JournalWriter, encodeRecord, readJournalFrom, type JournalRecord } from './journal';
 import { applyTransaction, applyTransactions, type Image, type StatementCache } from './image';
 import { describeOwner, LockedError, WriterLock, type LockOwner } from './lock';
-import { CHECKSUM_FILE, DatabaseFileError, LOCK_FILE, SNAPSHOT_FILE, databaseDir, fileStamp, ensureGitignore, fsyncDir, listJournals, memoryDirOf, writeFileDurably } from './layout';
+import { DatabaseFileError, LOCK_FILE, SNAPSHOT_FILE, databaseDir, fileStamp, ensureGitignore, listJournals, memoryDirOf, writeFileDurably } from './layout';
 import { moveLegacyMemory } from './legacyMemory';
 import { MEMORY_SCHEMA } from './memorySchema';
 import { WORKSPACE_SCHEMA, type DatabaseSchema } from './migrations';
 import { createJournal, follow, openForWriting } from './recovery';
-import { ARCHIVE_DIR } from './runArchive';
-import { snapshotHash, writeSums, type SnapshotCheck } from './snapshotChecksum';
+import { snapshotHash, writeSums } from './snapshotChecksum';
 
 /** A closing writer snapshots once its journal holds this fraction of what starts a snapshot anyway. */
 const CLOSE_SNAPSHOT_FRACTION = 4;
@@ -27,74 +27,8 @@ const CLOSE_SNAPSHOT_FRACTION = 4;
  */
 const CLOSE_SNAPSHOT_RECORDS = 16;
 
-export type OpenMode = 'write' | 'read-only' | 'auto';
-
-export interface OpenOptions {
-  /** 'auto' (default) writes if it can take the lock within lockTimeoutMs, else opens read-only. */
-  readonly mode?: OpenMode;
-  readonly lockTimeoutMs?: number;
-  /** Shown to a second process that finds the lock taken ("CLI run", "VS Code window"). */
-  readonly purpose?: string;
-  /**
-   * A checkpoint starts once the journal generation grows past this many bytes, or past an eighth of
-   * the last snapshot's size if larger: replay after a crash stays a bounded fraction of load time,
-   * and snapshot cost per event stays flat as the database grows.
-   */
-  readonly snapshotEveryBytes?: number;
-  /** Or once the journal holds this many transactions (one per 4 KB of snapshot if more): an open replays about what loading the snapshot costs. */
-  readonly snapshotEveryRecords?: number;
-  /** Which database this is (the workspace database by default, or the memory index's). */
-  readonly schema?: DatabaseSchema;
-  /**
-   * Writer only: changes made to the image right after the migrations, before anyone else can write,
-   * made durable by the snapshot that follows (like a migration) instead of a journal record. Returns
-   * whether it changed anything. All of it lands in one snapshot, or none of it.
-   */
-  readonly seed?: (db: SqlJsDatabase) => boolean;
-}
-
-export interface RecoveryReport {
-  readonly replayedTransactions: number;
-  /** Bytes of a torn journal tail that were cut (write mode) or ignored (read-only). */
-  readonly tornBytes: number;
-  /** Copies of the journals whose torn tail the writer cut at this open (kept, never deleted). */
-  readonly tornKeptAs?: readonly string[];
-  /** Whether the snapshot loaded matched its checksum, or predates checksums. */
-  readonly snapshotCheck?: SnapshotCheck;
-  readonly migratedFrom?: number;
-  /** Projections built from the log at open (an upgrade, a new projection, or after `db rebuild`). */
-  readonly rebuiltProjections?: readonly string[];
-}
-
-export interface CheckpointStats {
-  /** How long export() blocked the event loop (appends and everything else). */
-  readonly stallMs: number;
-  readonly totalMs: number;
-  readonly bytes: number;
-}
-
-export interface WorkspaceDatabase extends Database {
-  /** The directory holding the snapshot, journals and lock. */
-  readonly path: string;
-  readonly recovery: RecoveryReport;
-  /** Read-only openers: who holds the writer lock (for "read-only: the CLI run (pid 4242) is writing"). */
-  readonly lockHolder: LockOwner | undefined;
-  /** Writes a snapshot of everything written so far and drops the journal generations it replaces. */
-  checkpoint(): Promise<CheckpointStats>;
-  /** Read-only: applies what the writer has made durable since; returns how many transactions. */
-  refresh(): Promise<number>;
-  /**
-   * Read-only: whether a writer has replaced the snapshot since this image was loaded or refreshed
-   * (one stat). Files the old image pointed at may be gone: a refresh brings the image that names
-   * their successors. Always false for the writer, whose image is the newest.
-   */
-  snapshotReplaced(): boolean;
-  /** Writer: rewrites the image without free pages (after retention) and snapshots it. */
-  vacuum(): Promise<CheckpointStats>;
-  /** The journal size at which the writer takes the next snapshot. */
-  readonly snapshotThresholdBytes: number;
-  readonly lastCheckpoint: CheckpointStats | undefined;
-}
+export type { CheckpointStats, OpenMode, OpenOptions, RecoveryReport, WorkspaceDatabase } from './workspaceDatabaseTypes';
+export { moveDatabaseAside } from './moveAside';
 
 export async function openWorkspaceDatabase(workspaceRoot: string, options: OpenOptions = {}): Promise<WorkspaceDatabase> {
   return openDatabaseAt(databaseDir(workspaceRoot), options);
@@ -149,31 +83,6 @@ async function openWith(dir: string, schema: DatabaseSchema, options: OpenOption
   } catch (err) {
     lock.releaseSync();
     throw err;
-  }
-}
-
-/**
- * Renames the database files aside so a fresh database can be created. Call it only after the user
- * agreed (a refused DatabaseFileError names this step); takes the writer lock so a live writer is
- * never pulled out from under.
- */
-export async function moveDatabaseAside(dir: string, now = Date.now()): Promise<string[]> {
-  const lock = await WriterLock.acquire(path.join(dir, LOCK_FILE), 'moving the database aside', 2_000);
-  try {
-    const moved: string[] = [];
-    // the run archives belong to this database: a fresh one starts without them
-    const names = [SNAPSHOT_FILE, CHECKSUM_FILE, ...listJournals(dir).map((j) => path.basename(j.path)), ARCHIVE_DIR];
-    for (const name of names) {
-      const from = path.join(dir, name);
-      if (!fs.existsSync(from)) continue;
-      const to = path.join(dir, `${name}.aside-${now}`);
-      fs.renameSync(from, to);
-      moved.push(to);
-    }
-    fsyncDir(dir);
-    return moved;
-  } finally {
-    lock.releaseSync();
   }
 }
 
