@@ -42,30 +42,9 @@ export function decodePostings(blob: Uint8Array, format: number): Decoded {
     const k = all.length / 2;
     return { offsets: all.subarray(0, k), counts: all.subarray(k) };
   }
-  const offsets = new Uint16Array(blob.length >> 1);
-  const counts = new Uint16Array(blob.length >> 1);
-  let n = 0;
-  let previous = -1;
-  for (let at = 0; at < blob.length; n++) {
-    let gap = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = blob[at++]!;
-      gap |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    let count = 0;
-    shift = 0;
-    do {
-      b = blob[at++]!;
-      count |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    previous += gap;
-    offsets[n] = previous;
-    counts[n] = count;
-  }
+  const offsets = new Uint16Array(postingsCapacity(blob.length, format));
+  const counts = new Uint16Array(offsets.length);
+  const n = decodePostingsInto(blob, format, 0, offsets, counts, 0);
   return { offsets: offsets.subarray(0, n), counts: counts.subarray(0, n) };
 }
 
@@ -79,7 +58,7 @@ export function postingsCapacity(bytes: number, format: number): number {
  * offset) into `docs` and counts into `counts` from `at`, which must leave postingsCapacity() free.
  * Returns the next free index. What a query's postings cost in a fresh process is mostly these loops.
  */
-export function decodePostingsInto(blob: Uint8Array, format: number, base: number, docs: Uint32Array, counts: Uint16Array, at: number): number {
+export function decodePostingsInto(blob: Uint8Array, format: number, base: number, docs: Uint32Array | Uint16Array, counts: Uint16Array, at: number): number {
   if (format === 1) {
     const d = decodePostings(blob, 1);
     for (let i = 0; i < d.offsets.length; i++, at++) {
