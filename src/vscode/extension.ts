@@ -86,6 +86,13 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
   command('codecompanion.rejectHunkAtCursor', () => decideHunkAtCursor(get(), 'reject'));
   command('codecompanion.reviewInline', (arg) => reviewInlineCommand(get(), arg));
   command('codecompanion.showProposedInFile', (arg) => (overlays ? showProposedInFileCommand(get().root, overlays, arg) : Promise.reject(new Error('open a folder first'))));
+  // what a window reload does to the file overlays (their state gone, the buffers kept as they are), for the host e2e: 'stop', 'start', or both
+  command('codecompanion.internal.reloadFileOverlays', (arg) => {
+    const phase = (arg as { phase?: string } | undefined)?.phase;
+    if (phase !== 'start') overlays?.dispose();
+    if (phase !== 'stop') context.subscriptions.push((overlays = new FileOverlays(get().root, get().review, log, context.workspaceState)));
+    return overlays !== undefined;
+  });
   command('codecompanion.reviewRun', (arg) => reviewRunCommand(get(), arg));
   command('codecompanion.rollbackRun', (arg) => rollbackCommand(get(), arg));
   command('codecompanion.sendBack', (arg) => sendBackCommand(get(), arg));
@@ -103,7 +110,7 @@ export function startHost(context: vscode.ExtensionContext, log: vscode.LogOutpu
     const c = get();
     const proposed = new ProposedContentProvider(root, c.review);
     const lenses = new ReviewCodeLensProvider(root, c.review);
-    overlays = new FileOverlays(root, c.review, log);
+    overlays = new FileOverlays(root, c.review, log, context.workspaceState);
     const dashboard = new DashboardView(context.extensionUri, c.runs, c.review, keys, log, team, c, () => new SensitivePaths(currentSettings().review.sensitivePaths));
     sidebar = dashboard;
     context.subscriptions.push(

@@ -4,6 +4,10 @@
 // a save takes the proposed lines out first (and the overlay ends with it), a user's edit ends it
 // keeping the edit, a decision or the review's end withdraws it (the buffer back to the file on
 // disk, clean), and an undo that brings the lines back brings the overlay (and its guard) back.
+// A window reload restores a dirty buffer as it was, proposed lines in, and this extension's state
+// fresh: a buffer that is exactly the overlay of the file on disk is adopted (guard, decorations);
+// one that is exactly an overlay laid here before (its digest is kept in workspaceState) but no
+// longer matches the review (hunks decided meanwhile) is given back the file on disk, then laid again.
 import * as vscode from 'vscode';
 import { encodeFile, parseText } from '../../core/patch/fileText';
 import { inlineView, type InlineView } from '../../core/review/inlineView';
@@ -11,7 +15,8 @@ import { overlayTrack, takeOut, trackChanges, type OverlayTrack, type TextChange
 import { placedHunks } from './inlineReview';
 import { setOverlaid } from './overlaidDocuments';
 import type { ReviewController } from './reviewController';
-import { addLineEdits, fileUri } from './workspaceFiles';
+import { cleanBuffer, digest, diskText } from './overlayBuffer';
+import { addLineEdits, fileUri, relativePath } from './workspaceFiles';
 
 interface Overlay {
   readonly doc: vscode.TextDocument;
@@ -31,16 +36,22 @@ interface Overlay {
 /** The overlay cannot go in this buffer now (unsaved changes, auto-save after delay): the inline review is offered instead. */
 export class DirtyDocumentError extends Error {}
 
+/** workspaceState: for each document with an overlay, the digest of its text as laid (what a reload may restore). */
+const LAID = 'codecompanion.fileOverlays.laid';
+
 export class FileOverlays implements vscode.Disposable {
   private readonly overlays = new Map<string, Overlay>();
   /** Overlays withdrawn from documents still open: an undo can bring their text back. */
   private readonly withdrawn = new Map<string, Pick<Overlay, 'path' | 'base' | 'text' | 'initial'>>();
   private readonly disposables: vscode.Disposable[] = [];
+  /** Buffers restored with an overlay that no longer matches the review: the file on disk they are being given back. */
+  private readonly stale = new Map<string, string>();
   private serial: Promise<unknown> = Promise.resolve();
   private deciding = 0;
 
-  constructor(private readonly root: string, private readonly review: ReviewController, private readonly output: vscode.LogOutputChannel) {
+  constructor(private readonly root: string, private readonly review: ReviewController, private readonly output: vscode.LogOutputChannel, private readonly memory?: vscode.Memento) {
     this.disposables.push(
+      vscode.workspace.onDidOpenTextDocument((d) => this.adopt(d)),
       vscode.workspace.onWillSaveTextDocument((e) => this.willSave(e)),
       vscode.workspace.onDidSaveTextDocument((d) => void this.didSave(d)),
       vscode.workspace.onDidChangeTextDocument((e) => this.changed(e)),
@@ -48,6 +59,8 @@ export class FileOverlays implements vscode.Disposable {
       review.onDidChange(() => void this.run(() => this.resync())),
     );
     review.aroundDecisions((decide) => this.around(decide));
+    // at once, before anything reads these buffers as their files (hot exit restored them before activation)
+    for (const d of vscode.workspace.textDocuments) this.adopt(d);
   }
 
   isShown(uri: vscode.Uri): boolean {
@@ -67,9 +80,15 @@ export class FileOverlays implements vscode.Disposable {
     });
   }
 
+  /** Leaves the buffers as they are (a window closing keeps them for hot exit) and forgets them, the record of what was laid excepted. */
   dispose(): void {
-    for (const o of this.overlays.values()) setOverlaid(o.doc.uri, undefined);
+    for (const key of [...this.overlays.keys(), ...this.stale.keys()]) setOverlaid(vscode.Uri.parse(key), undefined);
+    this.overlays.clear();
+    this.stale.clear();
+    this.withdrawn.clear();
     for (const d of this.disposables) d.dispose();
+    this.disposables.length = 0;
+    this.review.aroundDecisions((decide) => decide());
   }
 
   private run<T>(fn: () => Promise<T>): Promise<T> {
@@ -80,7 +99,7 @@ export class FileOverlays implements vscode.Disposable {
 
   private viewOf(path: string, base: string): { view: InlineView; text: string } | undefined {
     const file = parseText(base.replace(/^\uFEFF/, ''), base.startsWith('\uFEFF'));
-    const placed = placedHunks(this.root, this.review, path);
+    const placed = placedHunks(this.root, this.review, path, file);
     if (placed.length === 0) return undefined;
     const view = inlineView(file.lines, placed);
     return { view, text: encodeFile({ ...file, eols: undefined, lines: [...view.lines] }) };
@@ -107,6 +126,7 @@ export class FileOverlays implements vscode.Disposable {
     }
     o.state = 'active';
     setOverlaid(uri, base); // again, now that the buffer has the lines: CodeLens and decorations follow
+    this.record(o);
     if (foreign.length) this.userEdited(o, foreign);
     else this.output.info(`review: proposed lines of ${path} shown in the file (${o.initial.proposed.length} hunk(s)); a save writes the file without them`);
   }
@@ -120,17 +140,79 @@ export class FileOverlays implements vscode.Disposable {
     }
     this.end(o);
     this.remember(o);
-    if (!o.doc.isClosed && o.doc.isDirty && o.doc.getText() === o.base) await this.revert(o.doc);
+    // the buffer is the file on disk but dirty (our edits): made clean, with nothing lost
+    if (!o.doc.isClosed && o.doc.isDirty && o.doc.getText() === o.base) await cleanBuffer(o.doc);
   }
 
-  /** The buffer equals the file on disk but is dirty (our edits): reverting it makes it clean, with nothing lost. */
-  private async revert(doc: vscode.TextDocument): Promise<void> {
-    const editor = vscode.window.visibleTextEditors.find((e) => e.document === doc);
-    if (!editor) return; // left dirty with the file's own text: closing it asks, and either answer is safe
-    const previous = vscode.window.activeTextEditor;
-    await vscode.window.showTextDocument(doc, { viewColumn: editor.viewColumn, preserveFocus: false, preview: false });
-    if (vscode.window.activeTextEditor?.document === doc) await vscode.commands.executeCommand('workbench.action.files.revert');
-    if (previous && previous.document !== doc && !previous.document.isClosed) await vscode.window.showTextDocument(previous.document, { viewColumn: previous.viewColumn, preserveFocus: false, preview: false });
+  /** Kept across a window reload: the text this document has with the overlay in. */
+  private record(o: Overlay): void {
+    if (!this.memory) return;
+    void this.memory.update(LAID, { ...this.memory.get<Record<string, string>>(LAID, {}), [o.doc.uri.toString()]: digest(o.text) });
+  }
+
+  private forget(key: string): void {
+    const laid = this.memory?.get<Record<string, string>>(LAID, {});
+    if (!laid || !(key in laid)) return;
+    const { [key]: _gone, ...rest } = laid;
+    void this.memory!.update(LAID, rest);
+  }
+
+  /**
+   * A dirty buffer this session did not lay (a window reload restored it): exactly the overlay of the
+   * file on disk for its pending hunks, it becomes an overlay again, guard and decorations; exactly an
+   * overlay laid here before that no longer matches (hunks decided meanwhile), every line of it is ours,
+   * so it is given the file on disk back (then laid again if hunks are left), and meanwhile a save
+   * writes the file on disk. Any other dirty buffer is the user's, left alone.
+   */
+  private adopt(doc: vscode.TextDocument): void {
+    const key = doc.uri.toString();
+    if (doc.isClosed || !doc.isDirty || this.overlays.has(key) || this.stale.has(key)) return;
+    const path = relativePath(this.root, doc.uri);
+    if (!path) return;
+    const text = doc.getText();
+    const known = this.memory?.get<Record<string, string>>(LAID, {})[key] === digest(text);
+    if (!known && this.review.pendingIn(path).length === 0) return;
+    const disk = diskText(doc);
+    if (!disk) return;
+    const laid = this.viewOf(path, disk.text);
+    if (laid && laid.text === text) {
+      const o: Overlay = { doc, path, base: disk.text, text, initial: overlayTrack(laid.view), track: overlayTrack(laid.view), state: 'active' };
+      this.overlays.set(key, o);
+      this.withdrawn.delete(key);
+      setOverlaid(doc.uri, disk.text);
+      this.record(o);
+      this.output.info(`review: ${path} was restored with its proposed lines in (a window reload): shown again, a save writes the file without them`);
+      return;
+    }
+    if (!known) return;
+    this.stale.set(key, disk.text);
+    setOverlaid(doc.uri, disk.text);
+    this.output.warn(`review: ${path} was restored with proposed lines the review no longer has (decided meanwhile): giving it back the file on disk`);
+    void this.run(() => this.giveBack(doc, path, disk.text));
+  }
+
+  private async giveBack(doc: vscode.TextDocument, path: string, disk: string): Promise<void> {
+    const key = doc.uri.toString();
+    try {
+      if (!doc.isClosed && doc.getText() !== disk) {
+        const edit = new vscode.WorkspaceEdit();
+        edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), disk);
+        await vscode.workspace.applyEdit(edit);
+      }
+      const clean = await cleanBuffer(doc);
+      this.stale.delete(key);
+      setOverlaid(doc.uri, undefined);
+      this.forget(key);
+      if (clean && placedHunks(this.root, this.review, path).length) await this.show(path);
+    } catch (err) {
+      this.stale.delete(key);
+      setOverlaid(doc.uri, undefined);
+      void vscode.window.showErrorMessage(`CodeCompanion: ${path} was restored with unaccepted proposed lines, and giving it back the file on disk failed (${(err as Error).message}). Do not save it; revert it (File: Revert File).`);
+    }
+  }
+
+  private adoptAll(): void {
+    for (const d of vscode.workspace.textDocuments) this.adopt(d);
   }
 
   private remember(o: Overlay): void {
@@ -141,6 +223,7 @@ export class FileOverlays implements vscode.Disposable {
     if (this.overlays.get(o.doc.uri.toString()) !== o) return;
     this.overlays.delete(o.doc.uri.toString());
     setOverlaid(o.doc.uri, undefined);
+    this.forget(o.doc.uri.toString());
   }
 
   /** Applies an edit of ours; changes seen meanwhile are the user's when it failed, or when they came after it. */
@@ -216,15 +299,21 @@ export class FileOverlays implements vscode.Disposable {
   private maybeUndone(doc: vscode.TextDocument): void {
     const gone = this.withdrawn.get(doc.uri.toString());
     if (!gone || doc.getText() !== gone.text) return;
+    // the same text is the file itself once a decision wrote it (an accepted insertion is the view of the file before it):
+    // the lines are the overlay's only while the file on disk is still the one they were laid over
+    if (this.deciding || diskText(doc)?.text !== gone.base) return void this.withdrawn.delete(doc.uri.toString());
     const o: Overlay = { doc, path: gone.path, base: gone.base, text: gone.text, initial: gone.initial, track: gone.initial, state: 'active' };
     this.overlays.set(doc.uri.toString(), o);
     this.withdrawn.delete(doc.uri.toString());
     setOverlaid(doc.uri, gone.base);
+    this.record(o);
     this.output.info(`review: an undo brought the proposed lines of ${gone.path} back into the file: shown again, a save still writes the file without them`);
     void this.run(() => this.resync());
   }
 
   private willSave(e: vscode.TextDocumentWillSaveEvent): void {
+    const disk = this.stale.get(e.document.uri.toString());
+    if (disk !== undefined) return e.waitUntil(Promise.resolve([vscode.TextEdit.replace(new vscode.Range(0, 0, e.document.lineCount, 0), disk)]));
     const o = this.overlays.get(e.document.uri.toString());
     if (!o) return;
     // computed now, against the document being saved: the file without the proposed lines is what is written
@@ -258,6 +347,7 @@ export class FileOverlays implements vscode.Disposable {
     const o = this.overlays.get(doc.uri.toString());
     if (o) this.end(o);
     this.withdrawn.delete(doc.uri.toString());
+    this.stale.delete(doc.uri.toString());
   }
 
   /** Decisions write the file: the overlays come out first, and go back in where hunks are left. */
@@ -274,6 +364,7 @@ export class FileOverlays implements vscode.Disposable {
       this.deciding--;
       void this.run(async () => {
         for (const path of paths) await this.show(path).catch((err: Error) => this.output.info(`review: proposed lines of ${path} not shown again: ${err.message}`));
+        this.adoptAll();
       });
     }
   }
@@ -281,6 +372,7 @@ export class FileOverlays implements vscode.Disposable {
   /** The review changed elsewhere (the CLI, another window, the run's end): an overlay that no longer matches is laid again, or withdrawn. */
   private async resync(): Promise<void> {
     if (this.deciding) return;
+    this.adoptAll();
     for (const o of [...this.overlays.values()]) {
       if (o.state !== 'active') continue;
       if (this.viewOf(o.path, o.base)?.text === o.text) continue;

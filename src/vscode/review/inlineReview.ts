@@ -11,6 +11,7 @@ import type { ReviewController } from './reviewController';
 import { onDidChangeOverlaid, overlaidBase } from './overlaidDocuments';
 import { PROPOSED_SCHEME, pathOfProposed, sideOf, type ProposedSide } from './proposedUri';
 import { currentFile, relativePath } from './workspaceFiles';
+import type { FileText } from '../../core/patch/fileText';
 
 export interface Placed {
   readonly id: string;
@@ -22,10 +23,10 @@ export interface Placed {
   readonly newLines: readonly string[];
 }
 
-/** The pending hunks of a file where they sit in it now (line: 0-based first line they replace or insert before), in file order. */
-export function placedHunks(root: string, review: ReviewController, path: string): Placed[] {
+/** The pending hunks of a file where they sit in it now, or in `text` when given (line: 0-based first line they replace or insert before), in file order. */
+export function placedHunks(root: string, review: ReviewController, path: string, text?: FileText): Placed[] {
   const refs = review.pendingIn(path);
-  const file = refs.length ? currentFile(root, path) : undefined;
+  const file = refs.length ? (text ?? currentFile(root, path)) : undefined;
   const out: Placed[] = [];
   for (const { patch, hunk } of refs) {
     const line = file ? locate(file.lines, hunk, hunk.oldStart) : 0;

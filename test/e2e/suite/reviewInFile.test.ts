@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { eventually, hunks, openDocument, reviewState, root, SAMPLE_OBJECTIVE, saveAll } from './support/workbench';
 
 const TOGGLE = 'codecompanion.showProposedInFile';
+const RELOAD = 'codecompanion.internal.reloadFileOverlays';
 
 describe('proposed lines in the file', function () {
   this.timeout(180_000);
@@ -86,6 +87,72 @@ describe('proposed lines in the file', function () {
     await eventually(() => doc.getText() === `// the user's line\n${disk}`, 30_000, () => `the buffer is not the file with the user's edit:\n${doc.getText()}`);
     assert.equal(onDisk(), disk);
     await revert(doc);
+  });
+
+  /** Whether the file's CodeLens offers to hide the proposed lines: the overlay is on, with its decorations (both follow the same state). */
+  async function overlaid(): Promise<boolean> {
+    const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', doc.uri)) ?? [];
+    return lenses.some((l) => l.command?.title.includes('Hide Proposed Lines'));
+  }
+
+  async function saveAndCheck(what: string): Promise<void> {
+    await eventually(async () => {
+      await doc.save();
+      return !doc.isDirty;
+    }, 60_000, () => 'the document stayed dirty');
+    assert.equal(onDisk(), disk, `a save ${what} wrote proposed lines to the disk`);
+    assert.equal(doc.getText(), disk);
+  }
+
+  // a window reload keeps dirty buffers (hot exit) and starts the extension afresh: the host e2e
+  // cannot reload its own window, so the overlays' state is dropped and started again (RELOAD)
+  it('a window reload: the buffer restored with its proposed lines gets its save guard and decorations back', async () => {
+    await vscode.window.showTextDocument(doc, { preview: false });
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+    const shown = doc.getText();
+    assert.ok(await vscode.commands.executeCommand(RELOAD, { phase: 'stop' }));
+    assert.ok(doc.isDirty && doc.getText() === shown, 'the buffer lost its proposed lines');
+    assert.ok(!(await overlaid()), 'the overlay outlived its state');
+    assert.ok(await vscode.commands.executeCommand(RELOAD, { phase: 'start' }));
+    await eventually(overlaid, 60_000, () => 'the restored proposed lines were not shown as an overlay again');
+    await saveAndCheck('after a reload');
+  });
+
+  it('a buffer restored with the proposed lines, laid by no one this session, is adopted on a review change', async () => {
+    await vscode.window.showTextDocument(doc, { preview: false });
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+    const shown = doc.getText();
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'hidden');
+    await eventually(() => !doc.isDirty && doc.getText() === disk, 60_000, () => 'hiding the proposed lines left the buffer dirty');
+    // a fresh state that never laid them, then the buffer as a hot exit restores it
+    assert.ok(await vscode.commands.executeCommand(RELOAD, {}));
+    const edit = new vscode.WorkspaceEdit();
+    edit.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), shown);
+    assert.ok(await vscode.workspace.applyEdit(edit));
+    assert.ok(doc.isDirty && doc.getText() === shown);
+    const other = hunks((await reviewState())!).find((h) => h.file !== file && h.hunk.decision === 'pending');
+    assert.ok(other, 'no pending hunk in another file to decide');
+    await vscode.commands.executeCommand('codecompanion.rejectHunk', { hunk: other.hunk.id });
+    await eventually(overlaid, 60_000, () => 'the buffer holding the proposed lines was not adopted after the review changed');
+    await saveAndCheck('of an adopted buffer');
+  });
+
+  it('a buffer restored with proposed lines the review no longer has gets the file back, and the hunks left are laid again', async function () {
+    const pending = () => hunks(reviewNow!).filter((h) => h.file === file && h.hunk.decision === 'pending');
+    let reviewNow = await reviewState();
+    if (pending().length < 2) return this.skip();
+    await vscode.window.showTextDocument(doc, { preview: false });
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+    const shown = doc.getText();
+    assert.ok(await vscode.commands.executeCommand(RELOAD, { phase: 'stop' }));
+    // decided while the window was away: a reject leaves the disk as it is
+    await vscode.commands.executeCommand('codecompanion.rejectHunk', { hunk: pending()[0]!.hunk.id });
+    reviewNow = await reviewState();
+    assert.equal(onDisk(), disk);
+    assert.ok(doc.getText() === shown && doc.isDirty);
+    assert.ok(await vscode.commands.executeCommand(RELOAD, { phase: 'start' }));
+    await eventually(async () => doc.isDirty && doc.getText() !== shown && doc.getText().length > disk.length && (await overlaid()), 60_000, () => `the hunks left were not laid again over the file:\n${doc.getText()}`);
+    await saveAndCheck('after the restored lines were given back');
   });
 
   it('Accept on a hunk shown in the file writes that hunk alone and lays the rest again; hiding them leaves the file clean', async () => {
