@@ -15,7 +15,7 @@ import { overlayTrack, takeOut, trackChanges, type OverlayTrack, type TextChange
 import { placedHunks } from './inlineReview';
 import { setOverlaid } from './overlaidDocuments';
 import type { ReviewController } from './reviewController';
-import { cleanBuffer, digest, diskText } from './overlayBuffer';
+import { cleanBuffer, digest, diskText, restoreBytes } from './overlayBuffer';
 import { addLineEdits, fileUri, relativePath } from './workspaceFiles';
 
 interface Overlay {
@@ -25,6 +25,8 @@ interface Overlay {
   readonly base: string;
   /** The buffer's text with the proposed lines in, as put there. */
   readonly text: string;
+  /** The file's own bytes (decoded) under `base`: a save gives back line endings the editor made one. */
+  readonly raw?: string;
   readonly initial: OverlayTrack;
   track: OverlayTrack;
   /** active: as put in; ending: a user's edit or a withdrawal is taking the lines out; saving: a save is. */
@@ -42,7 +44,7 @@ const LAID = 'codecompanion.fileOverlays.laid';
 export class FileOverlays implements vscode.Disposable {
   private readonly overlays = new Map<string, Overlay>();
   /** Overlays withdrawn from documents still open: an undo can bring their text back. */
-  private readonly withdrawn = new Map<string, Pick<Overlay, 'path' | 'base' | 'text' | 'initial'>>();
+  private readonly withdrawn = new Map<string, Pick<Overlay, 'path' | 'base' | 'text' | 'raw' | 'initial'>>();
   private readonly disposables: vscode.Disposable[] = [];
   /** Buffers restored with an overlay that no longer matches the review: the file on disk they are being given back. */
   private readonly stale = new Map<string, string>();
@@ -114,7 +116,8 @@ export class FileOverlays implements vscode.Disposable {
     const base = doc.getText();
     const laid = this.viewOf(path, base);
     if (!laid) throw new Error(`no change is waiting for review in ${path}`);
-    const o: Overlay = { doc, path, base, text: laid.text, initial: overlayTrack(laid.view), track: overlayTrack(laid.view), state: 'showing' };
+    const disk = diskText(doc);
+    const o: Overlay = { doc, path, base, text: laid.text, raw: disk?.text === base ? disk.raw : undefined, initial: overlayTrack(laid.view), track: overlayTrack(laid.view), state: 'showing' };
     this.overlays.set(uri.toString(), o);
     this.withdrawn.delete(uri.toString());
     setOverlaid(uri, base);
@@ -176,7 +179,7 @@ export class FileOverlays implements vscode.Disposable {
     if (!disk) return;
     const laid = this.viewOf(path, disk.text);
     if (laid && laid.text === text) {
-      const o: Overlay = { doc, path, base: disk.text, text, initial: overlayTrack(laid.view), track: overlayTrack(laid.view), state: 'active' };
+      const o: Overlay = { doc, path, base: disk.text, text, raw: disk.raw, initial: overlayTrack(laid.view), track: overlayTrack(laid.view), state: 'active' };
       this.overlays.set(key, o);
       this.withdrawn.delete(key);
       setOverlaid(doc.uri, disk.text);
@@ -216,7 +219,7 @@ export class FileOverlays implements vscode.Disposable {
   }
 
   private remember(o: Overlay): void {
-    if (!o.doc.isClosed) this.withdrawn.set(o.doc.uri.toString(), { path: o.path, base: o.base, text: o.text, initial: o.initial });
+    if (!o.doc.isClosed) this.withdrawn.set(o.doc.uri.toString(), { path: o.path, base: o.base, text: o.text, raw: o.raw, initial: o.initial });
   }
 
   private end(o: Overlay): void {
@@ -302,7 +305,7 @@ export class FileOverlays implements vscode.Disposable {
     // the same text is the file itself once a decision wrote it (an accepted insertion is the view of the file before it):
     // the lines are the overlay's only while the file on disk is still the one they were laid over
     if (this.deciding || diskText(doc)?.text !== gone.base) return void this.withdrawn.delete(doc.uri.toString());
-    const o: Overlay = { doc, path: gone.path, base: gone.base, text: gone.text, initial: gone.initial, track: gone.initial, state: 'active' };
+    const o: Overlay = { doc, path: gone.path, base: gone.base, text: gone.text, raw: gone.raw, initial: gone.initial, track: gone.initial, state: 'active' };
     this.overlays.set(doc.uri.toString(), o);
     this.withdrawn.delete(doc.uri.toString());
     setOverlaid(doc.uri, gone.base);
@@ -333,6 +336,8 @@ export class FileOverlays implements vscode.Disposable {
     const left = skipped ? takeOut(o.track, linesOf(doc)) : undefined;
     this.end(o);
     this.remember(o);
+    // the file's own text was written, its line endings made one (the editor does that to a file mixing them): its bytes back
+    if (!skipped && o.raw !== undefined && doc.getText() === o.base) await this.run(() => restoreBytes(doc, o.raw!));
     if (!left?.removed.length) return;
     // the save ran without its participants (File: Save without Formatting) or past their time:
     // the proposed lines reached the disk. Take them out and save again, and say so plainly.

@@ -3,6 +3,7 @@
 // reload restores dirty buffers as they were) and to leave no buffer dirty with the disk's own text.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 export interface DiskText {
@@ -21,8 +22,7 @@ export function diskText(doc: vscode.TextDocument): DiskText | undefined {
   } catch {
     return undefined;
   }
-  const eol = doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n';
-  return { raw, text: raw.replace(/^\uFEFF/, '').replace(/\r?\n/g, eol) };
+  return { raw, text: normalized(raw, doc) };
 }
 
 export function digest(text: string): string {
@@ -32,9 +32,10 @@ export function digest(text: string): string {
 /**
  * Makes a dirty buffer that holds exactly the file on disk clean, and says whether it is. A visible
  * one is reverted (File: Revert works on the active editor only); a hidden one is saved, but only
- * when the save writes the very bytes on disk: the same text and endings (not a file that mixes
- * them, which the editor has made one), the same BOM, and no save participant configured that could
- * change it (format on save, code actions, whitespace and final-newline trimming).
+ * when the save writes the very bytes on disk: the same text and line endings (not a file that
+ * mixes them, which the editor made one on load: that one is left dirty with the file's own text,
+ * closing it asks), and no save participant configured that could change them (format on save, code
+ * actions, whitespace and final-newline trimming; the same encoding).
  */
 export async function cleanBuffer(doc: vscode.TextDocument): Promise<boolean> {
   if (doc.isClosed || !doc.isDirty) return true;
@@ -48,16 +49,44 @@ export async function cleanBuffer(doc: vscode.TextDocument): Promise<boolean> {
     if (previous && previous.document !== doc && !previous.document.isClosed) await vscode.window.showTextDocument(previous.document, { viewColumn: previous.viewColumn, preserveFocus: false, preview: false });
     return !doc.isDirty;
   }
-  if (!savesSameBytes(doc, disk.raw)) return false;
+  if (disk.raw.replace(/^\uFEFF/, '') !== doc.getText() || !saveKeepsText(doc, disk.raw)) return false;
   return (await doc.save()) && !doc.isDirty;
 }
 
-function savesSameBytes(doc: vscode.TextDocument, raw: string): boolean {
+/**
+ * After a save that wrote the file's own text with its line endings made one (a file that mixes
+ * them), or without its BOM: the file's own bytes written back. Nothing else is ever written: the
+ * text on disk must be, endings aside, the document's and `raw`'s both.
+ */
+export async function restoreBytes(doc: vscode.TextDocument, raw: string): Promise<boolean> {
+  const now = diskText(doc);
+  if (!now || now.raw === raw || now.text !== doc.getText() || normalized(raw, doc) !== now.text) return false;
+  // the editor learns of the write from the file watcher, and reloads the clean buffer: a save before that would find the file newer
+  const seen = new Promise<void>((resolve) => {
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.joinPath(doc.uri, '..'), path.basename(doc.uri.fsPath)), true, false, true);
+    const done = () => {
+      clearTimeout(timer);
+      watcher.dispose();
+      resolve();
+    };
+    const timer = setTimeout(done, 10_000);
+    watcher.onDidChange(done);
+  });
+  await vscode.workspace.fs.writeFile(doc.uri, new TextEncoder().encode(raw));
+  await seen;
+  return true;
+}
+
+function normalized(raw: string, doc: vscode.TextDocument): string {
+  return raw.replace(/^\uFEFF/, '').replace(/\r?\n/g, doc.eol === vscode.EndOfLine.CRLF ? '\r\n' : '\n');
+}
+
+function saveKeepsText(doc: vscode.TextDocument, raw: string): boolean {
   const bom = raw.startsWith('\uFEFF');
-  if ((bom ? raw.slice(1) : raw) !== doc.getText()) return false;
   const files = vscode.workspace.getConfiguration('files', doc);
   const editor = vscode.workspace.getConfiguration('editor', doc);
-  if (files.get<string>('encoding', 'utf8') !== (bom ? 'utf8bom' : 'utf8') && !(bom && files.get<string>('encoding', 'utf8') === 'utf8')) return false;
+  const encoding = files.get<string>('encoding', 'utf8');
+  if (encoding !== 'utf8' && !(bom && encoding === 'utf8bom')) return false;
   if (files.get<boolean>('trimTrailingWhitespace') || files.get<boolean>('insertFinalNewline') || files.get<boolean>('trimFinalNewlines')) return false;
   if (editor.get<boolean>('formatOnSave')) return false;
   const actions = editor.get<unknown>('codeActionsOnSave');

@@ -137,22 +137,74 @@ describe('proposed lines in the file', function () {
     await saveAndCheck('of an adopted buffer');
   });
 
-  it('a buffer restored with proposed lines the review no longer has gets the file back, and the hunks left are laid again', async function () {
-    const pending = () => hunks(reviewNow!).filter((h) => h.file === file && h.hunk.decision === 'pending');
-    let reviewNow = await reviewState();
-    if (pending().length < 2) return this.skip();
+  it('a buffer restored with proposed lines that no longer match the file gets the file back, and the hunks are laid again', async () => {
     await vscode.window.showTextDocument(doc, { preview: false });
     assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
     const shown = doc.getText();
     assert.ok(await vscode.commands.executeCommand(RELOAD, { phase: 'stop' }));
-    // decided while the window was away: a reject leaves the disk as it is
-    await vscode.commands.executeCommand('codecompanion.rejectHunk', { hunk: pending()[0]!.hunk.id });
-    reviewNow = await reviewState();
-    assert.equal(onDisk(), disk);
+    // the file changed on disk while the window was away (another window accepted a hunk, a pull): the buffer is kept as it was
+    const changed = `// changed while the window was away\n${disk}`;
+    fs.writeFileSync(path.join(root(), file), changed);
     assert.ok(doc.getText() === shown && doc.isDirty);
     assert.ok(await vscode.commands.executeCommand(RELOAD, { phase: 'start' }));
-    await eventually(async () => doc.isDirty && doc.getText() !== shown && doc.getText().length > disk.length && (await overlaid()), 60_000, () => `the hunks left were not laid again over the file:\n${doc.getText()}`);
-    await saveAndCheck('after the restored lines were given back');
+    await eventually(async () => doc.isDirty && doc.getText().startsWith('// changed while the window was away\n') && doc.getText().length > changed.length && (await overlaid()), 60_000, () => `the proposed lines were not laid again over the file as it is now:\n${doc.getText().slice(0, 400)}`);
+    assert.equal(onDisk(), changed);
+    await eventually(async () => {
+      await doc.save();
+      return !doc.isDirty;
+    }, 60_000, () => 'the document stayed dirty');
+    assert.equal(onDisk(), changed, 'a save wrote proposed lines to the disk');
+    fs.writeFileSync(path.join(root(), file), disk);
+    await eventually(() => !doc.isDirty && doc.getText() === disk, 60_000, () => 'the file put back on disk did not come back into the clean buffer');
+  });
+
+  /** Another file in the editor's place, so that the file's own editor is hidden (still open in its tab). */
+  async function hideEditor(): Promise<vscode.TextDocument> {
+    const other = await vscode.workspace.openTextDocument(path.join(root(), 'package.json'));
+    await vscode.window.showTextDocument(other, { preview: false, viewColumn: vscode.ViewColumn.Active });
+    await eventually(() => !vscode.window.visibleTextEditors.some((e) => e.document === doc), 30_000, () => `${file} is still visible`);
+    return other;
+  }
+
+  it('taking the lines out of a file whose editor is hidden leaves its buffer clean and the disk as it was', async () => {
+    await vscode.window.showTextDocument(doc, { preview: false });
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+    const other = await hideEditor();
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'hidden');
+    await eventually(() => !doc.isDirty && doc.getText() === disk, 60_000, () => `the buffer is not the clean file after the lines were taken out (dirty: ${doc.isDirty})`);
+    assert.equal(onDisk(), disk);
+    assert.equal(vscode.window.activeTextEditor?.document, other, 'taking the lines out brought the hidden file forward');
+  });
+
+  it('a file mixing line endings keeps its bytes: a save with the lines in, and the lines taken out of a hidden editor (not saved)', async () => {
+    const abs = path.join(root(), file);
+    const mixed = disk.split('\n').map((l, i, all) => (i < all.length - 1 ? l + (i % 2 ? '\r\n' : '\n') : l)).join('');
+    assert.ok(mixed.includes('\r\n') && /[^\r]\n/.test(mixed), 'the test file does not mix endings');
+    const reload = async (text: string) => {
+      fs.writeFileSync(abs, text);
+      await vscode.window.showTextDocument(doc, { preview: false });
+      await vscode.commands.executeCommand('workbench.action.files.revert');
+      await eventually(() => !doc.isDirty && doc.getText().replace(/\r\n/g, '\n') === disk, 60_000, () => `${file} as written on disk did not come into the buffer`);
+    };
+    await reload(mixed);
+    try {
+      assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+      await eventually(async () => {
+        await doc.save();
+        return !doc.isDirty;
+      }, 60_000, () => 'the document stayed dirty');
+      await eventually(() => fs.readFileSync(abs, 'utf8') === mixed, 60_000, () => `a save with the proposed lines in changed the file's line endings: ${JSON.stringify(fs.readFileSync(abs, 'utf8').slice(0, 200))}`);
+      await eventually(() => !doc.isDirty && doc.getText().replace(/\r\n/g, '\n') === disk, 60_000, () => 'the buffer is not the clean file after the save');
+      await vscode.window.showTextDocument(doc, { preview: false });
+      assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+      await hideEditor();
+      assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'hidden');
+      // left dirty with the file's own text: a save would make the endings one, as any save of it in VS Code does
+      await eventually(() => doc.getText().replace(/\r\n/g, '\n') === disk, 60_000, () => `the lines were not taken out of the hidden editor:\n${doc.getText().slice(0, 400)}`);
+      assert.equal(fs.readFileSync(abs, 'utf8'), mixed, 'taking the lines out of a hidden editor changed the file on disk');
+    } finally {
+      await reload(disk);
+    }
   });
 
   it('Accept on a hunk shown in the file writes that hunk alone and lays the rest again; hiding them leaves the file clean', async () => {
