@@ -50,6 +50,8 @@ export class FileOverlays implements vscode.Disposable {
   private readonly stale = new Map<string, string>();
   private serial: Promise<unknown> = Promise.resolve();
   private deciding = 0;
+  /** Until the review is read, no restored overlay can be told stale (it has no hunks yet). */
+  private reviewRead = false;
 
   constructor(private readonly root: string, private readonly review: ReviewController, private readonly output: vscode.LogOutputChannel, private readonly memory?: vscode.Memento) {
     this.disposables.push(
@@ -61,8 +63,14 @@ export class FileOverlays implements vscode.Disposable {
       review.onDidChange(() => void this.run(() => this.resync())),
     );
     review.aroundDecisions((decide) => this.around(decide));
-    // at once, before anything reads these buffers as their files (hot exit restored them before activation)
-    for (const d of vscode.workspace.textDocuments) this.adopt(d);
+    // at once, before anything reads these buffers as their files (hot exit restored them before activation),
+    // and again once the review is read (activation reads it once it has returned)
+    this.adoptAll();
+    const later = setTimeout(() => void review.start().then(() => {
+      this.reviewRead = true;
+      this.adoptAll();
+    }), 0);
+    this.disposables.push({ dispose: () => clearTimeout(later) });
   }
 
   isShown(uri: vscode.Uri): boolean {
@@ -187,7 +195,7 @@ export class FileOverlays implements vscode.Disposable {
       this.output.info(`review: ${path} was restored with its proposed lines in (a window reload): shown again, a save writes the file without them`);
       return;
     }
-    if (!known) return;
+    if (!known || !this.reviewRead) return;
     this.stale.set(key, disk.text);
     setOverlaid(doc.uri, disk.text);
     this.output.warn(`review: ${path} was restored with proposed lines the review no longer has (decided meanwhile): giving it back the file on disk`);
@@ -215,6 +223,7 @@ export class FileOverlays implements vscode.Disposable {
   }
 
   private adoptAll(): void {
+    if (this.disposables.length === 0) return; // disposed
     for (const d of vscode.workspace.textDocuments) this.adopt(d);
   }
 
