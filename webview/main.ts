@@ -1,4 +1,5 @@
 // The webview bundle's entry (browser). It talks to the host only through src/protocol.
+import './boot';
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import { dashboardMessage, renderDashboard } from './dashboard';
@@ -19,5 +20,7 @@ if (view === 'panel') {
   });
 }
 // the host holds its messages until this arrives, and sends the whole state again on each ready
-send({ type: 'ready', view, loadedMs: performance.now() });
+const mark = (name: string) => performance.getEntriesByName(name)[0]?.startTime;
+const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+send({ type: 'ready', view, loadedMs: performance.now(), workerMs: navigation?.workerStart || undefined, writtenMs: mark('cc-written'), scriptMs: mark('cc-script') });
 document.body.dataset.codecompanion = 'ready';

@@ -171,8 +171,12 @@ export const HostMessageSchema = z.discriminatedUnion('type', [
 ]);
 
 export const WebviewMessageSchema = z.discriminatedUnion('type', [
-  /** `loadedMs`: how old the webview's document was when its script said ready (its own start-up, for the panel's timing). */
-  z.object({ type: z.literal('ready'), view: z.enum(['dashboard', 'panel']), loadedMs: z.optional(z.number().check(z.nonnegative())) }),
+  /**
+   * `loadedMs`: how old the webview's document was when its script said ready; `workerMs`: when VS Code's
+   * frame navigation reached the webview's service worker; `writtenMs`: when the page's HTML began to be
+   * parsed; `scriptMs`: when its bundle began to run (its start-up, for the panel's timing).
+   */
+  z.object({ type: z.literal('ready'), view: z.enum(['dashboard', 'panel']), loadedMs: z.optional(z.number().check(z.nonnegative())), writtenMs: z.optional(z.number().check(z.nonnegative())), scriptMs: z.optional(z.number().check(z.nonnegative())), workerMs: z.optional(z.number().check(z.nonnegative())) }),
   z.object({ type: z.literal('command'), command: WebviewCommandSchema, runId: z.optional(Id), patchId: z.optional(Id) }),
   z.object({ type: z.literal('selectRun'), runId: Id }),
   z.object({ type: z.literal('panel/eventDetail'), seq: z.int().check(z.positive()) }),

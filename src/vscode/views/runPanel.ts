@@ -246,7 +246,7 @@ export class RunPanel implements vscode.Disposable {
     if (m.type === 'ready') {
       // a webview that was hidden comes back empty: send it everything again
       const again = this.webviewReady;
-      if (!again) this.log.info(`run panel: webview ready ${this.runId ? `${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked` : `${(performance.now() - this.preparedAt).toFixed(0)} ms after it was made, no run picked yet`}${m.loadedMs !== undefined ? ` (its document ${m.loadedMs.toFixed(0)} ms old)` : ''}; events ${this.loaded ? 'read' : 'not read yet'}`);
+      if (!again) this.log.info(`run panel: webview ready ${this.runId ? `${(performance.now() - this.openedAt).toFixed(0)} ms after the run was picked` : `${(performance.now() - this.preparedAt).toFixed(0)} ms after it was made, no run picked yet`}${startup(m)}; events ${this.loaded ? 'read' : 'not read yet'}`);
       this.webviewReady = true;
       // what was posted before its first ready was held by the channel and has just gone to it
       if (!again && this.firstPosted) return;
@@ -280,6 +280,16 @@ export class RunPanel implements vscode.Disposable {
     for (const d of this.disposables) d.dispose();
     this.panel.dispose();
   }
+}
+
+/**
+ * Where the page's start-up went, on its document's clock: in VS Code 1.99–1.100 the frame's navigation
+ * waits about a second for a service worker registered anew for each webview (microsoft/vscode#245756).
+ */
+function startup(m: Extract<WebviewMessage, { type: 'ready' }>): string {
+  if (m.loadedMs === undefined) return '';
+  const at = (label: string, ms: number | undefined) => (ms === undefined ? '' : `, ${label} at ${ms.toFixed(0)} ms`);
+  return ` (its document ${m.loadedMs.toFixed(0)} ms old${at('its frame reached the service worker', m.workerMs)}${at('its HTML written', m.writtenMs)}${at('its script run', m.scriptMs)})`;
 }
 
 interface RunRead {

@@ -25,6 +25,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, v
 <html lang="en">
 <head>
 <meta charset="UTF-8">
+<script nonce="${nonce}">performance.mark('cc-written')</script>
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 ${pageStyle(extensionUri, nonce, asset('webview.css'))}
