@@ -6,6 +6,8 @@
 //   ui         the palette, the dashboard webview and the CodeLens through chromium (test/e2e/ui/)
 //   onboarding no key and no folder: the three ways in, then Try the Sample end to end (ui/onboardingTests.ts)
 //   untrusted  the extension-host suite for restricted mode (suite/untrusted*.test.ts)
+//   ui-current the ui phase again on a current VS Code (code-server CURRENT_CS, run by its own Node from npm):
+//              engines.vscode is ^1.100.0, so both ends of what users run are walked; artifacts/current/
 // Exits non-zero if any phase fails; prints each step's time.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,6 +26,9 @@ const RUN = path.join(WORK, 'run');
 const ARTIFACTS = path.join(RUN, 'artifacts');
 const EXTENSION_ID = 'codecompanion.codecompanion';
 const ONLY = process.env.CC_E2E_ONLY?.split(',');
+/** The oldest VS Code the extension supports (engines.vscode), and a current one. */
+const BASE_CS = process.env.CS_VERSION ?? '4.100.3';
+const CURRENT_CS = process.env.CC_E2E_CURRENT_CS ?? '4.117.0';
 const wanted = (phase: string) => !ONLY || ONLY.includes(phase);
 
 const started = Date.now();
@@ -40,8 +45,8 @@ async function step<T>(name: string, fn: () => Promise<T> | T): Promise<T> {
   }
 }
 
-function sh(cmd: string, args: string[], opts: { cwd?: string; quiet?: boolean } = {}): string {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', opts.quiet ? 'pipe' : 'inherit'], maxBuffer: 64 << 20 });
+function sh(cmd: string, args: string[], opts: { cwd?: string; quiet?: boolean; env?: NodeJS.ProcessEnv } = {}): string {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env, encoding: 'utf8', stdio: ['ignore', 'pipe', opts.quiet ? 'pipe' : 'inherit'], maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stdout ?? '').slice(-3000)}${(r.stderr ?? '').slice(-3000)}`);
   return r.stdout;
 }
@@ -108,10 +113,44 @@ async function hostPhase(mode: 'trusted' | 'untrusted', ctx: { home: string; ext
   });
 }
 
+/** ensureDeps.sh for one code-server version: its install folder (installed on first use). */
+function codeServerHome(version: string): string {
+  return sh('bash', [path.join(ROOT, 'test/e2e/ensureDeps.sh')], { env: { ...process.env, CS_VERSION: version } }).trim().split('\n').pop()!;
+}
+
+interface PhaseContext {
+  readonly home: string;
+  readonly extensionsDir: string;
+  readonly extensionDir: string;
+  readonly models: FakeModels;
+}
+
+/**
+ * The palette, webviews and CodeLens through chromium, on a fresh copy of the sample workspace with a
+ * 10,000-event run seeded. `vsix`: installed first into this code-server's own extensions folder (a
+ * code-server other than the one the other phases share).
+ */
+async function uiPhase(phase: string, ctx: PhaseContext, vsix: string | undefined, artifacts: string): Promise<PhaseResult> {
+  let { extensionsDir, extensionDir } = ctx;
+  if (vsix) {
+    extensionsDir = path.join(RUN, `${phase}-extensions`);
+    await step(`${phase}: install the .vsix`, () => installExtension(ctx.home, path.join(RUN, `${phase}-install`), extensionsDir, vsix));
+    extensionDir = path.join(extensionsDir, path.basename(ctx.extensionDir));
+  }
+  fs.mkdirSync(artifacts, { recursive: true });
+  const folder = freshWorkspace(phase);
+  const seeded = await step(`${phase}: seed a 10,000-event run for the run panel (the sample run, repeated)`, () => seedBigRun(folder, path.join(ROOT, 'dist/cli.js')));
+  say(`10,000-event run: ${seeded.types} event types, largest event ${seeded.maxBytes} bytes`);
+  return withServer(phase, { ...ctx, extensionsDir, trustAll: true }, async (server, dir) => {
+    const ui = await runUiTests({ base: server.url, folder, extensionDir, userDataDir: server.userDataDir, profileDir: path.join(dir, 'tmp'), artifacts, step, say, pace: (ms) => ctx.models.pace(ms) });
+    return { phase, passed: ui.filter((r) => r.ok).length, failed: ui.filter((r) => !r.ok).length, notes: ui.filter((r) => !r.ok).map((r) => `FAIL ${r.name}\n    ${r.error}`) };
+  });
+}
+
 async function main(): Promise<number> {
   fs.rmSync(RUN, { recursive: true, force: true });
   fs.mkdirSync(ARTIFACTS, { recursive: true });
-  const home = await step('deps: chromium, ripgrep, code-server 4.100.3', () => sh('bash', [path.join(ROOT, 'test/e2e/ensureDeps.sh')], {}).trim().split('\n').pop()!);
+  const home = await step(`deps: chromium, ripgrep, code-server ${BASE_CS}`, () => codeServerHome(BASE_CS));
   await step('build + package (npm run package)', () => sh('npm', ['run', '--silent', 'package'], { quiet: true }));
   const vsix = path.join(ROOT, 'dist/codecompanion.vsix');
   say(`vsix: ${(fs.statSync(vsix).size / 1024).toFixed(0)} KiB`);
@@ -129,17 +168,7 @@ async function main(): Promise<number> {
     // the host phase loads the installed (packaged) copy as its development extension, so every phase tests the .vsix
     const ctx = { home, extensionsDir, extensionDir, testsEntry: path.join(suiteDir, 'index.js'), models };
     if (wanted('host')) results.push(await hostPhase('trusted', ctx));
-    const uiFolder = freshWorkspace('ui');
-    if (wanted('ui')) {
-      const seeded = await step('ui: seed a 10,000-event run for the run panel (the sample run, repeated)', () => seedBigRun(uiFolder, path.join(ROOT, 'dist/cli.js')));
-      say(`10,000-event run: ${seeded.types} event types, largest event ${seeded.maxBytes} bytes`);
-    }
-    if (wanted('ui')) results.push(
-      await withServer('ui', { home, extensionsDir, models, trustAll: true }, async (server, dir) => {
-        const ui = await runUiTests({ base: server.url, folder: uiFolder, extensionDir, userDataDir: server.userDataDir, profileDir: path.join(dir, 'tmp'), artifacts: ARTIFACTS, step, say, pace: (ms) => models.pace(ms) });
-        return { phase: 'ui', passed: ui.filter((r) => r.ok).length, failed: ui.filter((r) => !r.ok).length, notes: ui.filter((r) => !r.ok).map((r) => `FAIL ${r.name}\n    ${r.error}`) };
-      }),
-    );
+    if (wanted('ui')) results.push(await uiPhase('ui', ctx, undefined, ARTIFACTS));
     if (wanted('onboarding')) results.push(
       // a new user: no key in the environment (the vendors' base URLs stay, unused) and no folder open
       await withServer('onboarding', { home, extensionsDir, models, trustAll: true, env: { ANTHROPIC_API_KEY: '', OPENAI_API_KEY: '', GEMINI_API_KEY: '', GOOGLE_API_KEY: '' } }, async (server, dir) => {
@@ -148,6 +177,7 @@ async function main(): Promise<number> {
       }),
     );
     if (wanted('untrusted') && fs.readdirSync(suiteDir).some((f) => f.startsWith('untrusted') && f.endsWith('.test.js'))) results.push(await hostPhase('untrusted', ctx));
+    if (wanted('ui-current')) results.push(await uiPhase('ui-current', { ...ctx, home: await step(`deps: code-server ${CURRENT_CS} (a current VS Code, on its own Node)`, () => codeServerHome(CURRENT_CS)) }, vsix, path.join(ARTIFACTS, 'current')));
   } finally {
     await models.close();
   }
@@ -156,7 +186,7 @@ async function main(): Promise<number> {
   console.log(`  ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s  total`);
   console.log('=== e2e results');
   for (const r of results) {
-    console.log(`  ${r.phase.padEnd(10)} ${r.passed} passed, ${r.failed} failed`);
+    console.log(`  ${r.phase.padEnd(12)} ${r.passed} passed, ${r.failed} failed`);
     for (const n of r.notes) console.log(`    ${n}`);
   }
   console.log(`  artifacts: ${ARTIFACTS}`);

@@ -1,4 +1,4 @@
-// One code-server (a real VS Code 1.100 in a browser) per test phase, in its own process group so
+// One code-server (a real VS Code in a browser: 1.100 by default, see ensureDeps.sh) per test phase, in its own process group so
 // that stopping it also stops its file watchers and extension hosts, with everything it writes
 // (profile, extensions, logs, XDG dirs, TMPDIR) kept under the phase's folder.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -42,6 +42,14 @@ function bin(home: string): string {
   return path.join(home, 'node_modules/.bin/code-server');
 }
 
+/** The environment code-server runs in: a code-server installed with its own Node (see installCodeServer.sh) finds it first. */
+function serverEnv(home: string, dir: string, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env = isolatedEnv(dir, base);
+  const nodeBin = path.join(home, 'node-bin');
+  if (fs.existsSync(nodeBin)) env.PATH = `${fs.readFileSync(nodeBin, 'utf8').trim()}${path.delimiter}${env.PATH ?? ''}`;
+  return env;
+}
+
 function commonArgs(o: Pick<CodeServerOptions, 'dir' | 'extensionsDir'>): string[] {
   return ['--auth', 'none', '--disable-telemetry', '--disable-update-check', '--user-data-dir', path.join(o.dir, 'user-data'), '--extensions-dir', o.extensionsDir, '--config', path.join(o.dir, 'cs.yaml')];
 }
@@ -49,7 +57,7 @@ function commonArgs(o: Pick<CodeServerOptions, 'dir' | 'extensionsDir'>): string
 export function installExtension(home: string, dir: string, extensionsDir: string, vsix: string): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'cs.yaml'), '');
-  const r = spawnSync(bin(home), [...commonArgs({ dir, extensionsDir }), '--install-extension', vsix], { env: isolatedEnv(dir, process.env), encoding: 'utf8' });
+  const r = spawnSync(bin(home), [...commonArgs({ dir, extensionsDir }), '--install-extension', vsix], { env: serverEnv(home, dir, process.env), encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`code-server --install-extension failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
@@ -89,7 +97,7 @@ export async function startCodeServer(o: CodeServerOptions): Promise<CodeServer>
   const out = fs.openSync(logFile, 'w');
   const args = [...commonArgs(o), '--bind-addr', `127.0.0.1:${port}`, ...(o.trustAll ? ['--disable-workspace-trust'] : [])];
   // detached: a new process group led by code-server, killed as a whole by stop()
-  const child = spawn(bin(o.home), args, { detached: true, stdio: ['ignore', out, out], env: isolatedEnv(o.dir, o.env) });
+  const child = spawn(bin(o.home), args, { detached: true, stdio: ['ignore', out, out], env: serverEnv(o.home, o.dir, o.env) });
   fs.closeSync(out);
   live.add(child);
   let exited: string | undefined;
