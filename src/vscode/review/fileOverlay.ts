@@ -15,7 +15,7 @@ import { overlayTrack, takeOut, trackChanges, type OverlayTrack, type TextChange
 import { placedHunks } from './inlineReview';
 import { setOverlaid } from './overlaidDocuments';
 import type { ReviewController } from './reviewController';
-import { cleanBuffer, digest, diskText, restoreBytes } from './overlayBuffer';
+import { cleanBuffer, diskText, LaidOverlays, restoreBytes } from './overlayBuffer';
 import { addLineEdits, fileUri, relativePath } from './workspaceFiles';
 
 interface Overlay {
@@ -38,9 +38,6 @@ interface Overlay {
 /** The overlay cannot go in this buffer now (unsaved changes, auto-save after delay): the inline review is offered instead. */
 export class DirtyDocumentError extends Error {}
 
-/** workspaceState: for each document with an overlay, the digest of its text as laid (what a reload may restore). */
-const LAID = 'codecompanion.fileOverlays.laid';
-
 export class FileOverlays implements vscode.Disposable {
   private readonly overlays = new Map<string, Overlay>();
   /** Overlays withdrawn from documents still open: an undo can bring their text back. */
@@ -52,8 +49,10 @@ export class FileOverlays implements vscode.Disposable {
   private deciding = 0;
   /** Until the review is read, no restored overlay can be told stale (it has no hunks yet). */
   private reviewRead = false;
+  private readonly laid: LaidOverlays;
 
-  constructor(private readonly root: string, private readonly review: ReviewController, private readonly output: vscode.LogOutputChannel, private readonly memory?: vscode.Memento) {
+  constructor(private readonly root: string, private readonly review: ReviewController, private readonly output: vscode.LogOutputChannel, memory?: vscode.Memento) {
+    this.laid = new LaidOverlays(memory);
     this.disposables.push(
       vscode.workspace.onDidOpenTextDocument((d) => this.adopt(d)),
       vscode.workspace.onWillSaveTextDocument((e) => this.willSave(e)),
@@ -137,7 +136,7 @@ export class FileOverlays implements vscode.Disposable {
     }
     o.state = 'active';
     setOverlaid(uri, base); // again, now that the buffer has the lines: CodeLens and decorations follow
-    this.record(o);
+    this.laid.record(o.doc.uri, o.text);
     if (foreign.length) this.userEdited(o, foreign);
     else this.output.info(`review: proposed lines of ${path} shown in the file (${o.initial.proposed.length} hunk(s)); a save writes the file without them`);
   }
@@ -155,19 +154,6 @@ export class FileOverlays implements vscode.Disposable {
     if (!o.doc.isClosed && o.doc.isDirty && o.doc.getText() === o.base) await cleanBuffer(o.doc);
   }
 
-  /** Kept across a window reload: the text this document has with the overlay in. */
-  private record(o: Overlay): void {
-    if (!this.memory) return;
-    void this.memory.update(LAID, { ...this.memory.get<Record<string, string>>(LAID, {}), [o.doc.uri.toString()]: digest(o.text) });
-  }
-
-  private forget(key: string): void {
-    const laid = this.memory?.get<Record<string, string>>(LAID, {});
-    if (!laid || !(key in laid)) return;
-    const { [key]: _gone, ...rest } = laid;
-    void this.memory!.update(LAID, rest);
-  }
-
   /**
    * A dirty buffer this session did not lay (a window reload restored it): exactly the overlay of the
    * file on disk for its pending hunks, it becomes an overlay again, guard and decorations; exactly an
@@ -181,7 +167,7 @@ export class FileOverlays implements vscode.Disposable {
     const path = relativePath(this.root, doc.uri);
     if (!path) return;
     const text = doc.getText();
-    const known = this.memory?.get<Record<string, string>>(LAID, {})[key] === digest(text);
+    const known = this.laid.has(doc.uri, text);
     if (!known && this.review.pendingIn(path).length === 0) return;
     const disk = diskText(doc);
     if (!disk) return;
@@ -191,7 +177,7 @@ export class FileOverlays implements vscode.Disposable {
       this.overlays.set(key, o);
       this.withdrawn.delete(key);
       setOverlaid(doc.uri, disk.text);
-      this.record(o);
+      this.laid.record(o.doc.uri, o.text);
       this.output.info(`review: ${path} was restored with its proposed lines in (a window reload): shown again, a save writes the file without them`);
       return;
     }
@@ -213,7 +199,7 @@ export class FileOverlays implements vscode.Disposable {
       const clean = await cleanBuffer(doc);
       this.stale.delete(key);
       setOverlaid(doc.uri, undefined);
-      this.forget(key);
+      this.laid.forget(doc.uri);
       if (clean && placedHunks(this.root, this.review, path).length) await this.show(path);
     } catch (err) {
       this.stale.delete(key);
@@ -235,7 +221,7 @@ export class FileOverlays implements vscode.Disposable {
     if (this.overlays.get(o.doc.uri.toString()) !== o) return;
     this.overlays.delete(o.doc.uri.toString());
     setOverlaid(o.doc.uri, undefined);
-    this.forget(o.doc.uri.toString());
+    this.laid.forget(o.doc.uri);
   }
 
   /** Applies an edit of ours; changes seen meanwhile are the user's when it failed, or when they came after it. */
@@ -318,7 +304,7 @@ export class FileOverlays implements vscode.Disposable {
     this.overlays.set(doc.uri.toString(), o);
     this.withdrawn.delete(doc.uri.toString());
     setOverlaid(doc.uri, gone.base);
-    this.record(o);
+    this.laid.record(o.doc.uri, o.text);
     this.output.info(`review: an undo brought the proposed lines of ${gone.path} back into the file: shown again, a save still writes the file without them`);
     void this.run(() => this.resync());
   }

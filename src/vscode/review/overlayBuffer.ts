@@ -1,5 +1,5 @@
-// The file under a file overlay as it is on disk, and giving back clean a buffer that holds exactly
-// that file: what the overlay needs to recognise its own lines in a buffer it did not lay (a window
+// The file under a file overlay as it is on disk, giving back clean a buffer that holds exactly
+// that file, and the record of what was laid that outlives a window: what the overlay needs to recognise its own lines in a buffer it did not lay (a window
 // reload restores dirty buffers as they were) and to leave no buffer dirty with the disk's own text.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -25,7 +25,31 @@ export function diskText(doc: vscode.TextDocument): DiskText | undefined {
   return { raw, text: normalized(raw, doc) };
 }
 
-export function digest(text: string): string {
+/** workspaceState: for each document with an overlay, the digest of its text as laid (what a window reload may restore). */
+export class LaidOverlays {
+  private static readonly KEY = 'codecompanion.fileOverlays.laid';
+
+  constructor(private readonly memory: vscode.Memento | undefined) {}
+
+  has(uri: vscode.Uri, text: string): boolean {
+    return this.all()[uri.toString()] === digest(text);
+  }
+
+  record(uri: vscode.Uri, text: string): void {
+    void this.memory?.update(LaidOverlays.KEY, { ...this.all(), [uri.toString()]: digest(text) });
+  }
+
+  forget(uri: vscode.Uri): void {
+    const { [uri.toString()]: gone, ...rest } = this.all();
+    if (gone !== undefined) void this.memory?.update(LaidOverlays.KEY, rest);
+  }
+
+  private all(): Record<string, string> {
+    return this.memory?.get<Record<string, string>>(LaidOverlays.KEY, {}) ?? {};
+  }
+}
+
+function digest(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
