@@ -62,6 +62,7 @@ export class FileOverlays implements vscode.Disposable {
       review.onDidChange(() => void this.run(() => this.resync())),
     );
     review.aroundDecisions((decide) => this.around(decide));
+    this.undoUnguardedSaves(); // before any buffer is adopted: a file saved with its lines in is given its own text back
     // at once, before anything reads these buffers as their files (hot exit restored them before activation),
     // and again once the review is read (activation reads it once it has returned)
     this.adoptAll();
@@ -136,7 +137,7 @@ export class FileOverlays implements vscode.Disposable {
     }
     o.state = 'active';
     setOverlaid(uri, base); // again, now that the buffer has the lines: CodeLens and decorations follow
-    this.laid.record(o.doc.uri, o.text);
+    this.laid.record(o.doc.uri, o.text, o.raw ?? o.base);
     if (foreign.length) this.userEdited(o, foreign);
     else this.output.info(`review: proposed lines of ${path} shown in the file (${o.initial.proposed.length} hunk(s)); a save writes the file without them`);
   }
@@ -177,7 +178,7 @@ export class FileOverlays implements vscode.Disposable {
       this.overlays.set(key, o);
       this.withdrawn.delete(key);
       setOverlaid(doc.uri, disk.text);
-      this.laid.record(o.doc.uri, o.text);
+      this.laid.record(o.doc.uri, o.text, o.raw ?? o.base);
       this.output.info(`review: ${path} was restored with its proposed lines in (a window reload): shown again, a save writes the file without them`);
       return;
     }
@@ -205,6 +206,14 @@ export class FileOverlays implements vscode.Disposable {
       this.stale.delete(key);
       setOverlaid(doc.uri, undefined);
       void vscode.window.showErrorMessage(`CodeCompanion: ${path} was restored with unaccepted proposed lines, and giving it back the file on disk failed (${(err as Error).message}). Do not save it; revert it (File: Revert File).`);
+    }
+  }
+
+  private undoUnguardedSaves(): void {
+    for (const uri of this.laid.undoUnguardedSaves()) {
+      const path = relativePath(this.root, uri) ?? uri.fsPath;
+      this.output.warn(`review: ${path} was saved with unaccepted proposed lines in it, by a save no guard saw (VS Code saving as the window closed): written back as it was under them`);
+      void vscode.window.showWarningMessage(`CodeCompanion: ${path} was saved with its proposed lines still in it as the window closed (VS Code runs no save guard then). It is back as it was before they were shown; the changes still wait for your review.`);
     }
   }
 
@@ -304,7 +313,7 @@ export class FileOverlays implements vscode.Disposable {
     this.overlays.set(doc.uri.toString(), o);
     this.withdrawn.delete(doc.uri.toString());
     setOverlaid(doc.uri, gone.base);
-    this.laid.record(o.doc.uri, o.text);
+    this.laid.record(o.doc.uri, o.text, o.raw ?? o.base);
     this.output.info(`review: an undo brought the proposed lines of ${gone.path} back into the file: shown again, a save still writes the file without them`);
     void this.run(() => this.resync());
   }

@@ -25,18 +25,21 @@ export function diskText(doc: vscode.TextDocument): DiskText | undefined {
   return { raw, text: normalized(raw, doc) };
 }
 
-/** workspaceState: for each document with an overlay, the digest of its text as laid (what a window reload may restore). */
+/**
+ * workspaceState: for each document with an overlay, the digest of its text as laid (what a window
+ * reload may restore) and the file's own text under it (what a save the guard never saw is undone to).
+ */
 export class LaidOverlays {
   private static readonly KEY = 'codecompanion.fileOverlays.laid';
 
   constructor(private readonly memory: vscode.Memento | undefined) {}
 
   has(uri: vscode.Uri, text: string): boolean {
-    return this.all()[uri.toString()] === digest(text);
+    return this.all()[uri.toString()]?.laid === digest(text);
   }
 
-  record(uri: vscode.Uri, text: string): void {
-    void this.memory?.update(LaidOverlays.KEY, { ...this.all(), [uri.toString()]: digest(text) });
+  record(uri: vscode.Uri, text: string, base: string): void {
+    void this.memory?.update(LaidOverlays.KEY, { ...this.all(), [uri.toString()]: { laid: digest(text), base } });
   }
 
   forget(uri: vscode.Uri): void {
@@ -44,8 +47,40 @@ export class LaidOverlays {
     if (gone !== undefined) void this.memory?.update(LaidOverlays.KEY, rest);
   }
 
-  private all(): Record<string, string> {
-    return this.memory?.get<Record<string, string>>(LaidOverlays.KEY, {}) ?? {};
+  /**
+   * Files on disk that hold an overlay's text exactly, red and green lines both: saved with the lines
+   * in by a save no guard saw (VS Code runs no save participant when it saves as the window closes,
+   * microsoft/vscode#97985). Each is written back to the text it had under the overlay; what was undone
+   * is returned, to be told. A file with any other text is left as it is.
+   */
+  undoUnguardedSaves(): vscode.Uri[] {
+    const undone: vscode.Uri[] = [];
+    for (const [key, entry] of Object.entries(this.all())) {
+      const uri = vscode.Uri.parse(key);
+      if (uri.scheme !== 'file') continue;
+      let now: string;
+      try {
+        now = utf8.decode(fs.readFileSync(uri.fsPath));
+      } catch {
+        continue;
+      }
+      if (entry.base === undefined || digest(now.replace(/^\uFEFF/, '')) !== entry.laid) continue;
+      fs.writeFileSync(uri.fsPath, entry.base);
+      this.forget(uri);
+      undone.push(uri);
+    }
+    return undone;
+  }
+
+  private all(): Record<string, { laid: string; base?: string }> {
+    const all = this.memory?.get<Record<string, unknown>>(LaidOverlays.KEY, {}) ?? {};
+    const entries: Array<[string, { laid: string; base?: string }]> = [];
+    for (const [key, v] of Object.entries(all)) {
+      // a record without the file's text (an older build) can still recognise a buffer, not undo a save
+      if (typeof v === 'string') entries.push([key, { laid: v }]);
+      else if (v && typeof v === 'object' && typeof (v as { laid?: unknown }).laid === 'string' && typeof (v as { base?: unknown }).base === 'string') entries.push([key, v as { laid: string; base: string }]);
+    }
+    return Object.fromEntries(entries);
   }
 }
 

@@ -118,6 +118,21 @@ describe('proposed lines in the file', function () {
     await saveAndCheck('after a reload');
   });
 
+  // VS Code runs no save participant when it saves as the window closes (microsoft/vscode#97985): the
+  // file is written with the lines in; the next start gives it back the text it had under them, and says so
+  it('a save no guard saw, as the window closes, is undone at the next start: the file gets back its own text', async () => {
+    await vscode.window.showTextDocument(doc, { preview: false });
+    assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
+    const shown = doc.getText();
+    assert.ok(await vscode.commands.executeCommand(RELOAD, { phase: 'stop' }));
+    assert.ok(await doc.save(), 'the save failed');
+    assert.equal(onDisk(), shown, 'the unguarded save did not write the proposed lines (the case this test stages)');
+    assert.ok(await vscode.commands.executeCommand(RELOAD, { phase: 'start' }));
+    await eventually(() => onDisk() === disk, 60_000, () => `the file saved with its proposed lines was not given back its own text:\n${onDisk()}`);
+    await eventually(() => !doc.isDirty && doc.getText() === disk, 60_000, () => 'the editor did not take the file back');
+    assert.ok(!(await overlaid()), 'an overlay was laid over the file given back');
+  });
+
   it('a buffer restored with the proposed lines, laid by no one this session, is adopted on a review change', async () => {
     await vscode.window.showTextDocument(doc, { preview: false });
     assert.equal(await vscode.commands.executeCommand(TOGGLE, { file }), 'shown');
