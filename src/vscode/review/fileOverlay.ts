@@ -9,7 +9,7 @@
 // one that is exactly an overlay laid here before (its digest is kept in workspaceState) but no
 // longer matches the review (hunks decided meanwhile) is given back the file on disk, then laid again.
 import * as vscode from 'vscode';
-import { encodeFile, parseText } from '../../core/patch/fileText';
+import { encodeFile, parseText, type FileText } from '../../core/patch/fileText';
 import { inlineView, type InlineView } from '../../core/review/inlineView';
 import { overlayTrack, takeOut, trackChanges, type OverlayTrack, type TextChange } from '../../core/review/overlay';
 import { placedHunks } from './inlineReview';
@@ -107,12 +107,12 @@ export class FileOverlays implements vscode.Disposable {
     return next;
   }
 
-  private viewOf(path: string, base: string): { view: InlineView; text: string } | undefined {
+  private viewOf(path: string, base: string): { file: FileText; view: InlineView; text: string } | undefined {
     const file = parseText(base.replace(/^\uFEFF/, ''), base.startsWith('\uFEFF'));
     const placed = placedHunks(this.root, this.review, path, file);
     if (placed.length === 0) return undefined;
     const view = inlineView(file.lines, placed);
-    return { view, text: encodeFile({ ...file, eols: undefined, lines: [...view.lines] }) };
+    return { file, view, text: encodeFile({ ...file, eols: undefined, lines: [...view.lines] }) };
   }
 
   private async show(path: string): Promise<void> {
@@ -129,8 +129,7 @@ export class FileOverlays implements vscode.Disposable {
     this.overlays.set(uri.toString(), o);
     this.withdrawn.delete(uri.toString());
     setOverlaid(uri, base);
-    const file = parseText(base.replace(/^\uFEFF/, ''), base.startsWith('\uFEFF'));
-    const { ok, foreign } = await this.ours(o, (edit) => addLineEdits(edit, uri, file, laid.view.lines));
+    const { ok, foreign } = await this.ours(o, (edit) => addLineEdits(edit, uri, laid.file, laid.view.lines));
     if (!ok) {
       this.end(o);
       throw new Error(`${path} changed while the proposed lines went in: try again`);
@@ -168,8 +167,9 @@ export class FileOverlays implements vscode.Disposable {
     const path = relativePath(this.root, doc.uri);
     if (!path) return;
     const text = doc.getText();
-    const known = this.laid.has(doc.uri, text);
-    if (!known && this.review.pendingIn(path).length === 0) return;
+    // the digest (the whole buffer hashed) only where no hunk is pending, or once the buffer is not the overlay
+    const known = () => this.laid.has(doc.uri, text);
+    if (this.review.pendingIn(path).length === 0 && !known()) return;
     const disk = diskText(doc);
     if (!disk) return;
     const laid = this.viewOf(path, disk.text);
@@ -182,7 +182,7 @@ export class FileOverlays implements vscode.Disposable {
       this.output.info(`review: ${path} was restored with its proposed lines in (a window reload): shown again, a save writes the file without them`);
       return;
     }
-    if (!known || !this.reviewRead) return;
+    if (!this.reviewRead || !known()) return;
     this.stale.set(key, disk.text);
     setOverlaid(doc.uri, disk.text);
     this.output.warn(`review: ${path} was restored with proposed lines the review no longer has (decided meanwhile): giving it back the file on disk`);

@@ -16,13 +16,17 @@ export interface DiskText {
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export function diskText(doc: vscode.TextDocument): DiskText | undefined {
-  let raw: string;
+  const raw = readRaw(doc.uri.fsPath);
+  return raw === undefined ? undefined : { raw, text: normalized(raw, doc) };
+}
+
+/** A file's text as decoded (BOM kept), or undefined when it cannot be read as UTF-8. */
+function readRaw(fsPath: string): string | undefined {
   try {
-    raw = utf8.decode(fs.readFileSync(doc.uri.fsPath));
+    return utf8.decode(fs.readFileSync(fsPath));
   } catch {
     return undefined;
   }
-  return { raw, text: normalized(raw, doc) };
 }
 
 /**
@@ -57,14 +61,8 @@ export class LaidOverlays {
     const undone: vscode.Uri[] = [];
     for (const [key, entry] of Object.entries(this.all())) {
       const uri = vscode.Uri.parse(key);
-      if (uri.scheme !== 'file') continue;
-      let now: string;
-      try {
-        now = utf8.decode(fs.readFileSync(uri.fsPath));
-      } catch {
-        continue;
-      }
-      if (entry.base === undefined || digest(now.replace(/^\uFEFF/, '')) !== entry.laid) continue;
+      const now = uri.scheme === 'file' ? readRaw(uri.fsPath) : undefined;
+      if (now === undefined || typeof entry?.base !== 'string' || digest(now.replace(/^\uFEFF/, '')) !== entry.laid) continue;
       fs.writeFileSync(uri.fsPath, entry.base);
       this.forget(uri);
       undone.push(uri);
@@ -72,15 +70,8 @@ export class LaidOverlays {
     return undone;
   }
 
-  private all(): Record<string, { laid: string; base?: string }> {
-    const all = this.memory?.get<Record<string, unknown>>(LaidOverlays.KEY, {}) ?? {};
-    const entries: Array<[string, { laid: string; base?: string }]> = [];
-    for (const [key, v] of Object.entries(all)) {
-      // a record without the file's text (an older build) can still recognise a buffer, not undo a save
-      if (typeof v === 'string') entries.push([key, { laid: v }]);
-      else if (v && typeof v === 'object' && typeof (v as { laid?: unknown }).laid === 'string' && typeof (v as { base?: unknown }).base === 'string') entries.push([key, v as { laid: string; base: string }]);
-    }
-    return Object.fromEntries(entries);
+  private all(): Record<string, { laid: string; base: string }> {
+    return this.memory?.get<Record<string, { laid: string; base: string }>>(LaidOverlays.KEY, {}) ?? {};
   }
 }
 
